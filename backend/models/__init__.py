@@ -1,0 +1,25 @@
+"""Every table model, imported here so ``SQLModel.metadata`` is complete for Alembic."""
+
+from backend.models.assessment import Assessment, AssessmentRead, TeacherProfile
+from backend.models.broadcast import Broadcast, BroadcastRecipient
+from backend.models.course import CourseRecord, CourseRecordRead
+from backend.models.notification import Notification
+from backend.models.organisation import Membership, Organisation, OrganisationRead
+from backend.models.user import User, UserRead, UserRole
+
+__all__ = [
+    "Assessment",
+    "AssessmentRead",
+    "Broadcast",
+    "BroadcastRecipient",
+    "CourseRecord",
+    "CourseRecordRead",
+    "Membership",
+    "Notification",
+    "Organisation",
+    "OrganisationRead",
+    "TeacherProfile",
+    "User",
+    "UserRead",
+    "UserRole",
+]

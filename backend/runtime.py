@@ -1,0 +1,58 @@
+"""Run the backend (HTTP API + scheduler) until asked to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from backend.db import create_engine
+from backend.rules.loader import Ruleset, default_ruleset
+from backend.scheduler import create_scheduler
+from backend.settings import Settings
+from backend.web.app import create_app
+
+log = logging.getLogger(__name__)
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    """SIGINT (Ctrl-C) and SIGTERM (docker stop) end the process cleanly."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(signum, stop.set)
+
+
+@contextlib.asynccontextmanager
+async def backend_running(
+    settings: Settings, ruleset: Ruleset | None = None
+) -> AsyncIterator[web.AppRunner]:
+    engine = create_engine(settings.database)
+    app = create_app(settings, engine=engine, ruleset=ruleset or default_ruleset())
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.web.host, settings.web.port)
+    await site.start()
+    scheduler = create_scheduler(settings.scheduler)
+    if settings.scheduler.enabled:
+        scheduler.start()
+    log.info("backend listening", extra={"host": settings.web.host, "port": settings.web.port})
+    try:
+        yield runner
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await runner.cleanup()
+        await engine.dispose()
+        log.info("backend stopped")
+
+
+async def serve_backend(settings: Settings) -> None:
+    stop = asyncio.Event()
+    install_stop_signals(stop)
+    async with backend_running(settings):
+        await stop.wait()

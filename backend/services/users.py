@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.models import User, UserRead, UserRole
+from backend.models.types import utcnow
+
+LANGUAGES = ("kk", "ru", "en")
+
+
+async def _read(session: AsyncSession, user: User) -> UserRead:
+    assert user.id is not None
+    roles = await session.exec(select(UserRole.role).where(UserRole.user_id == user.id))
+    return UserRead(
+        id=user.id,
+        telegram_id=user.telegram_id,
+        username=user.username,
+        full_name=user.full_name,
+        language=user.language,
+        roles=sorted(roles.all()),
+    )
+
+
+async def get_or_create_user(
+    *, session: AsyncSession, telegram_id: int, username: str | None, full_name: str | None
+) -> UserRead:
+    """The user behind a Telegram account, created on first contact; profile fields refreshed."""
+    user = (await session.exec(select(User).where(User.telegram_id == telegram_id))).first()
+    if user is None:
+        user = User(telegram_id=telegram_id, username=username, full_name=full_name)
+        session.add(user)
+        await session.commit()
+    elif (user.username, user.full_name) != (username, full_name) or user.unreachable_at:
+        user.username, user.full_name = username, full_name
+        user.unreachable_at = None  # they wrote to us, so they can be reached again
+        user.updated_at = utcnow()
+        await session.commit()
+    return await _read(session, user)
+
+
+async def set_language(*, session: AsyncSession, user_id: int, language: str) -> None:
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}")
+    user = await session.get(User, user_id)
+    if user is None:
+        raise LookupError(f"no user {user_id}")
+    user.language = language
+    user.updated_at = utcnow()
+    await session.commit()
+
+
+async def grant_role(*, session: AsyncSession, user_id: int, role: str) -> None:
+    existing = await session.get(UserRole, (user_id, role))
+    if existing is None:
+        session.add(UserRole(user_id=user_id, role=role))
+        await session.commit()
+
+
+async def users_with_role(*, session: AsyncSession, role: str) -> list[int]:
+    rows = await session.exec(select(UserRole.user_id).where(col(UserRole.role) == role))
+    return list(rows.all())

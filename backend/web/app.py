@@ -1,0 +1,25 @@
+"""``create_app``: the backend's aiohttp application, wired from explicit collaborators."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from backend.db import create_session_pool
+from backend.rules.loader import Ruleset
+from backend.settings import Settings
+from backend.web import health
+from backend.web.keys import engine_key, ruleset_key, session_pool_key, settings_key
+from backend.web.problems import problem_middleware
+
+MAX_BODY_BYTES = 5 * 1024 * 1024
+
+
+def create_app(settings: Settings, *, engine: AsyncEngine, ruleset: Ruleset) -> web.Application:
+    app = web.Application(middlewares=[problem_middleware], client_max_size=MAX_BODY_BYTES)
+    app[settings_key] = settings
+    app[engine_key] = engine
+    app[session_pool_key] = create_session_pool(engine)
+    app[ruleset_key] = ruleset
+    app.add_routes(health.routes)
+    return app

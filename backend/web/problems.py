@@ -1,0 +1,59 @@
+"""Errors as RFC 9457 problem+json bodies; never a traceback to the client."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+PROBLEM_TYPE = "application/problem+json"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> web.Response:
+    body: dict[str, Any] = {"type": "about:blank", "status": status, "title": title}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return web.Response(
+        status=status,
+        text=json.dumps(body, ensure_ascii=False),
+        content_type=PROBLEM_TYPE,
+    )
+
+
+class ProblemError(Exception):
+    """Raise from a view to answer with a problem body."""
+
+    def __init__(self, status: int, title: str, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or title)
+        self.status, self.title, self.detail, self.extra = status, title, detail, extra
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ProblemError as exc:
+        return problem(exc.status, exc.title, exc.detail, **exc.extra)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return problem(
+            exc.status, exc.reason, exc.text if exc.text != f"{exc.status}: {exc.reason}" else None
+        )
+    except Exception:
+        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+        return problem(500, "Internal Server Error")
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request body as JSON, or a 400 problem naming the parse error."""
+    try:
+        return await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ProblemError(400, "Bad Request", f"the body is not valid JSON: {exc}") from exc

@@ -1,0 +1,22 @@
+"""Typed handler data: what the dispatcher and middlewares put into every handler's kwargs."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from aiogram.utils.i18n import I18n
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.db import SessionPool
+from backend.models import UserRead
+from backend.rules.loader import Ruleset
+from backend.settings import Settings
+
+
+class BotData(TypedDict, total=False):
+    settings: Settings
+    session_pool: SessionPool
+    ruleset: Ruleset
+    i18n: I18n
+    session: AsyncSession
+    user: UserRead

@@ -1,0 +1,59 @@
+"""Factories for the bot, its dispatcher and i18n; wired in ``bot.runner`` and the tests."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.utils.i18n import I18n
+
+from backend.db import SessionPool
+from backend.rules.loader import Ruleset
+from backend.settings import BotSettings, Settings
+from bot.handlers import create_routers
+from bot.middlewares import setup_middlewares
+
+DOMAIN = "messages"
+
+
+def create_bot(settings: BotSettings) -> Bot:
+    if settings.token is None:
+        raise ValueError("SANAT_BOT_TOKEN is not set")
+    session = (
+        AiohttpSession(api=TelegramAPIServer.from_base(settings.api_server, is_local=True))
+        if settings.api_server
+        else AiohttpSession()
+    )
+    return Bot(
+        settings.token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_i18n(settings: Settings) -> I18n:
+    return I18n(path=settings.locales_dir, default_locale="ru", domain=DOMAIN)
+
+
+def create_dispatcher(
+    *,
+    settings: Settings,
+    session_pool: SessionPool,
+    ruleset: Ruleset,
+    i18n: I18n,
+    storage: BaseStorage | None = None,
+) -> Dispatcher:
+    dp = Dispatcher(
+        storage=storage or MemoryStorage(),
+        settings=settings,
+        session_pool=session_pool,
+        ruleset=ruleset,
+        i18n=i18n,
+    )
+    setup_middlewares(dp, session_pool=session_pool, i18n=i18n)
+    dp.include_routers(*create_routers())
+    return dp

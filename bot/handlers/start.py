@@ -1,0 +1,72 @@
+"""First contact, /help and the language choice."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.models import UserRead
+from backend.services.users import set_language
+from bot.keyboards.callback_data import LanguageCallback
+from bot.keyboards.common import LANGUAGE_LABELS, language_keyboard
+
+# Shown before any language is chosen, so it speaks both.
+LANGUAGE_PROMPT = "Тілді таңдаңыз · Выберите язык"
+
+
+def help_text() -> str:
+    return _(
+        "Sanat helps teachers in Kazakhstan:\n"
+        "• estimate the highest qualification category the rules allow (Order No. 338), "
+        "with the clause behind every point;\n"
+        "• keep track of refresher courses, due once every three years;\n"
+        "• receive news from curators.\n\n"
+        "Sanat gives an estimate, not an attestation decision.\n\n"
+        "Commands: /start, /language, /help"
+    )
+
+
+async def cmd_start(message: Message, user: UserRead) -> None:
+    if user.language is None:
+        await message.answer(LANGUAGE_PROMPT, reply_markup=language_keyboard())
+        return
+    await message.answer(help_text())
+
+
+async def cmd_help(message: Message) -> None:
+    await message.answer(help_text())
+
+
+async def cmd_language(message: Message) -> None:
+    await message.answer(LANGUAGE_PROMPT, reply_markup=language_keyboard())
+
+
+async def choose_language(
+    query: CallbackQuery,
+    callback_data: LanguageCallback,
+    user: UserRead,
+    session: AsyncSession,
+    i18n: I18n,
+) -> None:
+    await set_language(session=session, user_id=user.id, language=callback_data.code)
+    i18n.ctx_locale.set(callback_data.code)  # the rest of this update speaks the new language
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            _("Language: {language}").format(language=LANGUAGE_LABELS[callback_data.code])
+        )
+        await query.message.answer(help_text())
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_start, CommandStart())
+    router.message.register(cmd_help, Command("help"))
+    router.message.register(cmd_language, Command("language"))
+    router.callback_query.register(
+        choose_language, LanguageCallback.filter(F.code.in_(LANGUAGE_LABELS))
+    )
+    return router

@@ -1,0 +1,1 @@
+"""Keyboards are pure functions returning markup; callback data carries ids only."""

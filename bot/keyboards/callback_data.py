@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class LanguageCallback(CallbackData, prefix="lang"):
+    code: str  # kk | ru

@@ -1,0 +1,21 @@
+"""All middleware registration in one place, in a fixed order."""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+from aiogram.utils.i18n import I18n
+
+from backend.db import SessionPool
+from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.i18n import UserLocaleMiddleware
+from bot.middlewares.user import UserMiddleware
+
+
+def setup_middlewares(dp: Dispatcher, *, session_pool: SessionPool, i18n: I18n) -> None:
+    # Order matters: a session first, then the user (needs the session), then the locale
+    # (needs the user), then automatic callback answers so no button spins forever.
+    dp.update.outer_middleware(DbSessionMiddleware(session_pool))
+    dp.update.outer_middleware(UserMiddleware())
+    UserLocaleMiddleware(i18n).setup(dp)
+    dp.callback_query.middleware(CallbackAnswerMiddleware())

@@ -1,0 +1,1 @@
+"""The ``sanat`` command: the composition root that wires the backend and the bot."""

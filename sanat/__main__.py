@@ -1,0 +1,3 @@
+from sanat.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from backend.db import SessionPool, create_engine, create_session_pool
+from backend.migrate import upgrade_async
+from backend.rules.loader import Ruleset, default_ruleset
+from backend.settings import DatabaseSettings, Settings
+from tests.databases import POSTGRES_ENV, fresh_postgres_database, service_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'sanat.db'}"
+    else:
+        with fresh_postgres_database(service_url(POSTGRES_ENV)) as url:
+            yield url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a database migrated to head."""
+    await upgrade_async(database_url)
+    engine = create_engine(DatabaseSettings(url=database_url))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def session_pool(engine: AsyncEngine) -> SessionPool:
+    return create_session_pool(engine)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,
+        env="test",
+        database=DatabaseSettings(url=database_url),
+        locales_dir=ROOT / "locales",
+    )
+
+
+@pytest.fixture(scope="session")
+def ruleset() -> Ruleset:
+    return default_ruleset()
