@@ -135,6 +135,8 @@ class Condition(Strict):
     centre_level: CentreLevel | None = None
     holds_category: list[CategoryId] | None = None
     academic_degree: bool | None = None
+    # The text is garbled here: the condition can be neither met nor failed (quote why).
+    undetermined: str | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Condition:
@@ -184,6 +186,7 @@ class Entry(Strict):
 class Threshold(Strict):
     level: QualificationLevel
     experience: ExperienceRequirement
+    requires: Condition | None = None  # anything else the text asks with the years (a degree)
 
 
 class CompetencyItem(Strict):

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.db import create_session_pool
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
-from backend.web import health
+from backend.web import health, openapi, rules_api
 from backend.web.keys import engine_key, ruleset_key, session_pool_key, settings_key
 from backend.web.problems import problem_middleware
 
@@ -22,4 +22,6 @@ def create_app(settings: Settings, *, engine: AsyncEngine, ruleset: Ruleset) -> 
     app[session_pool_key] = create_session_pool(engine)
     app[ruleset_key] = ruleset
     app.add_routes(health.routes)
+    app.add_routes(rules_api.routes)
+    app.add_routes(openapi.routes)
     return app

@@ -1,0 +1,150 @@
+"""Positions compiled for evaluation: conditions become closures, citations become dicts, once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from backend.rules.answers import Answers
+from backend.rules.logic import Check, Result, all_of, compile_condition, experience_check
+from backend.rules.schema import (
+    Citation,
+    LadderCategory,
+    LocalizedText,
+    Note,
+    Position,
+    Threshold,
+)
+
+
+def citation_json(citation: Citation, default_file: str) -> dict[str, Any]:
+    return {
+        "act": citation.act,
+        "file": citation.file or default_file,
+        "chapter": citation.chapter,
+        "paragraph": citation.paragraph,
+        "clause": citation.clause,
+        "lines": list(citation.lines),
+    }
+
+
+def text_json(text: LocalizedText) -> dict[str, str]:
+    return text.model_dump(exclude_none=True)
+
+
+def note_json(note: Note) -> dict[str, Any]:
+    return {
+        "kind": note.kind,
+        "quote": note.quote,
+        "lines": list(note.lines),
+        "explanation": text_json(note.explanation),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRoute:
+    id: str
+    variant: str | None
+    check: Check
+    label: dict[str, str]
+    citation: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledThreshold:
+    level: str
+    kind: str
+    op: str
+    years: float
+    text: str
+    check: Check  # the years, and anything else the threshold requires
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledCategory:
+    id: str
+    status: str  # rule | not_provided | undetermined
+    thresholds: tuple[CompiledThreshold, ...]
+    levels: tuple[str, ...]  # the levels with a route to this category
+    items: tuple[str, ...]  # own competency item ids
+    inherits: str | None
+    citations: tuple[dict[str, Any], ...]
+    note: dict[str, Any] | None
+    source: LadderCategory
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPosition:
+    position: Position
+    routes: tuple[CompiledRoute, ...]
+    variants: tuple[str, ...]
+    categories: tuple[CompiledCategory, ...]
+    entry_citations: tuple[dict[str, Any], ...]
+    notes: tuple[dict[str, Any], ...]
+
+    def routes_for(self, variant: str | None) -> tuple[CompiledRoute, ...]:
+        return tuple(route for route in self.routes if route.variant == variant)
+
+
+def _threshold(threshold: Threshold) -> CompiledThreshold:
+    years_check = experience_check(threshold.experience)
+    check = years_check
+    if threshold.requires is not None:
+        extra = compile_condition(threshold.requires)
+
+        def check(answers: Answers) -> Result:
+            return all_of([years_check(answers), extra(answers)])
+
+    return CompiledThreshold(
+        level=threshold.level,
+        kind=threshold.experience.kind,
+        op=threshold.experience.op,
+        years=threshold.experience.years,
+        text=threshold.experience.text,
+        check=check,
+    )
+
+
+def _category(category: LadderCategory, seed_file: str) -> CompiledCategory:
+    citations = []
+    if category.threshold_citation is not None:
+        citations.append(citation_json(category.threshold_citation, seed_file))
+    if category.competencies is not None:
+        citations.append(citation_json(category.competencies.citation, seed_file))
+    competencies = category.competencies
+    return CompiledCategory(
+        id=category.id,
+        status=category.status,
+        thresholds=tuple(_threshold(t) for t in category.thresholds),
+        levels=tuple(dict.fromkeys(t.level for t in category.thresholds)),
+        items=tuple(item.id for item in competencies.items) if competencies else (),
+        inherits=competencies.inherits if competencies else None,
+        citations=tuple(citations),
+        note=note_json(category.note) if category.note else None,
+        source=category,
+    )
+
+
+def compile_position(position: Position, seed_file: str) -> CompiledPosition:
+    routes = tuple(
+        CompiledRoute(
+            id=route.id,
+            variant=route.variant,
+            check=compile_condition(route.condition),
+            label=text_json(route.label),
+            citation=citation_json(route.citation, seed_file),
+        )
+        for route in position.entry.routes
+    )
+    categories = tuple(
+        _category(category, seed_file)
+        for category in (position.ladder.categories if position.ladder else ())
+    )
+    return CompiledPosition(
+        position=position,
+        routes=routes,
+        variants=tuple(variant.id for variant in position.entry.variants),
+        categories=categories,
+        entry_citations=tuple(route.citation for route in routes),
+        notes=tuple(note_json(note) for note in position.notes),
+    )
