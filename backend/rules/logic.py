@@ -20,7 +20,6 @@ NOT_MET: Status = "not_met"
 UNKNOWN_STATUS: Status = "unknown"
 UNDETERMINED: Status = "undetermined"
 NOT_PROVIDED: Status = "not_provided"
-NOT_PROVIDED: Status = "not_provided"
 
 LEVEL_FROM_EDUCATION = {"postgraduate": "high", "higher": "high", "tvet": "medium"}
 
@@ -38,15 +37,28 @@ OPEN = (UNKNOWN_STATUS, UNDETERMINED)  # statuses an answer or a reading could s
 MET_RESULT = Result(MET)
 NOT_MET_RESULT = Result(NOT_MET)
 NOT_PROVIDED_RESULT = Result(NOT_PROVIDED)
+BARE: dict[Status, Result] = {
+    status: Result(status) for status in (MET, NOT_MET, UNKNOWN_STATUS, UNDETERMINED, NOT_PROVIDED)
+}
 Check = Callable[[Answers], Result]
 
 
+def _carries(result: Result) -> bool:
+    return bool(result.missing or result.declared_unknown or result.recent_used or result.why)
+
+
 def _merge(results: list[Result], status: Status) -> Result:
+    carriers = [r for r in results if _carries(r)]
+    if not carriers:
+        return BARE[status]
+    if len(carriers) == 1:
+        only = carriers[0]
+        return only if only.status == status else Result(status, *_fields(only))
     missing: dict[str, None] = {}
     declared: dict[str, None] = {}
     recent: dict[str, None] = {}
     why: dict[str, None] = {}
-    for result in results:
+    for result in carriers:
         missing.update(dict.fromkeys(result.missing))
         declared.update(dict.fromkeys(result.declared_unknown))
         recent.update(dict.fromkeys(result.recent_used))
@@ -54,34 +66,46 @@ def _merge(results: list[Result], status: Status) -> Result:
     return Result(status, tuple(missing), tuple(declared), tuple(recent), tuple(why))
 
 
+def _fields(result: Result) -> tuple[tuple[str, ...], ...]:
+    return result.missing, result.declared_unknown, result.recent_used, result.why
+
+
+# How strongly a status decides a conjunction / a disjunction (higher wins).
+_ALL_RANK = {MET: 0, UNDETERMINED: 1, UNKNOWN_STATUS: 2, NOT_PROVIDED: 3, NOT_MET: 4}
+_ANY_RANK = {NOT_MET: 0, NOT_PROVIDED: 1, UNDETERMINED: 2, UNKNOWN_STATUS: 3, MET: 4}
+
+
 def all_of(results: list[Result]) -> Result:
     """Conjunction: not_met wins, then not_provided (no answer can make it met), then unknown
     (an answer may still fail it), then undetermined."""
-    statuses = [r.status for r in results]
-    if NOT_MET in statuses:
-        return NOT_MET_RESULT
-    if NOT_PROVIDED in statuses:
+    status: Status = MET
+    rank = 0
+    for result in results:
+        current = _ALL_RANK[result.status]
+        if current == 4:
+            return NOT_MET_RESULT
+        if current > rank:
+            rank, status = current, result.status
+    if status == NOT_PROVIDED:
         return NOT_PROVIDED_RESULT
-    for status in (UNKNOWN_STATUS, UNDETERMINED):
-        if status in statuses:
-            return _merge(
-                [r for r in results if r.status in (UNKNOWN_STATUS, UNDETERMINED)], status
-            )
-    return _merge(results, MET)
+    if status == MET:
+        return _merge(results, MET)
+    return _merge([r for r in results if r.status in OPEN], status)
 
 
 def any_of(results: list[Result]) -> Result:
     """Disjunction: met wins (and needs nothing else); then unknown; then undetermined."""
+    status: Status = NOT_MET
+    rank = 0
     for result in results:
         if result.status == MET:
             return result
-    statuses = [r.status for r in results]
-    for status in (UNKNOWN_STATUS, UNDETERMINED):
-        if status in statuses:
-            return _merge(
-                [r for r in results if r.status in (UNKNOWN_STATUS, UNDETERMINED)], status
-            )
-    return NOT_MET_RESULT
+        current = _ANY_RANK[result.status]
+        if current > rank:
+            rank, status = current, result.status
+    if status in OPEN:
+        return _merge([r for r in results if r.status in OPEN], status)
+    return BARE[status]
 
 
 def _unanswered(fact: str, value: Any) -> Result | None:

@@ -1,4 +1,4 @@
-"""OpenFisca-style scenarios: tests/rules_cases/*.yaml (name, position, date, answers, expected)."""
+"""OpenFisca-style scenarios in tests/rules_cases: name, position, date, answers, expected."""
 
 from __future__ import annotations
 
@@ -62,4 +62,5 @@ def test_scenario(case: dict[str, Any], ruleset: Ruleset) -> None:
             assert outcome["missing_facts"][0] == value
         else:
             assert outcome[key] == value, key
-    assert outcome["disclaimer"]["kk"] and outcome["disclaimer"]["ru"]
+    assert outcome["disclaimer"]["kk"]
+    assert outcome["disclaimer"]["ru"]

@@ -33,12 +33,13 @@ def seed_headings() -> list[tuple[str, int, str]]:
             marker = match.group(0).strip()
             headings.append((key, number, marker))
     # the text numbers two paragraphs "14" in chapter 3: 3.14a and 3.14b
-    fixed = []
+    fixed: list[tuple[str, int, str]] = []
     for key, number, marker in headings:
+        position_id = key
         if seen.get(key, 1) > 1:
             index = sum(1 for k, _, _ in fixed if k.startswith(key))
-            key = f"{key}{'ab'[index]}"
-        fixed.append((key, number, marker))
+            position_id = f"{key}{'ab'[index]}"
+        fixed.append((position_id, number, marker))
     return fixed
 
 
@@ -49,7 +50,9 @@ def test_every_heading_of_the_seed_is_a_position(ruleset: Ruleset) -> None:
     for key, line, marker in headings:
         position = ruleset.positions[key]
         assert position.heading.line == line, key
-        assert marker.startswith(position.heading.text.rstrip(".")) or position.heading.text in marker, key
+        assert (
+            marker.startswith(position.heading.text.rstrip(".")) or position.heading.text in marker
+        ), key
 
 
 def test_the_odd_headings_are_kept_as_written(ruleset: Ruleset) -> None:
@@ -66,7 +69,10 @@ def test_clause_numbers_stand_in_the_positions_text(ruleset: Ruleset) -> None:
         first, last = position.lines
         text = lines[first - 1 : last]
         for clause in filter(None, vars(position.clauses).values()):
-            assert any(re.match(rf"^\s*{clause}\.\s", line) for line in text), (position.id, clause)
+            assert any(re.match(rf"^\s*{clause}\.\s", line) for line in text), (
+                position.id,
+                clause,
+            )
 
 
 def test_every_citation_lies_inside_its_position(ruleset: Ruleset) -> None:
@@ -83,7 +89,10 @@ def test_every_citation_lies_inside_its_position(ruleset: Ruleset) -> None:
 
 def test_competency_items_are_verbatim(ruleset: Ruleset) -> None:
     lines = seed_lines()
-    squash = lambda text: re.sub(r"[\s\"«»“”]+", "", text)  # noqa: E731 - PDF line breaks and quotes
+
+    def squash(text: str) -> str:  # PDF line breaks and quote marks differ from the data
+        return re.sub(r"[\s\"«»“”]+", "", text)
+
     for position in ruleset.positions.values():
         for category in position.ladder.categories if position.ladder else ():
             if category.competencies is None:

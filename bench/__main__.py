@@ -1,0 +1,5 @@
+"""Run every benchmark and print its figures."""
+
+from bench import engine
+
+engine.main()

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SANAT = Path(sys.executable).parent / "sanat"
+
+
+def sanat(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SANAT), "rules", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_positions_json_lists_all_91_with_the_required_fields() -> None:
+    result = sanat("positions", "--format", "json")
+    rows = json.loads(result.stdout)
+    assert len(rows) == 91
+    assert {"id", "name_kk", "name_ru", "chapter", "paragraph", "clause"} <= set(rows[0])
+    assert [row["id"] for row in rows][:2] == ["2.1", "2.2"]
+
+
+def test_positions_search_tolerates_russian_keyboard_kazakh() -> None:
+    result = sanat("positions", "--search", "тарбиеши", "--format", "json")
+    ids = [row["id"] for row in json.loads(result.stdout)]
+    assert "2.4" in ids[:3]
+
+
+def test_evaluate_reads_answers_from_stdin() -> None:
+    answers = json.dumps(
+        {"education": "higher", "education_pedagogical": True, "experience": {"pedagogical": 4}}
+    )
+    result = sanat(
+        "evaluate", "--position", "3.7", "--answers", "-", "--on", "2026-11-22", stdin=answers
+    )
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["ceiling_by_experience"] == "pedagog_researcher"
+    assert outcome["as_of"] == "2026-11-22"
+
+
+def test_evaluate_bad_input_is_one_line_without_traceback() -> None:
+    result = sanat(
+        "evaluate",
+        "--position",
+        "3.7",
+        "--answers",
+        "-",
+        stdin='{"experience": {"pedagogical": 70}}',
+    )
+    assert result.returncode == 2
+    assert "more than 60" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_batch_keeps_order_and_reports_bad_lines_in_place() -> None:
+    lines = "\n".join(
+        [
+            json.dumps({"position": "3.7", "answers": {"education": "tvet"}, "on": "2026-11-22"}),
+            "{not json",
+            json.dumps({"position": "99.9", "answers": {}}),
+            json.dumps({"position": "2.4", "answers": {"education": "higher"}}),
+        ]
+    )
+    result = sanat("evaluate", "--batch", "-", stdin=lines + "\n")
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 4
+    assert out[0]["position"] == "3.7"
+    assert out[1]["error"].startswith("line 2: not JSON")
+    assert "unknown position '99.9'" in out[2]["error"]
+    assert out[3]["position"] == "2.4"
+    assert result.returncode == 1
+
+
+def test_show_prints_requirements_and_the_verbatim_clause() -> None:
+    result = sanat("show", "2.4")
+    assert result.returncode == 0
+    assert "Воспитатель" in result.stdout
+    assert "20. Біліктілікке қойылатын талаптар:" in result.stdout
+    assert "lines 479-" in result.stdout
