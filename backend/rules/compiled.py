@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.rules.answers import Answers
-from backend.rules.logic import Check, Result, all_of, compile_condition, experience_check
+from backend.rules.logic import (
+    UNKNOWN_STATUS,
+    Check,
+    Result,
+    all_of,
+    compile_condition,
+    experience_check,
+)
 from backend.rules.schema import (
     Citation,
     LadderCategory,
@@ -71,6 +78,11 @@ class CompiledCategory:
     citations: tuple[dict[str, Any], ...]
     note: dict[str, Any] | None
     source: LadderCategory
+    by_level: dict[str, tuple[CompiledThreshold, ...]]
+    chain: tuple[str, ...]  # this category and those it inherits competencies from, downwards
+    competencies_missing: Result  # precomputed: the checklist not answered yet
+    competencies_unknown: Result  # precomputed: "I don't know" for the checklist
+    fixed_result: Result  # for not_provided / undetermined categories
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,23 +117,40 @@ def _threshold(threshold: Threshold) -> CompiledThreshold:
     )
 
 
-def _category(category: LadderCategory, seed_file: str) -> CompiledCategory:
+def _category(
+    category: LadderCategory, seed_file: str, inherits: dict[str, str | None]
+) -> CompiledCategory:
     citations = []
     if category.threshold_citation is not None:
         citations.append(citation_json(category.threshold_citation, seed_file))
     if category.competencies is not None:
         citations.append(citation_json(category.competencies.citation, seed_file))
     competencies = category.competencies
+    thresholds = tuple(_threshold(t) for t in category.thresholds)
+    chain: list[str] = [category.id]
+    while (parent := inherits.get(chain[-1])) is not None and parent not in chain:
+        chain.append(parent)
+    note = note_json(category.note) if category.note else None
+    fact = f"competencies.{category.id}"
+    why = (note["quote"],) if note and note["quote"] else ()
     return CompiledCategory(
         id=category.id,
         status=category.status,
-        thresholds=tuple(_threshold(t) for t in category.thresholds),
+        thresholds=thresholds,
         levels=tuple(dict.fromkeys(t.level for t in category.thresholds)),
         items=tuple(item.id for item in competencies.items) if competencies else (),
         inherits=competencies.inherits if competencies else None,
         citations=tuple(citations),
-        note=note_json(category.note) if category.note else None,
+        note=note,
         source=category,
+        by_level={
+            level: tuple(t for t in thresholds if t.level == level)
+            for level in dict.fromkeys(t.level for t in thresholds)
+        },
+        chain=tuple(chain),
+        competencies_missing=Result(UNKNOWN_STATUS, missing=(fact,)),
+        competencies_unknown=Result(UNKNOWN_STATUS, declared_unknown=(fact,)),
+        fixed_result=Result(category.status, why=why),  # type: ignore[arg-type]
     )
 
 
@@ -136,10 +165,11 @@ def compile_position(position: Position, seed_file: str) -> CompiledPosition:
         )
         for route in position.entry.routes
     )
-    categories = tuple(
-        _category(category, seed_file)
-        for category in (position.ladder.categories if position.ladder else ())
-    )
+    ladder = position.ladder.categories if position.ladder else []
+    inherits: dict[str, str | None] = {
+        c.id: c.competencies.inherits if c.competencies else None for c in ladder
+    }
+    categories = tuple(_category(category, seed_file, inherits) for category in ladder)
     return CompiledPosition(
         position=position,
         routes=routes,

@@ -20,7 +20,7 @@ from backend.rules.logic import (
     MET_RESULT,
     NOT_MET,
     NOT_MET_RESULT,
-    NOT_PROVIDED,
+    NOT_PROVIDED_RESULT,
     UNKNOWN_STATUS,
     Result,
     all_of,
@@ -29,6 +29,9 @@ from backend.rules.logic import (
 )
 from backend.rules.questions import Question, question_for
 from backend.rules.search import nearest_ids
+
+NO_EXPERIENCE_REASON: dict[str, Any] = {"code": "no_experience_required"}
+NOT_ELIGIBLE_REASON: dict[str, Any] = {"code": "not_eligible_for_position"}
 
 
 class RulesError(ValueError):
@@ -134,32 +137,49 @@ class Engine:
         return any_of(results), reasons
 
     @staticmethod
+    def _level_pending(answers: Answers, level: str | None) -> Result:
+        """Why the level is not known: "I don't know", or education/level not answered yet."""
+        if level == UNKNOWN:
+            return Result(UNKNOWN_STATUS, declared_unknown=("qualification_level",))
+        fact = "qualification_level" if answers.get("education") is not None else "education"
+        if answers.get(fact) == UNKNOWN:
+            return Result(UNKNOWN_STATUS, declared_unknown=(fact,))
+        return Result(UNKNOWN_STATUS, missing=(fact,))
+
+    @staticmethod
     def _thresholds(
-        category: CompiledCategory, answers: Answers
-    ) -> tuple[Result, list[dict[str, Any]]]:
+        category: CompiledCategory, answers: Answers, level: str | None, pending: Result
+    ) -> tuple[Result, list[dict[str, Any]], dict[str, Any] | None]:
+        """The years part of a category: its result, reasons and the smallest shortfall."""
         if not category.thresholds:
-            return MET_RESULT, [{"code": "no_experience_required"}]
-        level, _ = effective_level(answers)
+            return MET_RESULT, [NO_EXPERIENCE_REASON], None
         if level is None or level == UNKNOWN:
-            fact = "qualification_level" if answers.get("education") is not None else "education"
-            if level == UNKNOWN:
-                return Result(UNKNOWN_STATUS, declared_unknown=("qualification_level",)), []
-            pending = answers.get(fact)
-            if pending == UNKNOWN:
-                return Result(UNKNOWN_STATUS, declared_unknown=(fact,)), []
-            return Result(UNKNOWN_STATUS, missing=(fact,)), []
-        options = [t for t in category.thresholds if t.level == level]
-        if not options and level == "high" and category.levels == ("medium",):
-            # Only the medium level is given years: for the high level the text is silent.
-            return Result(NOT_PROVIDED), [{"code": "text_silent_for_level", "level": level}]
+            return pending, [], None
+        options = category.by_level.get(level)
         if not options:
-            return NOT_MET_RESULT, [
-                {"code": "level_required", "levels": list(category.levels), "have": level}
-            ]
-        results = [threshold.check(answers) for threshold in options]
+            if level == "high" and category.levels == ("medium",):
+                # Only the medium level is given years: for the high level the text is silent.
+                return (
+                    NOT_PROVIDED_RESULT,
+                    [{"code": "text_silent_for_level", "level": level}],
+                    None,
+                )
+            needed = list(category.levels)
+            return (
+                NOT_MET_RESULT,
+                [{"code": "level_required", "levels": needed, "have": level}],
+                {
+                    "kind": "level",
+                    "needed": needed,
+                },
+            )
+        results = []
         reasons = []
+        shortfall: dict[str, Any] | None = None
+        experience = answers.experience
         for threshold in options:
-            have = answers.experience.get(threshold.kind)
+            results.append(threshold.check(answers))
+            have = experience.get(threshold.kind)
             reason: dict[str, Any] = {
                 "code": "experience",
                 "experience": threshold.kind,
@@ -168,13 +188,25 @@ class Engine:
                 "text": threshold.text,
                 "have": have,
             }
-            if isinstance(have, float):
-                ok = have > threshold.years if threshold.op == "gt" else have >= threshold.years
+            if have.__class__ is float:
+                years = threshold.years
+                ok = have > years if threshold.op == "gt" else have >= years
                 reason["met"] = ok
                 if not ok:
-                    reason["short_by"] = round(threshold.years - have, 2)  # "gt" needs more still
+                    short = round(years - have, 2)  # for "gt", more still
+                    reason["short_by"] = short
+                    if shortfall is None or short < shortfall["short_by"]:
+                        shortfall = {
+                            "kind": "experience",
+                            "experience": threshold.kind,
+                            "op": threshold.op,
+                            "years": years,
+                            "have": have,
+                            "short_by": short,
+                        }
             reasons.append(reason)
-        return any_of(results), reasons
+        result = any_of(results)
+        return result, reasons, shortfall if result.status == NOT_MET else None
 
     @staticmethod
     def _own_competencies(
@@ -182,19 +214,16 @@ class Engine:
     ) -> tuple[Result, list[str]]:
         if not category.items:
             return MET_RESULT, []
-        fact = f"competencies.{category.id}"
         declared = answers.competencies.get(category.id)
         if declared is None:
-            return Result(UNKNOWN_STATUS, missing=(fact,)), []
+            return category.competencies_missing, []
         if declared == UNKNOWN:
-            return Result(UNKNOWN_STATUS, declared_unknown=(fact,)), []
+            return category.competencies_unknown, []
         if declared == "all":
             return MET_RESULT, []
-        lacking = (
-            list(category.items)
-            if declared == "none"
-            else [i for i in category.items if i not in declared]
-        )
+        if declared == "none":
+            return NOT_MET_RESULT, list(category.items)
+        lacking = [i for i in category.items if i not in declared]
         return (NOT_MET_RESULT, lacking) if lacking else (MET_RESULT, [])
 
     def _categories(
@@ -203,95 +232,64 @@ class Engine:
         evaluations: dict[str, _CategoryEval] = {}
         rendered: list[dict[str, Any]] = []
         lacking_by_category: dict[str, list[str]] = {}
+        level, _ = effective_level(answers)
+        pending = (
+            self._level_pending(answers, level)
+            if level is None or level == UNKNOWN
+            else MET_RESULT
+        )
+        not_eligible = eligibility.status == NOT_MET
         for category in compiled.categories:
-            entry: dict[str, Any] = {"id": category.id, "citations": list(category.citations)}
             own, lacking = self._own_competencies(category, answers)
             lacking_by_category[category.id] = lacking
-            parts = [own]
             inherited = evaluations.get(category.inherits) if category.inherits else None
-            if inherited is not None:
-                parts.append(inherited.competencies)
-            competencies = all_of(parts)
+            competencies = all_of([own, inherited.competencies]) if inherited is not None else own
             if category.status != "rule":
                 # The text gives no route (not_provided) or cannot be read (undetermined).
-                why = (category.note["quote"],) if category.note and category.note["quote"] else ()
-                fixed = Result(category.status, why=why)  # type: ignore[arg-type]
+                fixed = category.fixed_result
                 evaluations[category.id] = _CategoryEval(category, fixed, competencies, fixed)
-                entry.update(
-                    status=category.status,
-                    reasons=[{"code": category.status, "note": category.note}],
-                    missing=[],
+                rendered.append(
+                    {
+                        "id": category.id,
+                        "citations": list(category.citations),
+                        "status": category.status,
+                        "reasons": [{"code": category.status, "note": category.note}],
+                        "missing": [],
+                    }
                 )
-                rendered.append(entry)
                 continue
-            thresholds, reasons = self._thresholds(category, answers)
+            thresholds, reasons, shortfall = self._thresholds(category, answers, level, pending)
             experience = all_of([eligibility, thresholds])
             overall = all_of([experience, competencies])
             evaluations[category.id] = _CategoryEval(category, experience, competencies, overall)
-            if eligibility.status == NOT_MET:
-                reasons = [{"code": "not_eligible_for_position"}, *reasons]
+            if not_eligible:
+                reasons.insert(0, NOT_ELIGIBLE_REASON)
             reasons.append({"code": "competencies", "status": competencies.status})
-            entry.update(
-                status=overall.status,
-                reasons=reasons,
-                missing=self._missing(
-                    category=category,
-                    eligibility=eligibility,
-                    thresholds=thresholds,
-                    reasons=reasons,
-                    lacking_by_category=lacking_by_category,
-                    evaluations=evaluations,
-                ),
-            )
+            missing: list[dict[str, Any]] = [{"kind": "eligibility"}] if not_eligible else []
+            if shortfall is not None:
+                missing.append(shortfall)
+            for link in category.chain:
+                if lacking_by_category.get(link):
+                    missing.append(
+                        {
+                            "kind": "competencies",
+                            "category": link,
+                            "items": lacking_by_category[link],
+                        }
+                    )
+            for fact in eligibility.missing + thresholds.missing:
+                missing.append({"kind": "fact", "fact": fact})
+            entry: dict[str, Any] = {
+                "id": category.id,
+                "citations": list(category.citations),
+                "status": overall.status,
+                "reasons": reasons,
+                "missing": missing,
+            }
             if category.note is not None:
                 entry["note"] = category.note
             rendered.append(entry)
         return list(evaluations.values()), rendered
-
-    @staticmethod
-    def _missing(
-        *,
-        category: CompiledCategory,
-        eligibility: Result,
-        thresholds: Result,
-        reasons: list[dict[str, Any]],
-        lacking_by_category: dict[str, list[str]],
-        evaluations: dict[str, _CategoryEval],
-    ) -> list[dict[str, Any]]:
-        missing: list[dict[str, Any]] = []
-        if eligibility.status == NOT_MET:
-            missing.append({"kind": "eligibility"})
-        if thresholds.status == NOT_MET:
-            for reason in reasons:
-                if reason.get("code") == "level_required":
-                    missing.append({"kind": "level", "needed": reason["levels"]})
-            shortfalls = [
-                r for r in reasons if r.get("code") == "experience" and r.get("met") is False
-            ]
-            if shortfalls:
-                best = min(shortfalls, key=lambda r: r["short_by"])
-                missing.append(
-                    {
-                        "kind": "experience",
-                        "experience": best["experience"],
-                        "op": best["op"],
-                        "years": best["years"],
-                        "have": best["have"],
-                        "short_by": best["short_by"],
-                    }
-                )
-        chain: str | None = category.id
-        while chain is not None:
-            lacking = lacking_by_category.get(chain) or []
-            if lacking:
-                missing.append({"kind": "competencies", "category": chain, "items": lacking})
-            inherited = evaluations.get(chain)
-            chain = inherited.compiled.inherits if inherited else None
-            if chain == category.id:
-                break
-        for fact in (*eligibility.missing, *thresholds.missing):
-            missing.append({"kind": "fact", "fact": fact})
-        return missing
 
     # ----------------------------------------------------------------------------------------
     def evaluate(self, position_id: str, answers: Answers, on: dt.date) -> dict[str, Any]:
