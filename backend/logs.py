@@ -60,7 +60,8 @@ def configure_logging(settings: LogSettings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.level)
-    # aiohttp's access log prints full request lines; keep it at WARNING unless debugging.
-    logging.getLogger("aiohttp.access").setLevel(
-        logging.DEBUG if settings.level == "DEBUG" else logging.WARNING
-    )
+    # aiohttp's access log prints full request lines, and Alembic logs its context on every
+    # /healthz probe; keep both at WARNING unless debugging.
+    quiet = logging.DEBUG if settings.level == "DEBUG" else logging.WARNING
+    for name in ("aiohttp.access", "alembic.runtime.migration"):
+        logging.getLogger(name).setLevel(quiet)

@@ -6,6 +6,7 @@ from sqlalchemy import text
 from backend import __version__
 from backend.migrate import current_revision
 from backend.web.keys import engine_key, ruleset_key
+from backend.web.problems import json_response
 
 routes = web.RouteTableDef()
 
@@ -29,4 +30,4 @@ async def healthz(request: web.Request) -> web.Response:
         "database": database,
         "ruleset": {"version": ruleset.version, "positions": len(ruleset.positions)},
     }
-    return web.json_response(body, status=200 if database["status"] == "ok" else 503)
+    return json_response(body, status=200 if database["status"] == "ok" else 503)

@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from backend import __version__
+from backend.web.problems import json_response
 
 routes = web.RouteTableDef()
 
@@ -198,4 +199,4 @@ DOCUMENT: dict[str, Any] = {
 
 @routes.get("/api/v1/openapi.json")
 async def openapi(_request: web.Request) -> web.Response:
-    return web.json_response(DOCUMENT)
+    return json_response(DOCUMENT)

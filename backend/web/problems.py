@@ -14,6 +14,15 @@ PROBLEM_TYPE = "application/problem+json"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def json_response(body: Any, status: int = 200) -> web.Response:
+    """JSON in UTF-8 as it is (Kazakh and Russian stay readable, not \\u-escaped)."""
+    return web.json_response(body, status=status, dumps=_dumps)
+
+
+def _dumps(body: Any) -> str:
+    return json.dumps(body, ensure_ascii=False)
+
+
 def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> web.Response:
     body: dict[str, Any] = {"type": "about:blank", "status": status, "title": title}
     if detail:

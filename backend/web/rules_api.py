@@ -13,7 +13,7 @@ from backend.rules.cli import position_summary
 from backend.rules.engine import RulesDateError, UnknownPositionError, engine_for
 from backend.rules.search import position_sort_key, search_positions
 from backend.web.keys import ruleset_key
-from backend.web.problems import ProblemError, read_json
+from backend.web.problems import ProblemError, json_response, read_json
 
 routes = web.RouteTableDef()
 MAX_LIMIT = 100
@@ -41,9 +41,7 @@ async def list_positions(request: web.Request) -> web.Response:
     if org_kind:
         ids = [pid for pid in ids if ruleset.positions[pid].org_kind == org_kind]
     items = [position_summary(ruleset, pid) for pid in ids[:limit]]
-    return web.json_response(
-        {"items": items, "count": len(items), "ruleset_version": ruleset.version}
-    )
+    return json_response({"items": items, "count": len(items), "ruleset_version": ruleset.version})
 
 
 def _unknown_position(exc: UnknownPositionError) -> ProblemError:
@@ -60,7 +58,7 @@ async def get_position(request: web.Request) -> web.Response:
     body = compiled.position.model_dump(mode="json", exclude_none=True)
     body["verbatim"] = packaged_clauses().get(compiled.position.id, {})
     body["ruleset_version"] = ruleset.version
-    return web.json_response(body)
+    return json_response(body)
 
 
 def _request_fields(body: Any) -> tuple[str, Any, dt.date]:
@@ -98,14 +96,14 @@ async def _evaluate_body(request: web.Request) -> tuple[dict[str, Any], Any]:
 @routes.post("/api/v1/assessments/evaluate")
 async def evaluate(request: web.Request) -> web.Response:
     outcome, _ = await _evaluate_body(request)
-    return web.json_response(outcome)
+    return json_response(outcome)
 
 
 @routes.post("/api/v1/assessments/next-question")
 async def next_question(request: web.Request) -> web.Response:
     outcome, (engine, position, answers, on) = await _evaluate_body(request)
     question = engine.next_question(position, answers, on)
-    return web.json_response(
+    return json_response(
         {
             "question": question.as_json() if question else None,
             "missing_facts": outcome["missing_facts"],
