@@ -1,4 +1,4 @@
-"""Run the bot by long polling until asked to stop."""
+"""Run the bot by long polling or, with SANAT_BOT_MODE=webhook, behind aiohttp until stopped."""
 
 from __future__ import annotations
 
@@ -6,38 +6,110 @@ import asyncio
 import contextlib
 import logging
 
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
 from backend.db import create_engine, create_session_pool
 from backend.rules.loader import default_ruleset
 from backend.runtime import backend_running, install_stop_signals
-from backend.settings import Settings
+from backend.settings import Settings, SettingsError
+from bot.commands import register_commands
 from bot.factory import create_bot, create_dispatcher, create_i18n
+from bot.storage import create_storage
 
 log = logging.getLogger(__name__)
 
 
-async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
-    engine = create_engine(settings.database)
-    bot = create_bot(settings.bot)
-    dp = create_dispatcher(
-        settings=settings,
-        session_pool=create_session_pool(engine),
-        ruleset=default_ruleset(),
-        i18n=create_i18n(settings),
+def check_webhook_settings(settings: Settings) -> None:
+    if settings.bot.mode != "webhook":
+        return
+    missing = [
+        name
+        for name, value in (
+            ("SANAT_BOT_WEBHOOK_URL", settings.bot.webhook_url),
+            ("SANAT_BOT_WEBHOOK_SECRET", settings.bot.webhook_secret),
+        )
+        if not value
+    ]
+    if missing:
+        raise SettingsError(f"SANAT_BOT_MODE=webhook needs {' and '.join(missing)}")
+
+
+def create_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot) -> web.Application:
+    """aiohttp app that takes Telegram's updates; requests without the secret header get 401."""
+    secret = (
+        settings.bot.webhook_secret.get_secret_value() if settings.bot.webhook_secret else None
     )
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
+        app, path=settings.bot.webhook_path
+    )
+    setup_application(app, dp, bot=bot)
+    return app
+
+
+async def _serve_webhook(
+    settings: Settings, dp: Dispatcher, bot: Bot, stop: asyncio.Event
+) -> None:
+    assert settings.bot.webhook_url is not None
+    assert settings.bot.webhook_secret is not None
+    app = create_webhook_app(settings, dp, bot)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.bot.webhook_host, settings.bot.webhook_port)
+    await site.start()
+    await bot.set_webhook(
+        url=settings.bot.webhook_url.rstrip("/") + settings.bot.webhook_path,
+        secret_token=settings.bot.webhook_secret.get_secret_value(),
+        allowed_updates=dp.resolve_used_update_types(),
+    )
+    log.info("bot webhook listening", extra={"port": settings.bot.webhook_port})
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+async def _poll(dp: Dispatcher, bot: Bot, stop: asyncio.Event) -> None:
     polling = asyncio.create_task(
-        dp.start_polling(bot, handle_signals=False, close_bot_session=True)
+        dp.start_polling(bot, handle_signals=False, close_bot_session=False)
     )
+    stopped = asyncio.create_task(stop.wait())
     log.info("bot polling started")
     try:
-        stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
         if polling.done():
             polling.result()  # surface a polling failure (e.g. a revoked token)
-        stopped.cancel()
     finally:
+        stopped.cancel()
         with contextlib.suppress(RuntimeError):  # polling had already ended
             await dp.stop_polling()
         await asyncio.gather(polling, return_exceptions=True)
+
+
+async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
+    check_webhook_settings(settings)
+    engine = create_engine(settings.database)
+    bot = create_bot(settings.bot)
+    session_pool = create_session_pool(engine)
+    i18n = create_i18n(settings)
+    dp = create_dispatcher(
+        settings=settings,
+        session_pool=session_pool,
+        ruleset=default_ruleset(),
+        i18n=i18n,
+        storage=create_storage(settings, session_pool),
+    )
+    try:
+        await register_commands(bot, i18n)
+        if settings.bot.mode == "webhook":
+            await _serve_webhook(settings, dp, bot, stop)
+        else:
+            await _poll(dp, bot, stop)
+    finally:
+        await dp.storage.close()
+        await bot.session.close()
         await engine.dispose()
         log.info("bot stopped")
 

@@ -3,6 +3,7 @@
 from backend.models.assessment import Assessment, AssessmentRead, TeacherProfile
 from backend.models.broadcast import Broadcast, BroadcastRecipient
 from backend.models.course import CourseRecord, CourseRecordRead
+from backend.models.dialog_state import DialogState
 from backend.models.notification import Notification
 from backend.models.organisation import Membership, Organisation, OrganisationRead
 from backend.models.user import User, UserRead, UserRole
@@ -14,6 +15,7 @@ __all__ = [
     "BroadcastRecipient",
     "CourseRecord",
     "CourseRecordRead",
+    "DialogState",
     "Membership",
     "Notification",
     "Organisation",

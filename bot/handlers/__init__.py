@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import errors, fallback, start
+from bot.handlers import assessment, errors, fallback, menu, start
 
 
 def create_routers() -> list[Router]:
-    return [start.create_router(), errors.create_router(), fallback.create_router()]
+    return [
+        menu.create_router(),
+        start.create_router(),
+        assessment.create_router(),
+        errors.create_router(),
+        fallback.create_router(),
+    ]

@@ -1,18 +1,22 @@
-"""First contact, /help and the language choice."""
+"""/help, /language and the language choice (also mid-dialog: the step is shown again)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.models import UserRead
 from backend.services.users import set_language
+from bot import dialog as dialogs
 from bot.keyboards.callback_data import LanguageCallback
 from bot.keyboards.common import LANGUAGE_LABELS, language_keyboard
+from bot.screens import menu_screen
 
 # Shown before any language is chosen, so it speaks both.
 LANGUAGE_PROMPT = "Тілді таңдаңыз · Выберите язык"
@@ -30,13 +34,6 @@ def help_text() -> str:
     )
 
 
-async def cmd_start(message: Message, user: UserRead) -> None:
-    if user.language is None:
-        await message.answer(LANGUAGE_PROMPT, reply_markup=language_keyboard())
-        return
-    await message.answer(help_text())
-
-
 async def cmd_help(message: Message) -> None:
     await message.answer(help_text())
 
@@ -49,21 +46,30 @@ async def choose_language(
     query: CallbackQuery,
     callback_data: LanguageCallback,
     user: UserRead,
-    session: AsyncSession,
+    state: FSMContext,
     i18n: I18n,
+    **deps: Any,
 ) -> None:
-    await set_language(session=session, user_id=user.id, language=callback_data.code)
+    from bot.handlers.assessment import advance
+
+    await set_language(session=deps["session"], user_id=user.id, language=callback_data.code)
     i18n.ctx_locale.set(callback_data.code)  # the rest of this update speaks the new language
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            _("Language: {language}").format(language=LANGUAGE_LABELS[callback_data.code])
-        )
-        await query.message.answer(help_text())
+    if not isinstance(query.message, Message):
+        return
+    await query.message.edit_text(
+        _("Language: {language}").format(language=LANGUAGE_LABELS[callback_data.code])
+    )
+    dialog = await dialogs.load(state)
+    if dialog is not None and await state.get_state() is not None:
+        deps.pop("callback_answer", None)
+        await advance(query, state, dialog, new_message=True, user=user, i18n=i18n, **deps)
+        return
+    screen = menu_screen()
+    await query.message.answer(screen.text, reply_markup=screen.markup)
 
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(cmd_start, CommandStart())
     router.message.register(cmd_help, Command("help"))
     router.message.register(cmd_language, Command("language"))
     router.callback_query.register(

@@ -1,0 +1,131 @@
+"""Callback data limits, commands per language, the webhook's secret, state across restarts."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import Dispatcher
+from aiohttp.test_utils import TestClient, TestServer
+
+from backend.db import SessionPool
+from backend.rules.loader import Ruleset
+from backend.settings import BotSettings, Settings
+from bot.commands import register_commands
+from bot.factory import create_dispatcher, create_i18n
+from bot.keyboards.callback_data import (
+    CHECK_UNKNOWN,
+    AnswerCallback,
+    ChecklistCallback,
+    NavCallback,
+    OrgKindCallback,
+    PositionCallback,
+    PositionPageCallback,
+    ResultCallback,
+    ReviewCallback,
+)
+from bot.runner import create_webhook_app
+from bot.storage import SqlStorage
+from tests.bot.chat import Chat
+from tests.mocked_bot import MockedBot
+
+TOKEN = "ffffff"  # dialog tokens are 6 hex digits
+
+
+def test_callback_data_fits_64_bytes_for_the_longest_ids(ruleset: Ruleset) -> None:
+    longest_id = max(ruleset.positions, key=len)
+    many = 10**6  # a dialog of a million steps still fits
+    packed = [
+        OrgKindCallback(t=TOKEN, k=len(ruleset.meta.org_kinds) - 1),
+        PositionPageCallback(t=TOKEN, k=7, p=99),
+        PositionCallback(t=TOKEN, id=longest_id),
+        AnswerCallback(t=TOKEN, s=many, v="99"),
+        ChecklistCallback(t=TOKEN, s=many, i=CHECK_UNKNOWN),
+        ChecklistCallback(t=TOKEN, s=many, i=99),
+        NavCallback(t=TOKEN, a="continue"),
+        ReviewCallback(t=TOKEN, i=99),
+        ResultCallback(t=TOKEN, a="review"),
+    ]
+    for data in packed:
+        assert len(data.pack().encode("utf-8")) <= 64, data.pack()
+
+
+async def test_commands_are_registered_per_language(bot: MockedBot, settings: Settings) -> None:
+    await register_commands(bot, create_i18n(settings))
+    calls = {call.language_code: call.commands for call in bot.sent("SetMyCommands")}
+    assert set(calls) == {"kk", "ru", None}
+    kk = {c.command: c.description for c in calls["kk"]}
+    ru = {c.command: c.description for c in calls["ru"]}
+    assert kk["language"] == "Тілді өзгерту"
+    assert ru["language"] == "Сменить язык"
+    assert [c.command for c in calls[None]] == [c.command for c in calls["ru"]]
+
+
+async def test_webhook_refuses_requests_without_the_secret(
+    settings: Settings, session_pool: SessionPool, ruleset: Ruleset, bot: MockedBot
+) -> None:
+    hooked = settings.model_copy(
+        update={
+            "bot": BotSettings(
+                mode="webhook", webhook_url="https://example.invalid", webhook_secret="s3cret"
+            )
+        }
+    )
+    dp = create_dispatcher(
+        settings=hooked, session_pool=session_pool, ruleset=ruleset, i18n=create_i18n(hooked)
+    )
+    app = create_webhook_app(hooked, dp, bot)
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 5, "type": "private"},
+            "from": {"id": 5, "is_bot": False, "first_name": "A"},
+            "text": "/help",
+        },
+    }
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        missing = await client.post("/telegram/webhook", json=update)
+        wrong = await client.post(
+            "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "x"}
+        )
+        right = await client.post(
+            "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+        )
+        for _ in range(100):  # aiogram handles webhook updates in the background
+            if bot.sent("SendMessage"):
+                break
+            await asyncio.sleep(0.02)
+    assert (missing.status, wrong.status, right.status) == (401, 401, 200)
+    assert len(bot.sent("SendMessage")) == 1  # only the authorised update was handled
+
+
+async def test_a_restarted_bot_continues_at_the_same_step(
+    settings: Settings, session_pool: SessionPool, ruleset: Ruleset
+) -> None:
+    def fresh_dispatcher() -> Dispatcher:
+        return create_dispatcher(
+            settings=settings,
+            session_pool=session_pool,
+            ruleset=ruleset,
+            i18n=create_i18n(settings),
+            storage=SqlStorage(session_pool),
+        )
+
+    first = Chat(fresh_dispatcher(), MockedBot(), user_id=8101)
+    await first.send("/start")
+    await first.press("Русский")
+    await first.press("📝")
+    await first.send("учитель")
+    await first.press("Учителя всех специальностей")
+    await first.press("Высшее")
+    question = first.last_screen().text
+    buttons = first.buttons()
+
+    after_restart = Chat(
+        fresh_dispatcher(), MockedBot(), user_id=8101
+    )  # new process, same database
+    await after_restart.press_data(next(data for text, data in buttons if text == "Да"))
+    assert "Сколько лет" in after_restart.last_screen().text
+    assert "Шаг 3" in after_restart.last_screen().text
+    assert "педагогическое" in question
