@@ -1,0 +1,147 @@
+"""The real `sanat bot` process against the project's local Bot API server, over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.telegram import BotMessage, LocalBotAPI, UserDriver
+
+SANAT = Path(sys.executable).parent / "sanat"
+STARTUP = 30.0
+STEP = 10.0
+
+
+@dataclass
+class BotProcess:
+    api: LocalBotAPI
+    env: dict[str, str]
+    process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            str(SANAT), "bot", env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        await self.api.wait_until_polling(timeout=STARTUP)
+
+    async def kill(self) -> None:
+        """SIGKILL: no chance to save anything on the way out."""
+        assert self.process is not None
+        self.process.kill()
+        await self.process.wait()
+
+    async def stop(self) -> str:
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(self.process.communicate(), timeout=STARTUP)
+        return stderr.decode()
+
+
+@pytest.fixture
+async def bot_process(tmp_path: Path) -> AsyncIterator[BotProcess]:
+    async with LocalBotAPI() as api:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SANAT_")}
+        env |= {
+            "SANAT_BOT_TOKEN": api.token,
+            "SANAT_BOT_API_SERVER": api.base_url,
+            "SANAT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'sanat.db'}",
+            "SANAT_LOG_LEVEL": "WARNING",
+        }
+        migrate = await asyncio.create_subprocess_exec(
+            str(SANAT), "migrate", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        _, migrate_errors = await migrate.communicate()
+        assert migrate.returncode == 0, migrate_errors
+        running = BotProcess(api, env)
+        await running.start()
+        try:
+            yield running
+        finally:
+            if running.process and running.process.returncode is None:
+                stderr = await running.stop()
+                assert "Traceback" not in stderr, stderr
+
+
+async def shows(user: UserDriver, fragment: str) -> BotMessage:
+    """Wait until the bot sends or edits a message containing ``fragment``."""
+    return await user.wait_for(lambda message: fragment in (message.text or ""), timeout=STEP)
+
+
+async def test_full_assessment_in_kazakh(bot_process: BotProcess) -> None:
+    user = bot_process.api.user(2001, "Айгүл", language_code="kk")
+    await user.send("/start")
+    await shows(user, "Тілді таңдаңыз")
+    await user.press("Қазақша")
+    await shows(user, "Не істегіңіз келеді?")
+    await user.press("📝 Өзін-өзі бағалау")
+    await shows(user, "Қай жерде жұмыс істейсіз?")
+    await user.send("мугалим")  # Kazakh typed on a Russian keyboard
+    await shows(user, "бойынша лауазымдар")
+    await user.press("Барлық мамандықтардың пән мұғалімдері")
+    await shows(user, "Біліміңіз қандай?")
+    await user.press("Жоғары")
+    await shows(user, "педагогикалық па")
+    await user.press("Иә")
+    await shows(user, "өтіліңіз неше жыл?")
+    await user.send("4 жыл")
+    for _ in range(4):
+        await shows(user, "белгілеп")
+        await user.press("Барлығы")
+    result = await shows(user, "Бағалау:")
+    assert "педагог-зерттеуші" in result.text
+    assert "аттестаттау комиссиясының шешімі емес" in result.text
+    assert result.find_button("📜 Тармақ мәтіні") is not None
+    commands = bot_process.api.commands(language_code="kk")
+    assert [c["command"] for c in commands] == ["start", "language", "cancel", "help"]
+
+
+async def test_restart_mid_dialog_stale_button_and_bad_input_in_russian(
+    bot_process: BotProcess,
+) -> None:
+    user = bot_process.api.user(2002, "Иван", language_code="ru")
+    await user.send("/start")
+    await shows(user, "Выберите язык")
+    await user.press("Русский")
+    await shows(user, "Что вы хотите сделать?")
+    await user.press("📝 Самооценка")
+    await shows(user, "Где вы работаете?")
+    await user.send("учитель")
+    await shows(user, "Должности по запросу")
+    await user.press("Учителя всех специальностей")
+    education = await shows(user, "Какое у вас образование?")
+
+    await bot_process.kill()  # mid-dialog, no clean shutdown
+    await bot_process.start()
+
+    await user.press("Высшее", message=education)
+    await shows(user, "педагогическое")  # continued at the same step after the restart
+    await user.press("Да")
+    years_question = await shows(user, "Сколько лет")
+    await user.send("много")
+    await shows(user, "Введите число лет")
+    await user.send("/nonsense")
+    await shows(user, "Неизвестная команда")
+    await user.send("5,5")
+    await shows(user, "Требования к категории «педагог»")
+
+    await user.send("/start")
+    await shows(user, "незавершённая самооценка")
+    await user.press("🔁 Начать заново")
+    await shows(user, "Где вы работаете?")
+    await user.press("⬅ Назад", message=years_question)  # a button of the abandoned dialog
+    answer = await bot_process.api.wait_for_call(
+        "answerCallbackQuery",
+        lambda call: "из более раннего" in str(call.params.get("text")),
+        timeout=STEP,
+    )
+    assert answer.params.get("show_alert") in (True, "true")
+    await shows(user, "Где вы работаете?")  # and the current step again
