@@ -16,9 +16,11 @@ from backend.runtime import backend_running, install_stop_signals
 from backend.settings import Settings, SettingsError
 from bot.commands import register_commands
 from bot.factory import create_bot, create_dispatcher, create_i18n
+from bot.middlewares import IN_FLIGHT
 from bot.storage import create_storage
 
 log = logging.getLogger(__name__)
+SHUTDOWN_GRACE_SECONDS = 10.0  # let updates in progress finish their Bot API calls
 
 
 def check_webhook_settings(settings: Settings) -> None:
@@ -108,6 +110,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
         else:
             await _poll(dp, bot, stop)
     finally:
+        if not await dp[IN_FLIGHT].drained(grace_seconds=SHUTDOWN_GRACE_SECONDS):
+            log.warning("stopped with updates still being handled")
         await dp.storage.close()
         await bot.session.close()
         await engine.dispose()

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from backend.rules.answers import Answers
 from backend.rules.logic import (
     UNKNOWN_STATUS,
     Check,
     Result,
-    all_of,
     compile_condition,
     experience_check,
+    experience_met,
 )
 from backend.rules.schema import (
     Citation,
@@ -62,9 +61,12 @@ class CompiledThreshold:
     level: str
     kind: str
     op: str
+    strict: bool  # op "gt": more than the years, not at least
     years: float
     text: str
-    check: Check  # the years, and anything else the threshold requires
+    years_check: Check  # the years alone
+    years_met: Result  # what years_check gives when the years are enough
+    requires: Check | None  # anything else the text asks with the years (a degree)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,27 +95,23 @@ class CompiledPosition:
     categories: tuple[CompiledCategory, ...]
     entry_citations: tuple[dict[str, Any], ...]
     notes: tuple[dict[str, Any], ...]
+    routes_by_variant: dict[str | None, tuple[CompiledRoute, ...]]  # None: the general routes
 
     def routes_for(self, variant: str | None) -> tuple[CompiledRoute, ...]:
-        return tuple(route for route in self.routes if route.variant == variant)
+        return self.routes_by_variant.get(variant, ())
 
 
 def _threshold(threshold: Threshold) -> CompiledThreshold:
-    years_check = experience_check(threshold.experience)
-    check = years_check
-    if threshold.requires is not None:
-        extra = compile_condition(threshold.requires)
-
-        def check(answers: Answers) -> Result:
-            return all_of([years_check(answers), extra(answers)])
-
     return CompiledThreshold(
         level=threshold.level,
         kind=threshold.experience.kind,
         op=threshold.experience.op,
+        strict=threshold.experience.op == "gt",
         years=threshold.experience.years,
         text=threshold.experience.text,
-        check=check,
+        years_check=experience_check(threshold.experience),
+        years_met=experience_met(threshold.experience),
+        requires=None if threshold.requires is None else compile_condition(threshold.requires),
     )
 
 
@@ -177,4 +175,8 @@ def compile_position(position: Position, seed_file: str) -> CompiledPosition:
         categories=categories,
         entry_citations=tuple(route.citation for route in routes),
         notes=tuple(note_json(note) for note in position.notes),
+        routes_by_variant={
+            variant: tuple(route for route in routes if route.variant == variant)
+            for variant in dict.fromkeys(route.variant for route in routes)
+        },
     )

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.rules.answers import UNKNOWN, Answers, AnswersError
-from backend.rules.compiled import CompiledCategory, CompiledPosition, compile_position
+from backend.rules.compiled import (
+    CompiledCategory,
+    CompiledPosition,
+    CompiledThreshold,
+    compile_position,
+)
 from backend.rules.loader import Ruleset
 from backend.rules.logic import (
     MET,
@@ -23,15 +28,20 @@ from backend.rules.logic import (
     NOT_PROVIDED_RESULT,
     UNKNOWN_STATUS,
     Result,
-    all_of,
     any_of,
+    both,
     effective_level,
+    pending_results,
 )
 from backend.rules.questions import Question, question_for
 from backend.rules.search import nearest_ids
 
 NO_EXPERIENCE_REASON: dict[str, Any] = {"code": "no_experience_required"}
 NOT_ELIGIBLE_REASON: dict[str, Any] = {"code": "not_eligible_for_position"}
+_ELIGIBLE = {MET: "yes", NOT_MET: "no"}  # any other status: "unknown"
+_PENDING = {fact: pending_results(fact) for fact in ("education", "qualification_level")}
+_LEVEL_DECLARED_UNKNOWN = _PENDING["qualification_level"][1]
+_VARIANT_MISSING = pending_results("variant")[0]
 
 
 class RulesError(ValueError):
@@ -50,12 +60,18 @@ class RulesDateError(RulesError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class _CategoryEval:
-    compiled: CompiledCategory
-    experience: Result  # eligibility and thresholds: decides the ceiling
-    competencies: Result  # own and inherited items
-    overall: Result
+@dataclass(slots=True)
+class _Ladder:
+    """What the categories decide, gathered in one pass over them."""
+
+    rendered: list[dict[str, Any]]  # the Outcome's "categories"
+    ceiling: str | None  # the highest rule category whose experience part is met
+    estimate: str | None  # the highest rule category met with the competencies too
+    after_estimate: int  # where in ``rendered`` to look for the next category to reach
+    # Gathered from eligibility and every category, in order, repeats included:
+    missing: tuple[str, ...]  # facts not answered yet
+    declared_unknown: tuple[str, ...]  # facts answered "I don't know"
+    recent_used: tuple[str, ...]  # experience kinds checked as totals for "the last N years"
 
 
 class Engine:
@@ -66,6 +82,15 @@ class Engine:
         seed = ruleset.meta.act.seed_file
         self.positions = {pid: compile_position(p, seed) for pid, p in ruleset.positions.items()}
         self._disclaimer = ruleset.meta.disclaimer.model_dump(exclude_none=True)
+        self._version = ruleset.version
+        # When each position's rules are in force (checked on every evaluation).
+        self._in_force = {
+            pid: (
+                compiled.position.valid_from or ruleset.meta.valid_from,
+                compiled.position.valid_to or ruleset.meta.valid_to,
+            )
+            for pid, compiled in self.positions.items()
+        }
 
     # ----------------------------------------------------------------------------------------
     def position(self, position_id: str) -> CompiledPosition:
@@ -93,10 +118,10 @@ class Engine:
     def _eligibility(
         self, compiled: CompiledPosition, answers: Answers
     ) -> tuple[Result, list[dict[str, Any]]]:
-        variant = answers.get("variant")
+        variant = answers.values.get("variant")
         if compiled.variants:
             if variant is None:
-                return Result(UNKNOWN_STATUS, missing=("variant",)), []
+                return _VARIANT_MISSING, []
             if variant not in (*compiled.variants, "general", UNKNOWN):
                 raise AnswersError(
                     [f"variant: {variant!r} is not one of general, {', '.join(compiled.variants)}"]
@@ -108,10 +133,18 @@ class Engine:
                 self._routes_result(compiled, v, answers) for v in (None, *compiled.variants)
             ]
             statuses = {result.status for result, _ in per_variant}
-            if len(statuses) == 1:
-                return per_variant[0]
+            if len(statuses) == 1 and statuses <= {MET, NOT_MET}:
+                return per_variant[0]  # every variant decides alike: the variant does not matter
+            # Otherwise the outcome depends on the variant, or is still open: unknown, and
+            # every variant's open facts stay askable — they may settle it for all of them.
+            missing = tuple(dict.fromkeys(f for result, _ in per_variant for f in result.missing))
+            declared = tuple(
+                dict.fromkeys(
+                    ("variant", *(f for r, _ in per_variant for f in r.declared_unknown))
+                )
+            )
             reasons = [reason for _, group in per_variant for reason in group]
-            return Result(UNKNOWN_STATUS, declared_unknown=("variant",)), reasons
+            return Result(UNKNOWN_STATUS, missing=missing, declared_unknown=declared), reasons
         return self._routes_result(
             compiled, None if variant in (None, "general") else variant, answers
         )
@@ -124,7 +157,8 @@ class Engine:
         reasons = []
         for route in compiled.routes_for(variant):
             result = route.check(answers)
-            results.append(result)
+            if result is not NOT_MET_RESULT:  # a plain not_met changes nothing in a disjunction
+                results.append(result)
             reason: dict[str, Any] = {
                 "route": route.id,
                 "status": result.status,
@@ -134,27 +168,23 @@ class Engine:
             if result.why:
                 reason["why"] = list(result.why)
             reasons.append(reason)
-        return any_of(results), reasons
+        return (any_of(results) if results else NOT_MET_RESULT), reasons
 
     @staticmethod
     def _level_pending(answers: Answers, level: str | None) -> Result:
         """Why the level is not known: "I don't know", or education/level not answered yet."""
         if level == UNKNOWN:
-            return Result(UNKNOWN_STATUS, declared_unknown=("qualification_level",))
-        fact = "qualification_level" if answers.get("education") is not None else "education"
-        if answers.get(fact) == UNKNOWN:
-            return Result(UNKNOWN_STATUS, declared_unknown=(fact,))
-        return Result(UNKNOWN_STATUS, missing=(fact,))
+            return _LEVEL_DECLARED_UNKNOWN
+        fact = "education" if answers.values.get("education") is None else "qualification_level"
+        missing, declared_unknown = _PENDING[fact]
+        return declared_unknown if answers.values.get(fact) == UNKNOWN else missing
 
     @staticmethod
     def _thresholds(
-        category: CompiledCategory, answers: Answers, level: str | None, pending: Result
+        category: CompiledCategory, answers: Answers, level: str
     ) -> tuple[Result, list[dict[str, Any]], dict[str, Any] | None]:
-        """The years part of a category: its result, reasons and the smallest shortfall."""
-        if not category.thresholds:
-            return MET_RESULT, [NO_EXPERIENCE_REASON], None
-        if level is None or level == UNKNOWN:
-            return pending, [], None
+        """The years part of a category with thresholds, for a known level: its result,
+        reasons and the smallest shortfall."""
         options = category.by_level.get(level)
         if not options:
             if level == "high" and category.levels == ("medium",):
@@ -175,10 +205,9 @@ class Engine:
             )
         results = []
         reasons = []
-        shortfall: dict[str, Any] | None = None
+        closest: tuple[float, CompiledThreshold, float] | None = None  # short_by, what, have
         experience = answers.experience
         for threshold in options:
-            results.append(threshold.check(answers))
             have = experience.get(threshold.kind)
             reason: dict[str, Any] = {
                 "code": "experience",
@@ -189,65 +218,87 @@ class Engine:
                 "have": have,
             }
             if have.__class__ is float:
+                # The years are compared here anyway (for the reason), so the result follows.
                 years = threshold.years
-                ok = have > years if threshold.op == "gt" else have >= years
+                ok = have > years if threshold.strict else have >= years
                 reason["met"] = ok
-                if not ok:
+                if ok:
+                    result = threshold.years_met
+                else:
+                    result = NOT_MET_RESULT
                     short = round(years - have, 2)  # for "gt", more still
                     reason["short_by"] = short
-                    if shortfall is None or short < shortfall["short_by"]:
-                        shortfall = {
-                            "kind": "experience",
-                            "experience": threshold.kind,
-                            "op": threshold.op,
-                            "years": years,
-                            "have": have,
-                            "short_by": short,
-                        }
+                    if closest is None or short < closest[0]:
+                        closest = (short, threshold, have)
+            else:
+                result = threshold.years_check(answers)  # not answered, or "I don't know"
+            if threshold.requires is not None:
+                result = both(result, threshold.requires(answers))
+            results.append(result)
             reasons.append(reason)
-        result = any_of(results)
-        return result, reasons, shortfall if result.status == NOT_MET else None
+        result = results[0] if len(results) == 1 else any_of(results)
+        if closest is None or result.status != NOT_MET:
+            return result, reasons, None
+        short, threshold, have = closest
+        shortfall = {
+            "kind": "experience",
+            "experience": threshold.kind,
+            "op": threshold.op,
+            "years": threshold.years,
+            "have": have,
+            "short_by": short,
+        }
+        return result, reasons, shortfall
 
     @staticmethod
     def _own_competencies(
         category: CompiledCategory, answers: Answers
-    ) -> tuple[Result, list[str]]:
-        if not category.items:
-            return MET_RESULT, []
+    ) -> tuple[Result, list[str] | None]:
+        """The checklist of a category with one: its result and the items lacking (None: none)."""
         declared = answers.competencies.get(category.id)
         if declared is None:
-            return category.competencies_missing, []
+            return category.competencies_missing, None
         if declared == UNKNOWN:
-            return category.competencies_unknown, []
+            return category.competencies_unknown, None
         if declared == "all":
-            return MET_RESULT, []
+            return MET_RESULT, None
         if declared == "none":
             return NOT_MET_RESULT, list(category.items)
         lacking = [i for i in category.items if i not in declared]
-        return (NOT_MET_RESULT, lacking) if lacking else (MET_RESULT, [])
+        return (NOT_MET_RESULT, lacking) if lacking else (MET_RESULT, None)
 
     def _categories(
-        self, compiled: CompiledPosition, answers: Answers, eligibility: Result
-    ) -> tuple[list[_CategoryEval], list[dict[str, Any]]]:
-        evaluations: dict[str, _CategoryEval] = {}
+        self, compiled: CompiledPosition, answers: Answers, eligibility: Result, level: str | None
+    ) -> _Ladder:
         rendered: list[dict[str, Any]] = []
+        missing_facts = eligibility.missing
+        declared_unknown = eligibility.declared_unknown
+        recent_used = eligibility.recent_used
+        ceiling = estimate = None
+        after_estimate = 0
+        competencies_by_category: dict[str, Result] = {}  # own and inherited, for inheritors
         lacking_by_category: dict[str, list[str]] = {}
-        level, _ = effective_level(answers)
-        pending = (
-            self._level_pending(answers, level)
-            if level is None or level == UNKNOWN
-            else MET_RESULT
+        # With no level known, every category's years wait for it.
+        level_pending = (
+            self._level_pending(answers, level) if level is None or level == UNKNOWN else None
         )
         not_eligible = eligibility.status == NOT_MET
+        own_competencies, thresholds_of = self._own_competencies, self._thresholds
         for category in compiled.categories:
-            own, lacking = self._own_competencies(category, answers)
-            lacking_by_category[category.id] = lacking
-            inherited = evaluations.get(category.inherits) if category.inherits else None
-            competencies = all_of([own, inherited.competencies]) if inherited is not None else own
+            if category.items:
+                own, lacking = own_competencies(category, answers)
+                if lacking:
+                    lacking_by_category[category.id] = lacking
+            else:
+                own = MET_RESULT
+            inherits = category.inherits
+            competencies = (
+                both(own, competencies_by_category[inherits]) if inherits is not None else own
+            )
+            competencies_by_category[category.id] = competencies
             if category.status != "rule":
                 # The text gives no route (not_provided) or cannot be read (undetermined).
-                fixed = category.fixed_result
-                evaluations[category.id] = _CategoryEval(category, fixed, competencies, fixed)
+                # Its fixed result carries no facts or assumptions: nothing to gather.
                 rendered.append(
                     {
                         "id": category.id,
@@ -258,85 +309,84 @@ class Engine:
                     }
                 )
                 continue
-            thresholds, reasons, shortfall = self._thresholds(category, answers, level, pending)
-            experience = all_of([eligibility, thresholds])
-            overall = all_of([experience, competencies])
-            evaluations[category.id] = _CategoryEval(category, experience, competencies, overall)
+            if not category.thresholds:
+                thresholds, reasons, shortfall = MET_RESULT, [NO_EXPERIENCE_REASON], None
+            elif level_pending is not None:
+                thresholds, reasons, shortfall = level_pending, [], None
+            else:
+                assert level is not None
+                thresholds, reasons, shortfall = thresholds_of(category, answers, level)
+            experience = both(eligibility, thresholds)
+            overall = both(experience, competencies)
+            missing_facts += overall.missing
+            declared_unknown += overall.declared_unknown
+            recent_used += experience.recent_used
+            if experience.status == MET:
+                ceiling = category.id
+            if overall.status == MET:
+                estimate = category.id
+                after_estimate = len(rendered) + 1
             if not_eligible:
                 reasons.insert(0, NOT_ELIGIBLE_REASON)
             reasons.append({"code": "competencies", "status": competencies.status})
-            missing: list[dict[str, Any]] = [{"kind": "eligibility"}] if not_eligible else []
-            if shortfall is not None:
-                missing.append(shortfall)
-            for link in category.chain:
-                if lacking_by_category.get(link):
-                    missing.append(
-                        {
-                            "kind": "competencies",
-                            "category": link,
-                            "items": lacking_by_category[link],
-                        }
-                    )
-            for fact in eligibility.missing + thresholds.missing:
-                missing.append({"kind": "fact", "fact": fact})
             entry: dict[str, Any] = {
                 "id": category.id,
                 "citations": list(category.citations),
                 "status": overall.status,
                 "reasons": reasons,
-                "missing": missing,
+                "missing": _category_missing(
+                    category,
+                    not_eligible,
+                    shortfall,
+                    lacking_by_category,
+                    # facts only where an answer can still change the status
+                    eligibility.missing + thresholds.missing if overall.status != NOT_MET else (),
+                ),
             }
             if category.note is not None:
                 entry["note"] = category.note
             rendered.append(entry)
-        return list(evaluations.values()), rendered
+        return _Ladder(
+            rendered,
+            ceiling,
+            estimate,
+            after_estimate,
+            missing_facts,
+            declared_unknown,
+            recent_used,
+        )
 
     # ----------------------------------------------------------------------------------------
     def evaluate(self, position_id: str, answers: Answers, on: dt.date) -> dict[str, Any]:
         """The Outcome for one person and position under the rules in force on ``on``."""
-        compiled = self.position(position_id)
-        self.check_date(on, compiled)
+        compiled = self.positions.get(position_id) or self.position(position_id)
+        start, end = self._in_force[position_id]
+        if on < start or (end is not None and on > end):
+            self.check_date(on, compiled)  # raises, naming the dates in force
         eligibility, position_reasons = self._eligibility(compiled, answers)
-        evaluations, categories = self._categories(compiled, answers, eligibility)
-
-        ceiling = estimate = None
-        for evaluation in evaluations:
-            if evaluation.compiled.status != "rule":
-                continue
-            if evaluation.experience.status == MET:
-                ceiling = evaluation.compiled.id
-            if evaluation.overall.status == MET:
-                estimate = evaluation.compiled.id
-        next_up = self._next(categories, estimate)
-
-        missing = _ordered_facts([eligibility, *(e.overall for e in evaluations)])
-        declared = _ordered_declared([eligibility, *(e.overall for e in evaluations)])
+        level, derived = effective_level(answers)
+        ladder = self._categories(compiled, answers, eligibility, level)
         return {
             "position": position_id,
             "as_of": on.isoformat(),
-            "ruleset_version": self.ruleset.version,
-            "eligible_for_position": {MET: "yes", NOT_MET: "no"}.get(
-                eligibility.status, "unknown"
-            ),
+            "ruleset_version": self._version,
+            "eligible_for_position": _ELIGIBLE.get(eligibility.status, "unknown"),
             "position_reasons": position_reasons,
-            "ceiling_by_experience": ceiling,
-            "estimate": estimate,
-            "categories": categories,
-            "next": next_up,
-            "missing_facts": missing,
-            "unknown_answers": declared,
-            "assumptions": self._assumptions(
-                answers, [eligibility, *(e.experience for e in evaluations)]
-            ),
+            "ceiling_by_experience": ladder.ceiling,
+            "estimate": ladder.estimate,
+            "categories": ladder.rendered,
+            "next": self._next(ladder.rendered, ladder.after_estimate),
+            "missing_facts": _ordered_facts(ladder.missing),
+            "unknown_answers": list(dict.fromkeys(ladder.declared_unknown)),
+            "assumptions": self._assumptions(answers, level, derived, ladder.recent_used),
             "notes": list(compiled.notes),
             "disclaimer": self._disclaimer,
         }
 
     @staticmethod
-    def _next(categories: list[dict[str, Any]], estimate: str | None) -> dict[str, Any] | None:
-        ids = [c["id"] for c in categories]
-        start = ids.index(estimate) + 1 if estimate in ids else 0
-        for category in categories[start:]:
+    def _next(categories: list[dict[str, Any]], after_estimate: int) -> dict[str, Any] | None:
+        """The first category above the estimate (from the bottom if none) not yet met."""
+        for category in categories[after_estimate:]:
             if category["status"] != MET:
                 return {
                     "category": category["id"],
@@ -346,15 +396,19 @@ class Engine:
         return None
 
     @staticmethod
-    def _assumptions(answers: Answers, results: list[Result]) -> list[dict[str, Any]]:
+    def _assumptions(
+        answers: Answers, level: str | None, derived: bool, recent_used: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
         assumptions: list[dict[str, Any]] = []
-        level, derived = effective_level(answers)
         if derived:
             assumptions.append(
                 {"code": "level_derived", "education": answers.get("education"), "level": level}
             )
-        recent = dict.fromkeys(kind for result in results for kind in result.recent_used)
-        assumptions.extend({"code": "recent_as_total", "experience": kind} for kind in recent)
+        if recent_used:
+            assumptions.extend(
+                {"code": "recent_as_total", "experience": kind}
+                for kind in dict.fromkeys(recent_used)
+            )
         return assumptions
 
     def next_question(self, position_id: str, answers: Answers, on: dt.date) -> Question | None:
@@ -366,15 +420,34 @@ class Engine:
         return question_for(self.position(position_id), facts[0], remaining=len(facts))
 
 
-def _ordered_facts(results: list[Result]) -> list[str]:
+def _category_missing(
+    category: CompiledCategory,
+    not_eligible: bool,
+    shortfall: dict[str, Any] | None,
+    lacking_by_category: dict[str, list[str]],
+    facts: tuple[str, ...],
+) -> list[dict[str, Any]]:
+    """What a rule category still lacks: eligibility, years, competency items, answers."""
+    missing: list[dict[str, Any]] = [{"kind": "eligibility"}] if not_eligible else []
+    if shortfall is not None:
+        missing.append(shortfall)
+    if lacking_by_category:
+        for link in category.chain:
+            if link in lacking_by_category:
+                items = lacking_by_category[link]
+                missing.append({"kind": "competencies", "category": link, "items": items})
+    for fact in facts:
+        missing.append({"kind": "fact", "fact": fact})
+    return missing
+
+
+def _ordered_facts(missing: tuple[str, ...]) -> list[str]:
     """Facts to ask: everything about education and experience first, competencies last."""
-    facts = dict.fromkeys(fact for result in results for fact in result.missing)
+    if not missing:
+        return []
+    facts = dict.fromkeys(missing)
     first = [f for f in facts if not f.startswith("competencies.")]
     return first + [f for f in facts if f.startswith("competencies.")]
-
-
-def _ordered_declared(results: list[Result]) -> list[str]:
-    return list(dict.fromkeys(fact for result in results for fact in result.declared_unknown))
 
 
 _ENGINES: dict[int, tuple[Ruleset, Engine]] = {}

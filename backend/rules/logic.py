@@ -38,32 +38,37 @@ MET_RESULT = Result(MET)
 NOT_MET_RESULT = Result(NOT_MET)
 NOT_PROVIDED_RESULT = Result(NOT_PROVIDED)
 BARE: dict[Status, Result] = {
-    status: Result(status) for status in (MET, NOT_MET, UNKNOWN_STATUS, UNDETERMINED, NOT_PROVIDED)
+    MET: MET_RESULT,
+    NOT_MET: NOT_MET_RESULT,
+    UNKNOWN_STATUS: Result(UNKNOWN_STATUS),
+    UNDETERMINED: Result(UNDETERMINED),
+    NOT_PROVIDED: NOT_PROVIDED_RESULT,
 }
 Check = Callable[[Answers], Result]
 
 
-def _carries(result: Result) -> bool:
-    return bool(result.missing or result.declared_unknown or result.recent_used or result.why)
-
-
 def _merge(results: list[Result], status: Status) -> Result:
-    carriers = [r for r in results if _carries(r)]
+    carriers = [r for r in results if r.missing or r.declared_unknown or r.recent_used or r.why]
     if not carriers:
         return BARE[status]
     if len(carriers) == 1:
         only = carriers[0]
         return only if only.status == status else Result(status, *_fields(only))
-    missing: dict[str, None] = {}
-    declared: dict[str, None] = {}
-    recent: dict[str, None] = {}
-    why: dict[str, None] = {}
+    missing: tuple[str, ...] = ()
+    declared: tuple[str, ...] = ()
+    recent: tuple[str, ...] = ()
+    why: tuple[str, ...] = ()
     for result in carriers:
-        missing.update(dict.fromkeys(result.missing))
-        declared.update(dict.fromkeys(result.declared_unknown))
-        recent.update(dict.fromkeys(result.recent_used))
-        why.update(dict.fromkeys(result.why))
-    return Result(status, tuple(missing), tuple(declared), tuple(recent), tuple(why))
+        missing += result.missing
+        declared += result.declared_unknown
+        recent += result.recent_used
+        why += result.why
+    return Result(status, _unique(missing), _unique(declared), _unique(recent), _unique(why))
+
+
+def _unique(facts: tuple[str, ...]) -> tuple[str, ...]:
+    """The facts without repeats, first occurrence first."""
+    return tuple(dict.fromkeys(facts)) if len(facts) > 1 else facts
 
 
 def _fields(result: Result) -> tuple[tuple[str, ...], ...]:
@@ -93,6 +98,24 @@ def all_of(results: list[Result]) -> Result:
     return _merge([r for r in results if r.status in OPEN], status)
 
 
+def both(first: Result, second: Result) -> Result:
+    """``all_of([first, second])`` without a list for the common cases of the engine's
+    per-category conjunctions: a bare ``met`` on one side leaves the other side as it is (only a
+    definite status drops what it carries), and ``not_met`` on either side decides."""
+    if second is MET_RESULT:
+        other = first
+    elif first is MET_RESULT:
+        other = second
+    elif first is NOT_MET_RESULT or second is NOT_MET_RESULT:
+        return NOT_MET_RESULT
+    else:
+        return all_of([first, second])
+    status = other.status
+    if status in (NOT_MET, NOT_PROVIDED):
+        return BARE[status]
+    return other
+
+
 def any_of(results: list[Result]) -> Result:
     """Disjunction: met wins (and needs nothing else); then unknown; then undetermined."""
     status: Status = NOT_MET
@@ -108,73 +131,118 @@ def any_of(results: list[Result]) -> Result:
     return BARE[status]
 
 
-def _unanswered(fact: str, value: Any) -> Result | None:
-    if value is None:
-        return Result(UNKNOWN_STATUS, missing=(fact,))
-    if value == UNKNOWN:
-        return Result(UNKNOWN_STATUS, declared_unknown=(fact,))
-    return None
+def pending_results(fact: str) -> tuple[Result, Result]:
+    """The results for ``fact`` not answered yet and answered "I don't know", built once per
+    check rather than on every evaluation (results are immutable, so they can be shared)."""
+    return (
+        Result(UNKNOWN_STATUS, missing=(fact,)),
+        Result(UNKNOWN_STATUS, declared_unknown=(fact,)),
+    )
 
 
 def effective_level(answers: Answers) -> tuple[str | None, bool]:
     """The qualification level and whether it was derived from the education."""
-    level = answers.get("qualification_level")
+    values = answers.values
+    level = values.get("qualification_level")
     if level is not None:
         return level, False
-    education = answers.get("education")
+    education = values.get("education")
     derived = LEVEL_FROM_EDUCATION.get(education) if isinstance(education, str) else None
     return derived, derived is not None
 
 
 def level_check(level: str) -> Check:
+    missing_education = pending_results("education")[0]
+    missing_level, unknown_level = pending_results("qualification_level")
+
     def check(answers: Answers) -> Result:
         value, _derived = effective_level(answers)
         if value is None:
-            education = answers.get("education")
             # general secondary gives no level: ask for it; no education answer yet: ask that.
-            fact = "qualification_level" if education is not None else "education"
-            return _unanswered(fact, answers.get(fact)) or Result(
-                UNKNOWN_STATUS, missing=("qualification_level",)
-            )
+            # (No level from effective_level means qualification_level itself is unanswered.)
+            return missing_education if answers.values.get("education") is None else missing_level
         if value == UNKNOWN:
-            return Result(UNKNOWN_STATUS, declared_unknown=("qualification_level",))
+            return unknown_level
         return MET_RESULT if value == level else NOT_MET_RESULT
 
     return check
 
 
+def experience_met(requirement: ExperienceRequirement) -> Result:
+    """Enough years; for "the last N years" noting that the total was checked instead."""
+    return Result(MET, recent_used=(requirement.kind,)) if requirement.recent else MET_RESULT
+
+
 def experience_check(requirement: ExperienceRequirement) -> Check:
-    fact = f"experience.{requirement.kind}"
     kind, years, strict = requirement.kind, requirement.years, requirement.op == "gt"
-    recent = (kind,) if requirement.recent else ()
+    missing, declared_unknown = pending_results(f"experience.{kind}")
+    met = experience_met(requirement)
 
     def check(answers: Answers) -> Result:
         value = answers.experience.get(kind)
-        pending = _unanswered(fact, value)
-        if pending is not None:
-            return pending
+        if value is None:
+            return missing
+        if value == UNKNOWN:
+            return declared_unknown
         assert isinstance(value, float)
         ok = value > years if strict else value >= years
-        return Result(MET, recent_used=recent) if ok else NOT_MET_RESULT
+        return met if ok else NOT_MET_RESULT
 
     return check
 
 
 def _choice_check(fact: str, accepted: frozenset[Any]) -> Check:
+    missing, declared_unknown = pending_results(fact)
+
     def check(answers: Answers) -> Result:
-        value = answers.get(fact)
-        return _unanswered(fact, value) or (MET_RESULT if value in accepted else NOT_MET_RESULT)
+        value = answers.values.get(fact)
+        if value is None:
+            return missing
+        if value == UNKNOWN:
+            return declared_unknown
+        return MET_RESULT if value in accepted else NOT_MET_RESULT
 
     return check
 
 
 def _category_check(accepted: frozenset[str]) -> Check:
+    missing, declared_unknown = pending_results("current_category")
+
     def check(answers: Answers) -> Result:
-        value = answers.get("current_category")
-        pending = _unanswered("current_category", value)
-        if pending is not None:
-            return pending
+        value = answers.values.get("current_category")
+        if value is None:
+            return missing
+        if value == UNKNOWN:
+            return declared_unknown
         return MET_RESULT if value != NO_CATEGORY and value in accepted else NOT_MET_RESULT
+
+    return check
+
+
+def _all_of_check(parts: tuple[Check, ...]) -> Check:
+    def check(answers: Answers) -> Result:
+        open_parts = []  # a bare met changes nothing in a conjunction, so it is left out
+        for part in parts:
+            result = part(answers)
+            if result is not MET_RESULT:
+                if result.status == NOT_MET:  # decides the conjunction: the rest need not run
+                    return NOT_MET_RESULT
+                open_parts.append(result)
+        return all_of(open_parts) if open_parts else MET_RESULT
+
+    return check
+
+
+def _any_of_check(parts: tuple[Check, ...]) -> Check:
+    def check(answers: Answers) -> Result:
+        open_parts = []  # a plain not_met changes nothing in a disjunction, so it is left out
+        for part in parts:
+            result = part(answers)
+            if result is not NOT_MET_RESULT:
+                if result.status == MET:  # decides the disjunction: the rest need not run
+                    return result
+                open_parts.append(result)
+        return any_of(open_parts) if open_parts else NOT_MET_RESULT
 
     return check
 
@@ -187,11 +255,9 @@ def _undetermined(reason: str) -> Check:
 def compile_condition(condition: Condition) -> Check:
     """Turn a condition tree into one closure, so evaluation only calls functions."""
     if condition.all_of is not None:
-        parts = [compile_condition(c) for c in condition.all_of]
-        return lambda answers: all_of([part(answers) for part in parts])
+        return _all_of_check(tuple(compile_condition(c) for c in condition.all_of))
     if condition.any_of is not None:
-        parts = [compile_condition(c) for c in condition.any_of]
-        return lambda answers: any_of([part(answers) for part in parts])
+        return _any_of_check(tuple(compile_condition(c) for c in condition.any_of))
     if condition.experience is not None:
         return experience_check(condition.experience)
     if condition.qualification_level is not None:

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 KAZAKH_TO_RUSSIAN_KEYS = str.maketrans("әғқңөұүһі", "агкноуухи")
 WORD = re.compile(r"[0-9a-zа-яё]+")
+FUZZY = 0.75  # the least similarity that still counts a word as a typo of another
 STOP_WORDS = frozenset(
     {"және", "мен", "или", "и", "в", "для", "по", "бойынша", "ұйымының", "организации"}
 )
@@ -34,22 +35,71 @@ def _word_score(query: str, word: str) -> float:
         return 0.85
     if len(query) < 4:
         return 0.0
-    ratio = SequenceMatcher(None, query, word).ratio()  # a typo: "учитль"
-    return ratio * 0.85 if ratio >= 0.75 else 0.0
+    matcher = SequenceMatcher(None, query, word)  # a typo: "учитль"
+    # the cheap upper bounds first: most words of the vocabulary are nowhere near
+    if matcher.real_quick_ratio() < FUZZY or matcher.quick_ratio() < FUZZY:
+        return 0.0
+    ratio = matcher.ratio()
+    return ratio * 0.85 if ratio >= FUZZY else 0.0
 
 
-def _entries(ruleset: Ruleset) -> list[tuple[str, set[str], set[str]]]:
-    """Per position: its id, the words of its names, and its aliases' words (weighted higher)."""
-    cached = getattr(ruleset, "_search_entries", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    entries = []
-    for position in ruleset.positions.values():
-        name_words = set(words(position.name.kk)) | set(words(position.name.ru))
-        alias_words = {w for alias in position.aliases for w in words(alias)}
-        entries.append((position.id, name_words, alias_words))
-    object.__setattr__(ruleset, "_search_entries", entries)
-    return entries
+class SearchIndex:
+    """Words of every position's names and aliases, with the vocabulary they share.
+
+    A query term is compared once with each distinct word of the vocabulary (a few thousand),
+    not once per position: fuzzy matching is what costs, so it is done once per word.
+    """
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.names: dict[str, frozenset[str]] = {}
+        self.aliases: dict[str, frozenset[str]] = {}
+        for position in ruleset.positions.values():
+            self.names[position.id] = frozenset(words(position.name.kk) + words(position.name.ru))
+            self.aliases[position.id] = frozenset(
+                word for alias in position.aliases for word in words(alias)
+            )
+        self.vocabulary = frozenset().union(*self.names.values(), *self.aliases.values())
+
+    def term_scores(self, term: str) -> dict[str, float]:
+        """How well ``term`` matches each word of the vocabulary (only words that match)."""
+        scores = {}
+        for word in self.vocabulary:
+            score = _word_score(term, word)
+            if score:
+                scores[word] = score
+        return scores
+
+    def search(self, query: str, limit: int) -> list[tuple[str, float]]:
+        terms = words(query)
+        if not terms:
+            return []
+        per_term = [self.term_scores(term) for term in terms]
+        scored = []
+        for position_id, name_words in self.names.items():
+            alias_words = self.aliases[position_id]
+            total = 0.0
+            for scores in per_term:
+                best_alias = max((scores.get(w, 0.0) for w in alias_words), default=0.0)
+                best_name = max((scores.get(w, 0.0) for w in name_words), default=0.0)
+                total += max(best_alias * 1.1, best_name)
+            score = total / len(terms) / 1.1
+            if score >= 0.5:
+                # among equal matches, the shorter (more specific) name first
+                scored.append((position_id, round(score - 0.002 * len(name_words), 3)))
+        scored.sort(key=lambda item: (-item[1], _sort_key(item[0])))
+        return scored[:limit]
+
+
+_INDEXES: dict[int, tuple[Ruleset, SearchIndex]] = {}
+
+
+def search_index(ruleset: Ruleset) -> SearchIndex:
+    """The search index of a ruleset, built once per ruleset object."""
+    cached = _INDEXES.get(id(ruleset))
+    if cached is None or cached[0] is not ruleset:
+        cached = (ruleset, SearchIndex(ruleset))
+        _INDEXES[id(ruleset)] = cached
+    return cached[1]
 
 
 def search_positions(ruleset: Ruleset, query: str, limit: int = 10) -> list[tuple[str, float]]:
@@ -59,22 +109,7 @@ def search_positions(ruleset: Ruleset, query: str, limit: int = 10) -> list[tupl
         return []
     if query in ruleset.positions:
         return [(query, 1.0)]
-    terms = words(query)
-    if not terms:
-        return []
-    scored = []
-    for position_id, name_words, alias_words in _entries(ruleset):
-        total = 0.0
-        for term in terms:
-            best_alias = max((_word_score(term, w) for w in alias_words), default=0.0)
-            best_name = max((_word_score(term, w) for w in name_words), default=0.0)
-            total += max(best_alias * 1.1, best_name)
-        score = total / len(terms) / 1.1
-        if score >= 0.5:
-            # among equal matches, the shorter (more specific) name first
-            scored.append((position_id, round(score - 0.002 * len(name_words), 3)))
-    scored.sort(key=lambda item: (-item[1], _sort_key(item[0])))
-    return scored[:limit]
+    return search_index(ruleset).search(query, limit)
 
 
 def _sort_key(position_id: str) -> tuple[int, int, str]:

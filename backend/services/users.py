@@ -26,17 +26,35 @@ async def get_or_create_user(
     *, session: AsyncSession, telegram_id: int, username: str | None, full_name: str | None
 ) -> UserRead:
     """The user behind a Telegram account, created on first contact; profile fields refreshed."""
-    user = (await session.exec(select(User).where(User.telegram_id == telegram_id))).first()
-    if user is None:
+    # One round trip for the user and their roles: this runs on every update.
+    rows = (
+        await session.exec(
+            select(User, UserRole.role)
+            .outerjoin(UserRole, col(UserRole.user_id) == col(User.id))
+            .where(User.telegram_id == telegram_id)
+        )
+    ).all()
+    if not rows:
         user = User(telegram_id=telegram_id, username=username, full_name=full_name)
         session.add(user)
         await session.commit()
-    elif (user.username, user.full_name) != (username, full_name) or user.unreachable_at:
+        return await _read(session, user)
+    user = rows[0][0]
+    roles = sorted(role for _, role in rows if role is not None)
+    if (user.username, user.full_name) != (username, full_name) or user.unreachable_at:
         user.username, user.full_name = username, full_name
         user.unreachable_at = None  # they wrote to us, so they can be reached again
         user.updated_at = utcnow()
         await session.commit()
-    return await _read(session, user)
+    assert user.id is not None
+    return UserRead(
+        id=user.id,
+        telegram_id=user.telegram_id,
+        username=user.username,
+        full_name=user.full_name,
+        language=user.language,
+        roles=roles,
+    )
 
 
 async def set_language(*, session: AsyncSession, user_id: int, language: str) -> None:

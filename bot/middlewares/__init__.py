@@ -9,12 +9,19 @@ from aiogram.utils.i18n import I18n
 from backend.db import SessionPool
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.i18n import UserLocaleMiddleware
+from bot.middlewares.inflight import InFlightUpdates
 from bot.middlewares.user import UserMiddleware
+
+IN_FLIGHT = "in_flight"  # the dispatcher's InFlightUpdates, for a graceful shutdown
 
 
 def setup_middlewares(dp: Dispatcher, *, session_pool: SessionPool, i18n: I18n) -> None:
-    # Order matters: a session first, then the user (needs the session), then the locale
-    # (needs the user), then automatic callback answers so no button spins forever.
+    # Order matters: count in-flight updates outermost; then a session, then the user (needs
+    # the session), then the locale (needs the user), then automatic callback answers so no
+    # button spins forever.
+    in_flight = InFlightUpdates()
+    dp[IN_FLIGHT] = in_flight
+    dp.update.outer_middleware(in_flight)
     dp.update.outer_middleware(DbSessionMiddleware(session_pool))
     dp.update.outer_middleware(UserMiddleware())
     UserLocaleMiddleware(i18n).setup(dp)

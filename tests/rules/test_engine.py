@@ -120,3 +120,25 @@ def test_every_position_evaluates_with_no_answers_and_asks_something(ruleset: Ru
         assert question.fact == outcome["missing_facts"][0]
         for category in outcome["categories"]:
             assert category["citations"] or category["status"] != "met", position_id
+
+
+def test_dont_know_the_variant_still_asks_what_could_settle_it(ruleset: Ruleset) -> None:
+    """3.1 heads: the variants ask different things; "I don't know" must not end the questions."""
+    engine = engine_for(ruleset)
+    outcome = engine.evaluate("3.1", parse_answers({"variant": "unknown"}), TODAY)
+    assert outcome["eligible_for_position"] == "unknown"
+    assert "variant" in outcome["unknown_answers"]
+    assert outcome["missing_facts"][0] == "education"
+    question = engine.next_question("3.1", parse_answers({"variant": "unknown"}), TODAY)
+    assert question is not None
+    assert question.fact == "education"
+
+
+def test_a_failed_category_lists_no_facts_to_answer(ruleset: Ruleset) -> None:
+    answers = parse_answers(
+        {"education": "higher", "education_pedagogical": True, "experience": {"pedagogical": 1}}
+    )
+    outcome = engine_for(ruleset).evaluate("3.7", answers, TODAY)
+    master = next(c for c in outcome["categories"] if c["id"] == "pedagog_master")
+    assert master["status"] == "not_met"
+    assert all(item["kind"] != "fact" for item in master["missing"])
