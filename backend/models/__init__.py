@@ -3,6 +3,7 @@
 from backend.models.assessment import Assessment, AssessmentRead, TeacherProfile
 from backend.models.broadcast import Broadcast, BroadcastRecipient
 from backend.models.course import CourseRecord, CourseRecordRead
+from backend.models.delivery import DeliveryPause, ReminderPreference
 from backend.models.dialog_state import DialogState
 from backend.models.notification import Notification
 from backend.models.organisation import Membership, Organisation, OrganisationRead
@@ -15,11 +16,13 @@ __all__ = [
     "BroadcastRecipient",
     "CourseRecord",
     "CourseRecordRead",
+    "DeliveryPause",
     "DialogState",
     "Membership",
     "Notification",
     "Organisation",
     "OrganisationRead",
+    "ReminderPreference",
     "TeacherProfile",
     "User",
     "UserRead",
