@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.rules.answers import UNKNOWN, Answers, AnswersError
+from backend.rules.cache import per_ruleset
 from backend.rules.compiled import (
     CompiledCategory,
     CompiledPosition,
@@ -450,16 +451,7 @@ def _ordered_facts(missing: tuple[str, ...]) -> list[str]:
     return first + [f for f in facts if f.startswith("competencies.")]
 
 
-_ENGINES: dict[int, tuple[Ruleset, Engine]] = {}
-
-
-def engine_for(ruleset: Ruleset) -> Engine:
-    """The compiled engine of a ruleset, built once per ruleset object."""
-    cached = _ENGINES.get(id(ruleset))
-    if cached is None or cached[0] is not ruleset:
-        cached = (ruleset, Engine(ruleset))
-        _ENGINES[id(ruleset)] = cached
-    return cached[1]
+engine_for = per_ruleset(Engine)  # the compiled engine of a ruleset, built once per ruleset
 
 
 def evaluate(ruleset: Ruleset, position_id: str, answers: Answers, on: dt.date) -> dict[str, Any]:

@@ -7,6 +7,8 @@ import re
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
+from backend.rules.cache import per_ruleset
+
 if TYPE_CHECKING:
     from backend.rules.loader import Ruleset
 
@@ -90,16 +92,7 @@ class SearchIndex:
         return scored[:limit]
 
 
-_INDEXES: dict[int, tuple[Ruleset, SearchIndex]] = {}
-
-
-def search_index(ruleset: Ruleset) -> SearchIndex:
-    """The search index of a ruleset, built once per ruleset object."""
-    cached = _INDEXES.get(id(ruleset))
-    if cached is None or cached[0] is not ruleset:
-        cached = (ruleset, SearchIndex(ruleset))
-        _INDEXES[id(ruleset)] = cached
-    return cached[1]
+search_index = per_ruleset(SearchIndex)  # built once per ruleset object
 
 
 def search_positions(ruleset: Ruleset, query: str, limit: int = 10) -> list[tuple[str, float]]:

@@ -9,16 +9,15 @@ from backend.models.types import utcnow
 LANGUAGES = ("kk", "ru", "en")
 
 
-async def _read(session: AsyncSession, user: User) -> UserRead:
+def _read(user: User, roles: list[str]) -> UserRead:
     assert user.id is not None
-    roles = await session.exec(select(UserRole.role).where(UserRole.user_id == user.id))
     return UserRead(
         id=user.id,
         telegram_id=user.telegram_id,
         username=user.username,
         full_name=user.full_name,
         language=user.language,
-        roles=sorted(roles.all()),
+        roles=roles,
     )
 
 
@@ -38,7 +37,7 @@ async def get_or_create_user(
         user = User(telegram_id=telegram_id, username=username, full_name=full_name)
         session.add(user)
         await session.commit()
-        return await _read(session, user)
+        return _read(user, roles=[])
     user = rows[0][0]
     roles = sorted(role for _, role in rows if role is not None)
     if (user.username, user.full_name) != (username, full_name) or user.unreachable_at:
@@ -46,15 +45,7 @@ async def get_or_create_user(
         user.unreachable_at = None  # they wrote to us, so they can be reached again
         user.updated_at = utcnow()
         await session.commit()
-    assert user.id is not None
-    return UserRead(
-        id=user.id,
-        telegram_id=user.telegram_id,
-        username=user.username,
-        full_name=user.full_name,
-        language=user.language,
-        roles=roles,
-    )
+    return _read(user, roles)
 
 
 async def set_language(*, session: AsyncSession, user_id: int, language: str) -> None:

@@ -125,6 +125,17 @@ def _fresh(dialog: Dialog | None, token: str, step: int | None = None) -> bool:
     return dialog is not None and dialog.token == token and (step is None or dialog.step == step)
 
 
+async def fresh_dialog(
+    query: CallbackQuery, state: FSMContext, token: str, step: int | None = None, **deps: Any
+) -> Dialog | None:
+    """The dialog a button belongs to; None (after telling the user) when the button is stale."""
+    dialog = await dialogs.load(state)
+    if not _fresh(dialog, token, step):
+        await stale(query, state, **deps)
+        return None
+    return dialog
+
+
 # --- organisation kind and position ---------------------------------------------------------
 async def choose_org_kind(
     query: CallbackQuery, callback_data: OrgKindCallback, state: FSMContext, **deps: Any
@@ -143,11 +154,9 @@ async def choose_org_kind(
 async def turn_page(
     query: CallbackQuery, callback_data: PositionPageCallback, state: FSMContext, **deps: Any
 ) -> None:
-    dialog = await dialogs.load(state)
-    if not _fresh(dialog, callback_data.t):
-        await stale(query, state, **deps)
+    dialog = await fresh_dialog(query, state, callback_data.t, **deps)
+    if dialog is None:
         return
-    assert dialog is not None
     dialog.page = callback_data.p
     await advance(query, state, dialog, **_without_answer(deps))
 
@@ -180,11 +189,9 @@ async def search_by_name(message: Message, state: FSMContext, **deps: Any) -> No
 async def answer_button(
     query: CallbackQuery, callback_data: AnswerCallback, state: FSMContext, **deps: Any
 ) -> None:
-    dialog = await dialogs.load(state)
-    if not _fresh(dialog, callback_data.t, callback_data.s):
-        await stale(query, state, **deps)
+    dialog = await fresh_dialog(query, state, callback_data.t, step=callback_data.s, **deps)
+    if dialog is None:
         return
-    assert dialog is not None
     on = assessments.today_in(deps["settings"].tz)
     question = current_question(dialog, deps["ruleset"], on)
     value: Any
@@ -237,11 +244,9 @@ async def answer_text(message: Message, state: FSMContext, **deps: Any) -> None:
 async def checklist(
     query: CallbackQuery, callback_data: ChecklistCallback, state: FSMContext, **deps: Any
 ) -> None:
-    dialog = await dialogs.load(state)
-    if not _fresh(dialog, callback_data.t, callback_data.s):
-        await stale(query, state, **deps)
+    dialog = await fresh_dialog(query, state, callback_data.t, step=callback_data.s, **deps)
+    if dialog is None:
         return
-    assert dialog is not None
     on = assessments.today_in(deps["settings"].tz)
     question = current_question(dialog, deps["ruleset"], on)
     if question is None or question.kind != "competencies":
@@ -281,11 +286,9 @@ async def checklist(
 async def navigate(
     query: CallbackQuery, callback_data: NavCallback, state: FSMContext, **deps: Any
 ) -> None:
-    dialog = await dialogs.load(state)
-    if not _fresh(dialog, callback_data.t):
-        await stale(query, state, **deps)
+    dialog = await fresh_dialog(query, state, callback_data.t, **deps)
+    if dialog is None:
         return
-    assert dialog is not None
     action = callback_data.a
     plain = _without_answer(deps)
     if action == "cancel":

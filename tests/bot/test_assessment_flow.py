@@ -17,6 +17,15 @@ async def open_assessment(chat: Chat, language: str = "Русский") -> None:
     await chat.press("📝")
 
 
+async def to_years_question(chat: Chat) -> None:
+    """Subject teacher (3.7) with higher pedagogical education: the years question is next."""
+    await open_assessment(chat)
+    await chat.send("учитель")
+    await chat.press("Учителя всех специальностей")
+    await chat.press("Высшее")
+    await chat.press("Да")
+
+
 async def test_full_assessment_in_russian(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
@@ -84,11 +93,7 @@ async def test_review_changes_one_answer_and_keeps_the_others(
     dispatcher: Dispatcher, bot: MockedBot
 ) -> None:
     chat = Chat(dispatcher, bot, user_id=7004)
-    await open_assessment(chat)
-    await chat.send("учитель")
-    await chat.press("Учителя всех специальностей")
-    await chat.press("Высшее")
-    await chat.press("Да")
+    await to_years_question(chat)
     await chat.send("3")
     await chat.press("📋")
     review = chat.last_screen().text
@@ -103,11 +108,7 @@ async def test_review_changes_one_answer_and_keeps_the_others(
 
 async def test_checklist_toggles_and_done(dispatcher: Dispatcher, bot: MockedBot) -> None:
     chat = Chat(dispatcher, bot, user_id=7005)
-    await open_assessment(chat)
-    await chat.send("учитель")
-    await chat.press("Учителя всех специальностей")
-    await chat.press("Высшее")
-    await chat.press("Да")
+    await to_years_question(chat)
     await chat.send("1")
     await chat.press("☐ 1")
     assert "☑ 1" in [text for text, _ in chat.buttons()]
