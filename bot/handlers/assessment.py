@@ -79,7 +79,9 @@ async def advance(
     await show(event, Screen(text, result_keyboard(dialog, saved=False)), new=new_message)
 
 
-async def start_assessment(event: Message | CallbackQuery, state: FSMContext, **deps: Any) -> None:
+async def start_assessment(
+    event: Message | CallbackQuery, state: FSMContext, *, new_message: bool = True, **deps: Any
+) -> None:
     """A new dialog: offer the saved answers when there are some, else the organisation kinds."""
     user: UserRead = deps["user"]
     profile = await assessments.load_profile(session=deps["session"], user_id=user.id)
@@ -103,9 +105,9 @@ async def start_assessment(event: Message | CallbackQuery, state: FSMContext, **
         )
         builder.adjust(1)
         text = _("You have saved answers for «{position}». Use them?").format(position=name)
-        await show(event, Screen(text, builder.as_markup()), new=isinstance(event, Message))
+        await show(event, Screen(text, builder.as_markup()), new=new_message)
         return
-    await advance(event, state, dialog, new_message=isinstance(event, Message), **deps)
+    await advance(event, state, dialog, new_message=new_message, **deps)
 
 
 async def stale(
@@ -382,9 +384,8 @@ async def result_action(
     elif callback_data.a == "review":
         await state.set_state(AssessmentStates.review)
         await advance(query, state, dialog, new_message=True, **plain)
-    elif callback_data.a == "new":
-        await state.set_state(AssessmentStates.org_kind)
-        await advance(query, state, Dialog.new(), new_message=True, **plain)
+    elif callback_data.a == "new":  # like the menu: offers the saved answers first
+        await start_assessment(query, state, **plain)
 
 
 async def send_clause(query: CallbackQuery, position_id: str) -> None:

@@ -167,3 +167,40 @@ async def test_cancel_leaves_the_dialog(dispatcher: Dispatcher, bot: MockedBot) 
     assert "Самооценка отменена" in chat.texts()[-2]
     await chat.send("/cancel")
     assert chat.last_text() == "Отменять нечего."
+
+
+async def test_rerun_from_saved_answers_without_retyping(
+    dispatcher: Dispatcher, bot: MockedBot
+) -> None:
+    chat = Chat(dispatcher, bot, user_id=7010)
+    await to_years_question(chat)
+    await chat.send("3")
+    for _ in range(3):
+        await chat.press("Все пункты")
+    assert "Оценка:" in chat.last_screen().text
+    await chat.press("💾")
+    await chat.press("🔁")  # a new assessment
+    await chat.press("Взять сохранённые ответы")
+    review = chat.last_screen().text
+    assert "3 года" in review
+    assert "Высшее" in review
+    await chat.press("▶")
+    assert "Оценка: <b>педагог-эксперт</b>" in chat.last_screen().text
+
+
+async def test_delete_my_data_forgets_everything(
+    dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
+) -> None:
+    chat = Chat(dispatcher, bot, user_id=7011)
+    await to_years_question(chat)
+    await chat.send("2")
+    for _ in range(2):
+        await chat.press("Все пункты")
+    await chat.press("💾")
+    await chat.press("🏠")
+    await chat.press("🗑")
+    await chat.press("Да, удалить всё")
+    assert "Sanat больше не хранит" in chat.last_text()
+    async with session_pool() as session:
+        assert (await session.exec(select(Assessment))).all() == []
+        assert (await session.exec(select(TeacherProfile))).all() == []
