@@ -39,4 +39,5 @@ async def load(state: FSMContext) -> Dialog | None:
 
 
 async def save(state: FSMContext, dialog: Dialog) -> None:
-    await state.update_data({KEY: asdict(dialog)})
+    # The dialog is all the FSM data holds: one write, not a read-modify-write.
+    await state.set_data({KEY: asdict(dialog)})
