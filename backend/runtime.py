@@ -9,12 +9,16 @@ import signal
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from backend.db import create_engine
+from backend.db import create_engine, create_session_pool
+from backend.delivery import DeliveryWorker, create_delivery_worker
 from backend.rules.loader import Ruleset, default_ruleset
 from backend.scheduler import create_scheduler
+from backend.services.courses import add_sweep_job
 from backend.settings import Settings
 from backend.web.app import create_app
+from backend.web.keys import ruleset_key
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +43,33 @@ async def backend_running(
     await site.start()
     scheduler = create_scheduler(settings.scheduler)
     if settings.scheduler.enabled:
+        add_sweep_job(scheduler, create_session_pool(engine), settings, app[ruleset_key])
         scheduler.start()
+    stop_delivery = asyncio.Event()
+    worker, delivering = _start_delivery(settings, engine, stop_delivery)
     log.info("backend listening", extra={"host": settings.web.host, "port": settings.web.port})
     try:
         yield runner
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        if worker is not None and delivering is not None:
+            stop_delivery.set()
+            await delivering  # gives back what it had claimed and not sent
+            await worker.close()
         await runner.cleanup()
         await engine.dispose()
         log.info("backend stopped")
+
+
+def _start_delivery(
+    settings: Settings, engine: AsyncEngine, stop: asyncio.Event
+) -> tuple[DeliveryWorker | None, asyncio.Task[None] | None]:
+    """The outbox worker runs in the backend process when there is a bot to send with."""
+    if not settings.delivery.enabled or settings.bot.token is None:
+        return None, None
+    worker = create_delivery_worker(settings, create_session_pool(engine))
+    return worker, asyncio.create_task(worker.run(stop))
 
 
 async def serve_backend(settings: Settings) -> None:

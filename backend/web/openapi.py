@@ -28,6 +28,122 @@ def _json(schema_ref: str, description: str = "ok") -> dict[str, Any]:
     }
 
 
+def _path_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+COURSE_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CourseInput"}}},
+}
+COURSES_NOTE = " Not authenticated yet (API tokens come later): serve on loopback only."
+COURSE_PATHS: dict[str, Any] = {
+    "/api/v1/users/{telegram_id}/courses": {
+        "parameters": [_path_param("telegram_id")],
+        "get": {
+            "summary": "A teacher's refresher courses, newest first." + COURSES_NOTE,
+            "responses": {"200": _json("#/components/schemas/CourseList"), "404": PROBLEM},
+        },
+        "post": {
+            "summary": "Add a course (dates DD.MM.YYYY, D.M.YYYY or YYYY-MM-DD; not in the "
+            "future in Asia/Almaty, not before 1991)." + COURSES_NOTE,
+            "requestBody": COURSE_BODY,
+            "responses": {
+                "201": _json("#/components/schemas/Course", "created"),
+                "400": PROBLEM,
+                "404": PROBLEM,
+                "422": PROBLEM,
+            },
+        },
+    },
+    "/api/v1/users/{telegram_id}/courses/{course_id}": {
+        "parameters": [_path_param("telegram_id"), _path_param("course_id")],
+        "patch": {
+            "summary": "Change some fields of a course; a new date recomputes the reminders."
+            + COURSES_NOTE,
+            "requestBody": COURSE_BODY,
+            "responses": {
+                "200": _json("#/components/schemas/Course"),
+                "400": PROBLEM,
+                "404": PROBLEM,
+                "422": PROBLEM,
+            },
+        },
+        "delete": {
+            "summary": "Delete a course." + COURSES_NOTE,
+            "responses": {"204": {"description": "deleted"}, "404": PROBLEM},
+        },
+    },
+    "/api/v1/users/{telegram_id}/courses/due": {
+        "parameters": [_path_param("telegram_id")],
+        "get": {
+            "summary": "The next due date (period and citation from the rules data), days "
+            "left and the reminder ladder with send times (UTC)." + COURSES_NOTE,
+            "responses": {"200": _json("#/components/schemas/CourseDue"), "404": PROBLEM},
+        },
+    },
+    "/api/v1/users/{telegram_id}/courses/calendar.ics": {
+        "parameters": [
+            _path_param("telegram_id"),
+            {"name": "lang", "in": "query", "schema": {"enum": ["kk", "ru"]}},
+        ],
+        "get": {
+            "summary": "An RFC 5545 calendar: the due date with the reminders as alarms, and "
+            "the coming national qualification testing windows." + COURSES_NOTE,
+            "responses": {
+                "200": {"description": "calendar", "content": {"text/calendar": {}}},
+                "404": PROBLEM,
+            },
+        },
+    },
+}
+COURSE_SCHEMAS: dict[str, Any] = {
+    "CourseInput": {
+        "type": "object",
+        "properties": {
+            "completed_on": {"type": "string", "examples": ["15.03.2025", "2025-03-15"]},
+            "title": {"type": "string", "minLength": 1, "maxLength": 512},
+            "provider": {"enum": ["orleu", "talap", "other"]},
+            "hours": {"type": ["integer", "null"], "minimum": 1, "maximum": 2000},
+            "certificate_number": {"type": ["string", "null"], "maxLength": 64},
+            "certificate_file_id": {"type": ["string", "null"], "maxLength": 256},
+            "certificate_sha256": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"},
+        },
+    },
+    "Course": {
+        "allOf": [
+            {"$ref": "#/components/schemas/CourseInput"},
+            {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "completed_on_display": {"type": "string", "examples": ["15.03.2025"]},
+                },
+            },
+        ]
+    },
+    "CourseList": {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Course"}},
+            "count": {"type": "integer"},
+        },
+    },
+    "CourseDue": {
+        "type": "object",
+        "properties": {
+            "due_on": {"type": ["string", "null"], "format": "date"},
+            "due_on_display": {"type": "string"},
+            "days_left": {"type": "integer"},
+            "overdue": {"type": "boolean"},
+            "current_milestone": {"type": ["string", "null"], "examples": ["d30", "o60"]},
+            "milestones": {"type": "array", "items": {"type": "object"}},
+            "period_years": {"type": "integer"},
+            "citation": {"type": "object"},
+        },
+    },
+}
+
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -113,6 +229,16 @@ DOCUMENT: dict[str, Any] = {
                     "detail": {"type": "string"},
                     "errors": {"type": "array", "items": {"type": "string"}},
                     "suggestions": {"type": "array", "items": {"type": "string"}},
+                    "invalid": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "field": {"type": "string"},
+                                "code": {"type": "string", "examples": ["date_future"]},
+                            },
+                        },
+                    },
                 },
             },
             "PositionList": {
@@ -195,6 +321,10 @@ DOCUMENT: dict[str, Any] = {
         }
     },
 }
+
+
+DOCUMENT["paths"].update(COURSE_PATHS)
+DOCUMENT["components"]["schemas"].update(COURSE_SCHEMAS)
 
 
 @routes.get("/api/v1/openapi.json")

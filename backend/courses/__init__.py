@@ -1,0 +1,56 @@
+"""Refresher courses, pure: cycle arithmetic, reminder ladder, quiet hours, input, calendar.
+
+No I/O here; ``backend.services.courses`` stores courses and runs the reminder sweep.
+"""
+
+from backend.courses.cycle import (
+    Milestone,
+    catch_up,
+    due_date,
+    due_milestones,
+    ladder,
+    latest_milestone,
+    latest_offset,
+    milestone_id,
+)
+from backend.courses.preferences import SNOOZE_DAYS, reminders_paused, snooze_until
+from backend.courses.quiet import day_send_moment, in_quiet_hours, next_send_moment
+from backend.courses.status import DueStatus, ScheduledMilestone, due_status
+from backend.courses.testing import upcoming_window
+from backend.courses.validation import (
+    PROVIDERS,
+    CourseInput,
+    CourseInputError,
+    format_date,
+    parse_date,
+    validate_changes,
+    validate_course,
+)
+
+__all__ = [
+    "PROVIDERS",
+    "SNOOZE_DAYS",
+    "CourseInput",
+    "CourseInputError",
+    "DueStatus",
+    "Milestone",
+    "ScheduledMilestone",
+    "catch_up",
+    "day_send_moment",
+    "due_date",
+    "due_milestones",
+    "due_status",
+    "format_date",
+    "in_quiet_hours",
+    "ladder",
+    "latest_milestone",
+    "latest_offset",
+    "milestone_id",
+    "next_send_moment",
+    "parse_date",
+    "reminders_paused",
+    "snooze_until",
+    "upcoming_window",
+    "validate_changes",
+    "validate_course",
+]

@@ -1,0 +1,106 @@
+"""One sendMessage through aiogram, its answer reduced to what the outbox does next.
+
+The backend uses aiogram's ``Bot`` only here, as the delivery worker's Telegram client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    AiogramError,
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNotFound,
+    TelegramRetryAfter,
+)
+from aiogram.types import InlineKeyboardMarkup
+
+from backend.delivery.render import RenderedMessage
+from backend.settings import BotSettings
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: int
+
+
+@dataclass(frozen=True)
+class RetryAfter:
+    """429: Telegram asks the bot to send nothing for ``seconds``."""
+
+    seconds: int
+    description: str
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """403: the user blocked the bot, or a group or channel removed it."""
+
+    description: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A 400-like answer: the same request would fail again."""
+
+    description: str
+
+
+@dataclass(frozen=True)
+class Transient:
+    """Network trouble, 5xx or anything unexpected: worth another try later."""
+
+    description: str
+
+
+Outcome = Sent | RetryAfter | Blocked | Rejected | Transient
+
+
+def build_bot(settings: BotSettings) -> Bot:
+    """A Bot for delivery; a local Bot API server when ``SANAT_BOT_API_SERVER`` is set."""
+    if settings.token is None:
+        raise ValueError("SANAT_BOT_TOKEN is not set")
+    session = (
+        AiohttpSession(api=TelegramAPIServer.from_base(settings.api_server, is_local=True))
+        if settings.api_server
+        else AiohttpSession()
+    )
+    return Bot(settings.token.get_secret_value(), session=session)
+
+
+async def send(
+    bot: Bot, chat_id: int, message: RenderedMessage, *, request_timeout: int
+) -> Outcome:
+    markup = (
+        InlineKeyboardMarkup.model_validate(message.reply_markup)
+        if message.reply_markup is not None
+        else None
+    )
+    try:
+        sent = await bot.send_message(
+            chat_id,
+            message.text,
+            parse_mode=message.parse_mode,
+            reply_markup=markup,
+            request_timeout=request_timeout,
+        )
+    except TelegramRetryAfter as error:
+        return RetryAfter(error.retry_after, error.message)
+    except TelegramForbiddenError as error:
+        return Blocked(error.message)
+    except (TelegramBadRequest, TelegramNotFound, TelegramMigrateToChat) as error:
+        # A group upgraded to a supergroup (MigrateToChat) needs its new id from whoever
+        # enqueues; retrying the old one cannot succeed.
+        return Rejected(error.message)
+    except TelegramAPIError as error:
+        # TelegramNetworkError, TelegramServerError and the codes aiogram does not classify.
+        return Transient(f"{type(error).__name__}: {error.message}")
+    except AiogramError as error:  # ClientDecodeError: an answer that is not the Bot API's
+        return Transient(f"{type(error).__name__}: {error}")
+    return Sent(sent.message_id)

@@ -1,0 +1,222 @@
+"""Refresher courses of a teacher over HTTP: CRUD, the next due date and an .ics calendar.
+
+Not authenticated yet: API tokens (``SANAT_WEB_API_TOKENS_PEPPER``) come later; until then the
+backend must listen on loopback or behind a proxy that authenticates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.courses.ics import render_calendar
+from backend.courses.status import due_status
+from backend.courses.testing import NOTICE_DAYS
+from backend.courses.validation import (
+    CourseInputError,
+    format_date,
+    validate_changes,
+    validate_course,
+)
+from backend.models import CourseRecord
+from backend.models.types import utcnow
+from backend.services import courses
+from backend.web.keys import ruleset_key, session_pool_key, settings_key
+from backend.web.problems import ProblemError, json_response, read_json
+
+routes = web.RouteTableDef()
+BASE = r"/api/v1/users/{telegram_id:\d+}/courses"
+Clock = Callable[[], dt.datetime]
+clock_key: web.AppKey[Clock] = web.AppKey(
+    "courses_clock"
+)  # tests pin "now"; the default is the real clock
+
+
+def _now(request: web.Request) -> dt.datetime:
+    return request.app.get(clock_key, utcnow)()
+
+
+def _course_json(record: CourseRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "completed_on": record.completed_on.isoformat(),
+        "completed_on_display": format_date(record.completed_on),
+        "title": record.title,
+        "provider": record.provider,
+        "hours": record.hours,
+        "certificate_number": record.certificate_number,
+        "certificate_file_id": record.certificate_file_id,
+        "certificate_sha256": record.certificate_sha256,
+    }
+
+
+def _invalid(exc: CourseInputError) -> ProblemError:
+    return ProblemError(
+        422,
+        "Unprocessable Content",
+        "the course is invalid",
+        errors=[f"{field}: {code}" for field, code in exc.problems],
+        invalid=[{"field": field, "code": code} for field, code in exc.problems],
+    )
+
+
+async def _user_id(session: AsyncSession, request: web.Request) -> int:
+    telegram_id = int(request.match_info["telegram_id"])
+    user_id = await courses.find_user_id(session=session, telegram_id=telegram_id)
+    if user_id is None:
+        raise ProblemError(404, "Not Found", f"no user with telegram id {telegram_id}")
+    return user_id
+
+
+def _course_id(request: web.Request) -> int:
+    return int(request.match_info["course_id"])
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise ProblemError(422, "Unprocessable Content", "the body must be a JSON object")
+    return body
+
+
+def _today(request: web.Request) -> dt.date:
+    return _now(request).astimezone(request.app[settings_key].tz).date()
+
+
+@routes.get(BASE)
+async def list_courses(request: web.Request) -> web.Response:
+    async with request.app[session_pool_key]() as session:
+        user_id = await _user_id(session, request)
+        items = await courses.list_courses(session=session, user_id=user_id)
+    return json_response({"items": [_course_json(item) for item in items], "count": len(items)})
+
+
+@routes.post(BASE)
+async def add_course(request: web.Request) -> web.Response:
+    body = await _body(request)
+    try:
+        course = validate_course(body, _today(request))
+    except CourseInputError as exc:
+        raise _invalid(exc) from None
+    async with request.app[session_pool_key]() as session:
+        user_id = await _user_id(session, request)
+        record = await courses.add_course(session=session, user_id=user_id, course=course)
+    return json_response(_course_json(record), status=201)
+
+
+@routes.patch(BASE + r"/{course_id:\d+}")
+async def edit_course(request: web.Request) -> web.Response:
+    body = await _body(request)
+    try:
+        changes = validate_changes(body, _today(request))
+    except CourseInputError as exc:
+        raise _invalid(exc) from None
+    for required in ("completed_on", "title", "provider"):
+        if required in changes and changes[required] is None:
+            raise _invalid(CourseInputError([(required, "required")]))
+    async with request.app[session_pool_key]() as session:
+        user_id = await _user_id(session, request)
+        try:
+            record = await courses.edit_course(
+                session=session, user_id=user_id, course_id=_course_id(request), changes=changes
+            )
+        except courses.CourseNotFoundError:
+            raise ProblemError(404, "Not Found", "no such course") from None
+    return json_response(_course_json(record))
+
+
+@routes.delete(BASE + r"/{course_id:\d+}")
+async def delete_course(request: web.Request) -> web.Response:
+    async with request.app[session_pool_key]() as session:
+        user_id = await _user_id(session, request)
+        try:
+            await courses.delete_course(
+                session=session, user_id=user_id, course_id=_course_id(request)
+            )
+        except courses.CourseNotFoundError:
+            raise ProblemError(404, "Not Found", "no such course") from None
+    return web.Response(status=204)
+
+
+async def _last_completion(request: web.Request) -> tuple[int, dt.date | None]:
+    async with request.app[session_pool_key]() as session:
+        user_id = await _user_id(session, request)
+        return user_id, await courses.last_completion(session=session, user_id=user_id)
+
+
+@routes.get(BASE + "/due")
+async def due(request: web.Request) -> web.Response:
+    settings, ruleset = request.app[settings_key], request.app[ruleset_key]
+    refresher = ruleset.meta.refresher
+    _, last = await _last_completion(request)
+    citation = refresher.citation.model_dump(mode="json", exclude_none=True)
+    if last is None:
+        return json_response(
+            {"due_on": None, "period_years": refresher.period_years, "citation": citation}
+        )
+    status = due_status(
+        last,
+        period_years=refresher.period_years,
+        delivery=settings.delivery,
+        tz=settings.tz,
+        now=_now(request),
+    )
+    return json_response(
+        {
+            "last_completed_on": status.last_completed.isoformat(),
+            "due_on": status.due.isoformat(),
+            "due_on_display": format_date(status.due),
+            "days_left": status.days_left,
+            "overdue": status.overdue,
+            "current_milestone": status.current.id if status.current else None,
+            "milestones": [
+                {
+                    "id": item.milestone.id,
+                    "on": item.milestone.on.isoformat(),
+                    "send_at": item.send_at.isoformat(),
+                    "reached": item.milestone.on <= status.today,
+                }
+                for item in status.ladder
+            ],
+            "period_years": refresher.period_years,
+            "citation": citation,
+            "quote": refresher.quote,
+        }
+    )
+
+
+@routes.get(BASE + "/calendar.ics")
+async def calendar(request: web.Request) -> web.Response:
+    settings, ruleset = request.app[settings_key], request.app[ruleset_key]
+    refresher = ruleset.meta.refresher
+    user_id, last = await _last_completion(request)
+    if last is None:
+        raise ProblemError(404, "Not Found", "no course yet: nothing is due")
+    now = _now(request)
+    delivery = settings.delivery
+    body = render_calendar(
+        user_id=user_id,
+        last_completed=last,
+        due=courses.due_date(last, refresher.period_years),
+        period_years=refresher.period_years,
+        act=refresher.citation.act,
+        reminder_days=delivery.reminder_days,
+        overdue_every_days=delivery.overdue_every_days,
+        send_from=delivery.quiet_end,
+        now=now,
+        today=now.astimezone(settings.tz).date(),
+        language=request.query.get("lang", "ru"),
+        windows=refresher.testing_windows,
+        window_notice_days=NOTICE_DAYS,
+        testing_act=refresher.testing_citation.act,
+    )
+    return web.Response(
+        body=body.encode("utf-8"),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": 'attachment; filename="sanat-courses.ics"'},
+    )

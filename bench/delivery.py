@@ -1,0 +1,142 @@
+"""Delivery rate against the local Bot API server enforcing a global limit, as a fraction of the
+limit, and the worker's peak memory while 100 000 notifications are queued in SQLite.
+
+The server answers 429 past ``--rate`` sends per second (its sliding window, like Telegram's);
+the worker runs with ``SANAT_DELIVERY_GLOBAL_RATE`` at the same figure. Notifications go round
+robin to 1 000 chats, so each chat gets one message every 40 s and the per-chat limits never
+bind: only the global one does.
+
+Goal: fraction >= 0.95, with no 429. Run: ``.venv/bin/python -m bench.delivery [--rate 25]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import tempfile
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from backend.db import SessionPool, create_engine, create_session_pool
+from backend.delivery import DeliveryWorker
+from backend.delivery.telegram import build_bot
+from backend.migrate import upgrade_async
+from backend.models import Notification, User
+from backend.settings import BotSettings, DatabaseSettings, DeliverySettings
+from tests.telegram import LocalBotAPI
+
+CHATS = 1_000
+FIRST_CHAT = 100_000
+CHUNK = 10_000
+
+
+def proc_status(field: str) -> int:
+    """A /proc/self/status figure in KiB (VmRSS now, VmHWM the peak), 0 where unavailable."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def reset_peak_rss() -> bool:
+    """Start VmHWM afresh (Linux: write 5 to clear_refs), so it measures the worker only."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+async def fill_outbox(pool: SessionPool, api: LocalBotAPI, queued: int) -> None:
+    users = [User(telegram_id=FIRST_CHAT + n, language=("kk", "ru")[n % 2]) for n in range(CHATS)]
+    async with pool() as session:
+        session.add_all(users)
+        await session.commit()
+    for user in users:
+        api.user(user.telegram_id)
+    user_ids = [user.id for user in users]
+    now = dt.datetime.now(dt.UTC)
+    async with pool() as session:
+        for start in range(0, queued, CHUNK):
+            rows: list[dict[str, Any]] = [
+                {
+                    "user_id": user_ids[n % CHATS],
+                    "chat_id": FIRST_CHAT + n % CHATS,
+                    "kind": "bench",
+                    "dedupe_key": f"bench:{n}",
+                    "payload": {"text": {"kk": f"Хабарлама {n}", "ru": f"Сообщение {n}"}},
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for n in range(start, min(queued, start + CHUNK))
+            ]
+            await session.exec(insert(Notification), params=rows)
+        await session.commit()
+
+
+async def measure(rate: int, seconds: float, queued: int, folder: Path) -> None:
+    url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+    await upgrade_async(url)
+    engine = create_engine(DatabaseSettings(url=url))
+    pool = create_session_pool(engine)
+    async with LocalBotAPI(enforce_limits=True, global_per_second=rate) as api:
+        await fill_outbox(pool, api, queued)
+        bot = build_bot(BotSettings(token=api.token, api_server=api.base_url))
+        worker = DeliveryWorker(
+            settings=DeliverySettings(global_rate=rate), session_pool=pool, bot=bot
+        )
+        rss_before = proc_status("VmRSS")
+        hwm_reset = reset_peak_rss()
+        tracemalloc.start()
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run(stop))
+        await asyncio.sleep(seconds)
+        stop.set()
+        await running
+        _, traced_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        rss_peak = proc_status("VmHWM")
+        await worker.close()
+        calls = api.calls_to("sendMessage")
+    await engine.dispose()
+
+    accepted = sorted(call.at for call in calls if call.ok)
+    refused = sum(call.error_code == 429 for call in calls)
+    # The worker may send a second's worth at once and then wait: measure from the first send
+    # to the first send of the last whole second's worth, which a burst cannot flatter.
+    whole = (len(accepted) - 1) // rate * rate
+    achieved = whole / (accepted[whole] - accepted[0])
+    print(
+        f"delivery: local Bot API enforcing {rate} msg/s, worker global_rate={rate}, "
+        f"{queued:,} notifications queued in SQLite over {CHATS:,} chats\n"
+        f"  {len(accepted)} messages sent in {seconds:.0f} s; sustained {achieved:.2f} msg/s = "
+        f"{achieved / rate:.3f} of the limit (goal >= 0.95); 429 answers: {refused}\n"
+        f"  worker memory: tracemalloc peak {traced_peak / 2**20:.1f} MiB; "
+        f"RSS {rss_before / 1024:.0f} MiB before the run, peak "
+        f"{rss_peak / 1024:.0f} MiB during it"
+        + ("" if hwm_reset else " (peak since process start)")
+        + " (RSS includes the in-process Bot API server)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rate", type=int, default=25, help="messages per second, both sides")
+    parser.add_argument("--seconds", type=float, default=18.0, help="how long the worker runs")
+    parser.add_argument("--queued", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(measure(args.rate, args.seconds, args.queued, Path(folder)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Shared helpers of the course tests: a pinned clock in Almaty time and database shortcuts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from backend.courses.validation import CourseInput
+from backend.db import SessionPool
+from backend.models import Notification, User
+from backend.services import courses
+
+ALMATY = ZoneInfo("Asia/Almaty")
+
+
+def local(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> dt.datetime:
+    """A moment given in Almaty wall time, as the UTC instant the code receives."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=ALMATY).astimezone(dt.UTC)
+
+
+def at_local(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(ALMATY)
+
+
+async def new_teacher(pool: SessionPool, telegram_id: int) -> int:
+    async with pool() as session:
+        user = User(telegram_id=telegram_id, language="kk")
+        session.add(user)
+        await session.commit()
+        assert user.id is not None
+        return user.id
+
+
+async def add_course(pool: SessionPool, user_id: int, completed_on: dt.date) -> int:
+    async with pool() as session:
+        record = await courses.add_course(
+            session=session,
+            user_id=user_id,
+            course=CourseInput(completed_on=completed_on, title="Курс", provider="orleu"),
+        )
+        assert record.id is not None
+        return record.id
+
+
+async def outbox(pool: SessionPool) -> list[Notification]:
+    async with pool() as session:
+        rows = await session.exec(select(Notification).order_by(col(Notification.id)))
+        return list(rows.all())
+
+
+async def keys(pool: SessionPool) -> list[str]:
+    return [row.dedupe_key for row in await outbox(pool)]

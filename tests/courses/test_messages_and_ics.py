@@ -1,0 +1,89 @@
+"""Reminder texts as data, and the .ics calendar: folding, CRLF, escaping, alarms."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from backend.courses.ics import duration, escape_text, fold, render_calendar
+from backend.courses.messages import course_payload, ru_plural
+from backend.rules import schema
+
+
+def test_russian_plurals() -> None:
+    forms = ("день", "дня", "дней")
+    assert [ru_plural(n, *forms) for n in (1, 2, 5, 11, 12, 21, 22, 25, 111)] == [
+        "день",
+        "дня",
+        "дней",
+        "дней",
+        "дней",
+        "день",
+        "дня",
+        "дней",
+        "дней",
+    ]
+
+
+def test_payload_has_both_languages_buttons_and_the_cycle() -> None:
+    payload = course_payload(dt.date(2026, 5, 10), 7, "d7", 3, "ТжКОББ")
+    assert "10.05.2026" in payload["text"]["kk"]
+    assert "осталось 7 дней" in payload["text"]["ru"]
+    assert "3 жылда" in payload["text"]["kk"]
+    assert "3 года" in payload["text"]["ru"]
+    data = [button["callback_data"] for row in payload["buttons"] for button in row]
+    assert data == ["rem:snooze:2026-05-10", "rem:done:2026-05-10", "rem:stop:2026-05-10"]
+    assert all(len(item.encode()) <= 64 for item in data)
+    overdue = course_payload(dt.date(2026, 5, 10), -31, "o30", 3, "ТжКОББ")
+    assert "31 день назад" in overdue["text"]["ru"]
+
+
+def test_escaping_and_folding() -> None:
+    assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+    line = "DESCRIPTION:" + "Біліктілікті арттыру " * 10
+    folded = fold(line)
+    parts = folded.split("\r\n")
+    assert all(len(part.encode()) <= 75 for part in parts)
+    assert all(part.startswith(" ") for part in parts[1:])
+    assert "".join([parts[0], *(part[1:] for part in parts[1:])]) == line  # unfolds losslessly
+    assert duration(9 * 3600 - 180 * 86400) == "-P179DT15H"
+    assert duration(9 * 3600) == "PT9H"
+    assert duration(30 * 86400 + 9 * 3600) == "P30DT9H"
+
+
+def test_calendar() -> None:
+    body = render_calendar(
+        user_id=7,
+        last_completed=dt.date(2024, 2, 29),
+        due=dt.date(2027, 2, 28),
+        period_years=3,
+        act="Нұсқаулық-әдістемелік ұсынымдар 2022-2023 (ТжКОББ)",
+        reminder_days=[180, 90, 30, 7, 0],
+        overdue_every_days=30,
+        send_from=dt.time(9, 0),
+        now=dt.datetime(2026, 11, 22, 5, 0, tzinfo=dt.UTC),
+        today=dt.date(2026, 11, 22),
+        windows=[
+            schema.TestingWindow(start=dt.date(2022, 4, 11), end=dt.date(2022, 4, 29)),
+            schema.TestingWindow(start=dt.date(2027, 4, 11), end=dt.date(2027, 4, 29)),
+        ],
+        testing_act="№146",
+    )
+    assert body.endswith("END:VCALENDAR\r\n")
+    assert "\n" not in body.replace("\r\n", "")
+    lines = body.split("\r\n")
+    assert all(len(line.encode()) <= 75 for line in lines)
+    unfolded = body.replace("\r\n ", "")
+    assert "DTSTART;VALUE=DATE:20270228" in unfolded
+    assert "DTEND;VALUE=DATE:20270301" in unfolded
+    assert "UID:course-due-7-2027-02-28@sanat" in unfolded
+    assert "DTSTAMP:20261122T050000Z" in unfolded
+    assert "TRIGGER;RELATED=START:-P179DT15H" in unfolded
+    assert "TRIGGER;RELATED=START:PT9H" in unfolded
+    assert "TRIGGER;RELATED=START:P30DT9H" in unfolded
+    assert "REPEAT:11" in unfolded
+    assert unfolded.count("BEGIN:VALARM") == 7  # five rungs, the overdue one, one window
+    assert "Последний курс: 29.02.2024" in unfolded
+    assert "(ТжКОББ)" in unfolded
+    assert "DTSTART;VALUE=DATE:20270411" in unfolded  # the past window is left out
+    assert "20220411" not in unfolded
+    assert unfolded.count("BEGIN:VEVENT") == unfolded.count("END:VEVENT") == 2

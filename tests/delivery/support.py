@@ -1,0 +1,108 @@
+"""Helpers for the delivery tests: users on both sides, the outbox, workers on the local server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from sqlmodel import col, func, select
+
+from backend.db import SessionPool
+from backend.delivery import Backoff, DeliveryWorker
+from backend.delivery.telegram import build_bot
+from backend.models import Notification, User
+from backend.settings import BotSettings, DeliverySettings
+from tests.telegram import LocalBotAPI
+
+OUTSTANDING = ("pending", "sending")
+
+
+async def add_users(
+    pool: SessionPool, api: LocalBotAPI, telegram_ids: Iterable[int], language: str | None = "ru"
+) -> dict[int, int]:
+    """Users known to the backend and to the server; telegram id → user id."""
+    users = [User(telegram_id=tid, language=language) for tid in telegram_ids]
+    async with pool() as session:
+        session.add_all(users)
+        await session.commit()
+    for user in users:
+        api.user(user.telegram_id, f"Teacher {user.telegram_id}")
+    return {user.telegram_id: user.id for user in users if user.id is not None}
+
+
+def text(key: str) -> dict[str, Any]:
+    """A payload whose text names its notification in both languages."""
+    return {"text": {"kk": f"{key} kk", "ru": f"{key} ru"}}
+
+
+async def enqueue(
+    pool: SessionPool, items: Iterable[tuple[int | None, int, str, dict[str, Any]]]
+) -> None:
+    """(user id, chat id, dedupe key, payload) rows, pending and due now."""
+    async with pool() as session:
+        session.add_all(
+            Notification(user_id=user_id, chat_id=chat_id, kind="test", dedupe_key=key, payload=p)
+            for user_id, chat_id, key, p in items
+        )
+        await session.commit()
+
+
+async def notifications(pool: SessionPool) -> dict[str, Notification]:
+    async with pool() as session:
+        rows = await session.exec(select(Notification))
+        return {n.dedupe_key: n for n in rows.all()}
+
+
+async def outstanding(pool: SessionPool) -> int:
+    async with pool() as session:
+        query = select(func.count()).where(col(Notification.status).in_(OUTSTANDING))
+        return (await session.exec(query)).one()
+
+
+def make_worker(
+    api: LocalBotAPI, pool: SessionPool, *, global_rate: float = 200, **options: Any
+) -> DeliveryWorker:
+    settings_fields = {"per_chat_interval", "per_group_per_minute", "max_attempts"}
+    settings = DeliverySettings(
+        global_rate=global_rate, **{k: v for k, v in options.items() if k in settings_fields}
+    )
+    worker_options = {k: v for k, v in options.items() if k not in settings_fields}
+    worker_options.setdefault("poll_interval", 0.05)
+    worker_options.setdefault("backoff", Backoff(base=0.05, cap=0.2))
+    bot = build_bot(BotSettings(token=api.token, api_server=api.base_url))
+    return DeliveryWorker(settings=settings, session_pool=pool, bot=bot, **worker_options)
+
+
+@contextlib.asynccontextmanager
+async def running(*workers: DeliveryWorker) -> AsyncIterator[None]:
+    """The workers' ``run`` loops, stopped and closed on the way out."""
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(worker.run(stop)) for worker in workers]
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+        for worker in workers:
+            await worker.close()
+
+
+async def drained(pool: SessionPool, timeout: float = 15.0) -> None:
+    """Until nothing is pending or sending."""
+    async with asyncio.timeout(timeout):
+        while True:  # the database has no change notification to wait on: poll it
+            if not await outstanding(pool):
+                return
+            await asyncio.sleep(0.05)
+
+
+def delivered_texts(api: LocalBotAPI) -> Counter[tuple[int, str]]:
+    """(chat, text) of every message the server accepted, with how many times."""
+    return Counter(
+        (call.params["chat_id"], call.params["text"])
+        for call in api.calls_to("sendMessage")
+        if call.ok
+    )
