@@ -5,13 +5,17 @@ Texts are HTML (the bot's default parse mode): everything from data or users is 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from html import escape
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from backend.courses.validation import format_date
+from backend.models import CourseRecord
 from backend.rules.loader import Ruleset
 from backend.rules.questions import Question
 from backend.rules.search import position_sort_key
@@ -24,11 +28,14 @@ from bot.keyboards.callback_data import (
     CHECK_UNKNOWN,
     AnswerCallback,
     ChecklistCallback,
+    CourseCallback,
+    CourseDoneCallback,
     MenuCallback,
     NavCallback,
     OrgKindCallback,
     PositionCallback,
     PositionPageCallback,
+    ProviderCallback,
     ResultCallback,
     ReviewCallback,
 )
@@ -275,3 +282,105 @@ def result_keyboard(dialog: Dialog, saved: bool) -> InlineKeyboardMarkup:
     builder.button(text=_("🏠 Menu"), callback_data=MenuCallback(item="home"))
     builder.adjust(1)
     return builder.as_markup()
+
+
+# --- refresher courses ------------------------------------------------------------------------
+def provider_label(provider: str) -> str:
+    labels = {"orleu": _("Orleu"), "talap": _("Talap"), "other": _("Other provider")}
+    return labels.get(provider, provider)
+
+
+def due_line(due: dt.date, today: dt.date) -> str:
+    days = (due - today).days
+    when = format_date(due)
+    if days > 0:
+        return ngettext(
+            "Next course due by <b>{date}</b>: {days} day left.",
+            "Next course due by <b>{date}</b>: {days} days left.",
+            days,
+        ).format(date=when, days=days)
+    if days == 0:
+        return _("Next course due <b>today</b>, {date}.").format(date=when)
+    return ngettext(
+        "Next course was due by <b>{date}</b>: overdue by {days} day.",
+        "Next course was due by <b>{date}</b>: overdue by {days} days.",
+        -days,
+    ).format(date=when, days=-days)
+
+
+def courses_screen(
+    courses: list[CourseRecord],
+    due: dt.date | None,
+    today: dt.date,
+    *,
+    stopped: bool,
+    snoozed_until: dt.date | None = None,
+) -> Screen:
+    """My courses: the due date, the recorded courses, and what can be done with them."""
+    lines = [_("<b>📚 My courses</b>"), ""]
+    if due is None:
+        lines.append(
+            _(
+                "No course recorded yet. Add your latest refresher course, and Sanat will work "
+                "out when the next one is due and remind you in time."
+            )
+        )
+    else:
+        lines.append(due_line(due, today))
+        lines.append("")
+        for course in courses:
+            lines.append(
+                f"• {format_date(course.completed_on)} — {escape(course.title)} "
+                f"({escape(provider_label(course.provider))})"
+            )
+    lines.append("")
+    if stopped:
+        lines.append(_("🔕 Reminders are off."))
+    elif snoozed_until is not None and snoozed_until > today:
+        lines.append(
+            _("⏰ Reminders are snoozed until {date}.").format(date=format_date(snoozed_until))
+        )
+    else:
+        lines.append(_("🔔 Reminders are on."))
+    builder = InlineKeyboardBuilder()
+    sizes = [1]
+    builder.button(text=_("➕ Add a course"), callback_data=CourseCallback(a="add"))
+    for course in courses:
+        assert course.id is not None
+        builder.button(
+            text=_("🗑 {date} {title}").format(
+                date=format_date(course.completed_on), title=short(course.title, 30)
+            ),
+            callback_data=CourseCallback(a="del", id=course.id),
+        )
+        sizes.append(1)
+    row = 0
+    if due is not None:
+        builder.button(text=_("📅 Calendar"), callback_data=CourseCallback(a="cal"))
+        row += 1
+    if stopped:
+        builder.button(text=_("🔔 Turn reminders on"), callback_data=CourseCallback(a="on"))
+    else:
+        builder.button(text=_("🔕 Turn reminders off"), callback_data=CourseCallback(a="off"))
+    sizes.append(row + 1)
+    builder.button(text=_("🏠 Menu"), callback_data=MenuCallback(item="home"))
+    sizes.append(1)
+    builder.adjust(*sizes)
+    return Screen("\n".join(lines), builder.as_markup())
+
+
+def done_when_screen(due: str) -> Screen:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Today"), callback_data=CourseDoneCallback(a="today", d=due))
+    builder.button(text=_("Another date"), callback_data=CourseDoneCallback(a="other", d=due))
+    builder.adjust(2)
+    return Screen(_("When did you finish the course?"), builder.as_markup())
+
+
+def providers_screen() -> Screen:
+    builder = InlineKeyboardBuilder()
+    for provider in ("orleu", "talap", "other"):
+        builder.button(text=provider_label(provider), callback_data=ProviderCallback(p=provider))
+    builder.button(text=_("✖ Cancel"), callback_data=CourseCallback(a="open"))
+    builder.adjust(3, 1)
+    return Screen(_("Who ran the course?"), builder.as_markup())

@@ -15,3 +15,10 @@ class AssessmentStates(StatesGroup):
 
 class MenuStates(StatesGroup):
     confirm_delete = State()
+
+
+class CourseStates(StatesGroup):
+    done_date = State()  # "I finished the course" on another date: type DD.MM.YYYY
+    add_date = State()  # adding a course: type its completion date
+    add_title = State()  # adding a course: type its title
+    add_provider = State()  # adding a course: choose the provider

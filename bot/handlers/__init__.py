@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import assessment, errors, fallback, menu, start
+from bot.handlers import assessment, courses, errors, fallback, menu, start
 
 
 def create_routers() -> list[Router]:
@@ -12,6 +12,7 @@ def create_routers() -> list[Router]:
         menu.create_router(),
         start.create_router(),
         assessment.create_router(),
+        courses.create_router(),
         errors.create_router(),
         fallback.create_router(),
     ]

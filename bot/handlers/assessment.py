@@ -402,8 +402,13 @@ async def send_clause(query: CallbackQuery, position_id: str) -> None:
 
 
 async def cancel(event: Message | CallbackQuery, state: FSMContext) -> None:
+    in_assessment = await state.get_state() in {s.state for s in AssessmentStates.__states__}
     await state.clear()
-    text = _("Self-assessment cancelled. Saved answers, if any, are kept.")
+    text = (
+        _("Self-assessment cancelled. Saved answers, if any, are kept.")
+        if in_assessment
+        else _("Cancelled. Nothing you saved before was changed.")
+    )
     message = event.message if isinstance(event, CallbackQuery) else event
     if isinstance(message, Message):
         await message.answer(text)

@@ -17,13 +17,15 @@ from backend.services import assessments
 from bot import dialog as dialogs
 from bot.flow import show
 from bot.handlers.assessment import start_assessment
+from bot.handlers.courses import open_courses
 from bot.handlers.start import LANGUAGE_PROMPT, help_text
 from bot.keyboards.callback_data import DeleteCallback, MenuCallback, NavCallback
 from bot.keyboards.common import language_keyboard
 from bot.screens import Screen, menu_screen
 from bot.states import AssessmentStates, MenuStates
 
-COMING_LATER = ("courses", "reminders", "news")
+COMING_LATER = ("news",)
+COURSES = ("courses", "reminders")
 
 
 async def cmd_start(message: Message, state: FSMContext, user: UserRead) -> None:
@@ -66,6 +68,8 @@ async def open_item(
     item = callback_data.item
     if item == "assess":
         await start_assessment(query, state, **deps)
+    elif item in COURSES:
+        await open_courses(query, state, new=True, **deps)
     elif item in COMING_LATER:
         callback_answer.text = _("This part of Sanat is coming soon. Thank you for waiting!")
         callback_answer.show_alert = True

@@ -66,3 +66,24 @@ class ReviewCallback(CallbackData, prefix="r"):
 class ResultCallback(CallbackData, prefix="res"):
     t: str
     a: str  # clause | save | review | new
+
+
+class ReminderCallback(CallbackData, prefix="rem"):
+    """The buttons under a reminder (``backend.courses.messages``): ``rem:<a>:<d>``."""
+
+    a: str  # snooze | done | stop
+    d: str  # the cycle's due date (ISO), or "testing"
+
+
+class CourseDoneCallback(CallbackData, prefix="rd"):
+    a: str  # today | other
+    d: str  # the cycle's due date (ISO) the reminder was about
+
+
+class CourseCallback(CallbackData, prefix="cs"):
+    a: str  # open | add | cal | on | off | del | delok
+    id: int = 0  # course id, for del and delok
+
+
+class ProviderCallback(CallbackData, prefix="cp"):
+    p: str  # orleu | talap | other
