@@ -358,6 +358,9 @@ def courses_screen(
     if due is not None:
         builder.button(text=_("📅 Calendar"), callback_data=CourseCallback(a="cal"))
         row += 1
+    if courses:
+        builder.button(text=_("🖼 Timeline"), callback_data=CourseCallback(a="tl"))
+        row += 1
     if stopped:
         builder.button(text=_("🔔 Turn reminders on"), callback_data=CourseCallback(a="on"))
     else:

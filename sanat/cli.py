@@ -102,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     from backend.rules.cli import add_rules_commands
 
     add_rules_commands(commands)
+
+    from backend.admin_cli import add_admin_commands
+
+    add_admin_commands(commands)
     return parser
 
 

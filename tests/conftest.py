@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.db import SessionPool, create_engine, create_session_pool
 from backend.migrate import upgrade_async
 from backend.rules.loader import Ruleset, default_ruleset
+from backend.services import api_tokens
 from backend.settings import DatabaseSettings, Settings
 from tests.databases import POSTGRES_ENV, fresh_postgres_database, service_url
 
@@ -52,3 +53,17 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def ruleset() -> Ruleset:
     return default_ruleset()
+
+
+@pytest.fixture
+async def admin_token(session_pool: SessionPool, settings: Settings) -> str:
+    """A valid "admin" API token (plain text) in the test database."""
+    created = await api_tokens.create_token(
+        session_pool, name="tests", pepper=api_tokens.pepper_of(settings)
+    )
+    return created.token
+
+
+@pytest.fixture
+def auth_headers(admin_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {admin_token}"}

@@ -1,5 +1,6 @@
 """Every table model, imported here so ``SQLModel.metadata`` is complete for Alembic."""
 
+from backend.models.api_token import ApiToken
 from backend.models.assessment import Assessment, AssessmentRead, TeacherProfile
 from backend.models.broadcast import Broadcast, BroadcastRecipient
 from backend.models.course import CourseRecord, CourseRecordRead
@@ -10,6 +11,7 @@ from backend.models.organisation import Membership, Organisation, OrganisationRe
 from backend.models.user import User, UserRead, UserRole
 
 __all__ = [
+    "ApiToken",
     "Assessment",
     "AssessmentRead",
     "Broadcast",

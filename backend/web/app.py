@@ -9,6 +9,7 @@ from backend.db import create_session_pool
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from backend.web import courses_api, health, openapi, rules_api
+from backend.web.auth import auth_middleware
 from backend.web.keys import engine_key, ruleset_key, session_pool_key, settings_key
 from backend.web.problems import problem_middleware
 
@@ -16,7 +17,9 @@ MAX_BODY_BYTES = 5 * 1024 * 1024
 
 
 def create_app(settings: Settings, *, engine: AsyncEngine, ruleset: Ruleset) -> web.Application:
-    app = web.Application(middlewares=[problem_middleware], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[problem_middleware, auth_middleware], client_max_size=MAX_BODY_BYTES
+    )
     app[settings_key] = settings
     app[engine_key] = engine
     app[session_pool_key] = create_session_pool(engine)

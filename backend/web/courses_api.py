@@ -1,7 +1,6 @@
-"""Refresher courses of a teacher over HTTP: CRUD, the next due date and an .ics calendar.
+"""Refresher courses of a teacher over HTTP: CRUD, the due date, an .ics calendar, a timeline.
 
-Not authenticated yet: API tokens (``SANAT_WEB_API_TOKENS_PEPPER``) come later; until then the
-backend must listen on loopback or behind a proxy that authenticates.
+Every route needs an API bearer token (``backend.web.auth``; ``sanat admin token create``).
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.courses.ics import render_calendar
 from backend.courses.status import due_status
 from backend.courses.testing import NOTICE_DAYS
+from backend.courses.timeline import render_timeline
 from backend.courses.validation import (
     CourseInputError,
     format_date,
@@ -219,4 +219,21 @@ async def calendar(request: web.Request) -> web.Response:
         content_type="text/calendar",
         charset="utf-8",
         headers={"Content-Disposition": 'attachment; filename="sanat-courses.ics"'},
+    )
+
+
+@routes.get(BASE + "/timeline.png")
+async def timeline(request: web.Request) -> web.Response:
+    ruleset = request.app[ruleset_key]
+    async with request.app[session_pool_key]() as session:
+        user_id = await _user_id(session, request)
+        items = await courses.list_courses(session=session, user_id=user_id)
+        due_on = await courses.next_due(session=session, user_id=user_id, ruleset=ruleset)
+    if not items:
+        raise ProblemError(404, "Not Found", "no course yet: nothing to draw")
+    body = render_timeline([item.completed_on for item in items], due_on, _today(request))
+    return web.Response(
+        body=body,
+        content_type="image/png",
+        headers={"Content-Disposition": 'inline; filename="timeline.png"'},
     )

@@ -36,7 +36,7 @@ COURSE_BODY = {
     "required": True,
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CourseInput"}}},
 }
-COURSES_NOTE = " Not authenticated yet (API tokens come later): serve on loopback only."
+COURSES_NOTE = " Needs a bearer API token (sanat admin token create)."
 COURSE_PATHS: dict[str, Any] = {
     "/api/v1/users/{telegram_id}/courses": {
         "parameters": [_path_param("telegram_id")],
@@ -92,6 +92,21 @@ COURSE_PATHS: dict[str, Any] = {
             "the coming national qualification testing windows." + COURSES_NOTE,
             "responses": {
                 "200": {"description": "calendar", "content": {"text/calendar": {}}},
+                "404": PROBLEM,
+            },
+        },
+    },
+    "/api/v1/users/{telegram_id}/courses/timeline.png": {
+        "parameters": [_path_param("telegram_id")],
+        "get": {
+            "summary": "A PNG timeline (800x220): the completed courses as dots and the due "
+            "date as a marker (red when overdue, orange within 90 days, else green), with a "
+            "thin line for today. Labels are dates (DD.MM.YYYY) only." + COURSES_NOTE,
+            "responses": {
+                "200": {
+                    "description": "timeline picture",
+                    "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+                },
                 "404": PROBLEM,
             },
         },
@@ -325,6 +340,30 @@ DOCUMENT: dict[str, Any] = {
 
 DOCUMENT["paths"].update(COURSE_PATHS)
 DOCUMENT["components"]["schemas"].update(COURSE_SCHEMAS)
+DOCUMENT["components"]["securitySchemes"] = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token from `sanat admin token create` (snt_...).",
+    }
+}
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def _secure_user_paths(paths: dict[str, Any]) -> None:
+    """Every operation under /api/v1/users/ needs the bearer token: 401 without, 403 if out of
+    scope."""
+    for path, item in paths.items():
+        if not path.startswith("/api/v1/users/"):
+            continue
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                operation["security"] = [{"bearerAuth": []}]
+                operation["responses"].setdefault("401", PROBLEM)
+                operation["responses"].setdefault("403", PROBLEM)
+
+
+_secure_user_paths(DOCUMENT["paths"])
 
 
 @routes.get("/api/v1/openapi.json")

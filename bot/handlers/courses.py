@@ -21,6 +21,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.courses import SNOOZE_DAYS, CourseInputError, validate_changes, validate_course
 from backend.courses.ics import render_calendar
+from backend.courses.timeline import render_timeline
 from backend.courses.validation import MAX_TITLE, format_date
 from backend.models import UserRead
 from backend.models.types import utcnow
@@ -34,11 +35,18 @@ from bot.keyboards.callback_data import (
     ProviderCallback,
     ReminderCallback,
 )
-from bot.screens import Screen, courses_screen, done_when_screen, providers_screen
+from bot.screens import (
+    Screen,
+    courses_screen,
+    done_when_screen,
+    due_line,
+    providers_screen,
+)
 from bot.states import CourseStates
 
 KEY = "course"  # the course being added, in the FSM data
 CALENDAR_FILENAME = "sanat-courses.ics"
+TIMELINE_FILENAME = "timeline.png"
 TESTING_NOTICE_DAYS = 14
 
 
@@ -205,6 +213,8 @@ async def course_action(
         await show(query, date_question())
     elif action == "cal":
         await send_calendar(query, callback_answer, **deps)
+    elif action == "tl":
+        await send_timeline(query, callback_answer, **deps)
     elif action in ("on", "off"):
         if action == "on":
             await courses.save_preference(
@@ -283,6 +293,28 @@ async def send_calendar(
         query.from_user.id,
         BufferedInputFile(body.encode("utf-8"), filename=CALENDAR_FILENAME),
         caption=_("Open this file to add the due date and its reminders to your calendar."),
+    )
+
+
+async def send_timeline(
+    query: CallbackQuery, callback_answer: CallbackAnswer, **deps: Any
+) -> None:
+    user: UserRead = deps["user"]
+    session = deps["session"]
+    records = await courses.list_courses(session=session, user_id=user.id)
+    if not records:
+        callback_answer.text = _("Add a course first: then there is a timeline to draw.")
+        callback_answer.show_alert = True
+        return
+    due = await courses.next_due(session=session, user_id=user.id, ruleset=deps["ruleset"])
+    today = _today(deps)
+    body = render_timeline([record.completed_on for record in records], due, today)
+    caption = due_line(due, today) if due is not None else None
+    bot: Bot = deps["bot"]
+    await bot.send_photo(
+        query.from_user.id,
+        BufferedInputFile(body, filename=TIMELINE_FILENAME),
+        caption=caption,
     )
 
 

@@ -81,7 +81,7 @@ class CourseDoneCallback(CallbackData, prefix="rd"):
 
 
 class CourseCallback(CallbackData, prefix="cs"):
-    a: str  # open | add | cal | on | off | del | delok
+    a: str  # open | add | cal | tl | on | off | del | delok
     id: int = 0  # course id, for del and delok
 
 

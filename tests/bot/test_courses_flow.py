@@ -201,6 +201,23 @@ async def test_calendar_is_sent_as_an_ics_document(
     assert sent.document.data.startswith(b"BEGIN:VCALENDAR")
 
 
+async def test_timeline_is_sent_as_a_photo(
+    dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
+) -> None:
+    chat = await started(dispatcher, bot, 7109)
+    await chat.press("📚")
+    assert not any("🖼" in text for text, _ in chat.buttons())  # no course, no timeline
+    user_id = await user_id_of(session_pool, chat)
+    await add_stored_course(session_pool, user_id, dt.date(2024, 1, 10))
+    await chat.press_data(CourseCallback(a="open").pack())
+    await chat.press("🖼")
+    [sent] = bot.sent("SendPhoto")
+    assert sent.chat_id == chat.user.id
+    assert sent.photo.filename == "timeline.png"
+    assert sent.photo.data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert "10.01.2027" in sent.caption
+
+
 async def test_every_callback_data_fits_in_64_bytes(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:

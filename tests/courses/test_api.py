@@ -22,12 +22,16 @@ BASE = "/api/v1/users/777/courses"
 
 @pytest.fixture
 async def client(
-    settings: Settings, engine: object, ruleset: Ruleset, session_pool: SessionPool
+    settings: Settings,
+    engine: object,
+    ruleset: Ruleset,
+    session_pool: SessionPool,
+    auth_headers: dict[str, str],
 ) -> AsyncIterator[Client]:
     await new_teacher(session_pool, 777)
     app = create_app(settings, engine=engine, ruleset=ruleset)  # type: ignore[arg-type]
     app[clock_key] = lambda: NOW
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+    async with TestClient(TestServer(app, host="127.0.0.1"), headers=auth_headers) as client:
         yield client
 
 
@@ -153,3 +157,17 @@ async def test_openapi_documents_the_routes(client: Client) -> None:
     }
     assert "/api/v1/users/{telegram_id}/courses/due" in paths
     assert "/api/v1/users/{telegram_id}/courses/calendar.ics" in paths
+    assert "/api/v1/users/{telegram_id}/courses/timeline.png" in paths
+
+
+async def test_timeline_png(client: Client) -> None:
+    response = await client.get(f"{BASE}/timeline.png")
+    assert response.status == 404
+    assert response.content_type == "application/problem+json"
+    await client.post(
+        BASE, json={"completed_on": "10.05.2023", "title": "Курс", "provider": "other"}
+    )
+    response = await client.get(f"{BASE}/timeline.png")
+    assert response.status == 200
+    assert response.content_type == "image/png"
+    assert (await response.read()).startswith(b"\x89PNG\r\n\x1a\n")

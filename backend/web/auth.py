@@ -1,0 +1,63 @@
+"""Bearer-token authentication for the per-user API (``/api/v1/users/...``).
+
+Missing or bad token: 401 with ``WWW-Authenticate: Bearer``; a valid token whose scope does not
+cover the request: 403. The rules endpoints, ``/healthz`` and the OpenAPI document stay public.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from backend.models.api_token import ADMIN_SCOPE
+from backend.services.api_tokens import pepper_of, verify_token
+from backend.web.keys import session_pool_key, settings_key
+from backend.web.problems import Handler, problem
+
+PROTECTED_PREFIX = "/api/v1/users/"
+scope_key = web.RequestKey("api_token_scope", str)  # the authenticated token's scope
+token_id_key = web.RequestKey("api_token_id", int)
+
+
+def _unauthorized(detail: str, *, error: str | None = None) -> web.Response:
+    response = problem(401, "Unauthorized", detail)
+    challenge = 'Bearer realm="sanat"' + (f', error="{error}"' if error else "")
+    response.headers["WWW-Authenticate"] = challenge
+    return response
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def scope_allows(scope: str, request: web.Request) -> bool:
+    """Whether ``scope`` may make ``request``: only "admin" exists yet, and it may do anything."""
+    return scope == ADMIN_SCOPE
+
+
+def requires_token(path: str) -> bool:
+    return path.startswith(PROTECTED_PREFIX) or path == PROTECTED_PREFIX.rstrip("/")
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not requires_token(request.path):
+        return await handler(request)
+    token = _bearer(request)
+    if token is None:
+        return _unauthorized("send Authorization: Bearer <API token>")
+    record = await verify_token(
+        request.app[session_pool_key], token, pepper=pepper_of(request.app[settings_key])
+    )
+    if record is None or record.id is None:
+        return _unauthorized("the API token is invalid or revoked", error="invalid_token")
+    if not scope_allows(record.scope, request):
+        return problem(403, "Forbidden", f"scope {record.scope!r} does not allow this request")
+    request[scope_key] = record.scope
+    request[token_id_key] = record.id
+    return await handler(request)
