@@ -202,14 +202,20 @@ def _reachable(send_at: dt.datetime) -> ColumnElement[bool]:
     )
 
 
-def _insert(dialect: str, query: Any) -> Any:
+async def _insert(connection: AsyncConnection, query: Any, limit: int | None) -> int:
+    """Put the rows of ``query`` (at most ``limit``) into the outbox; a key already there is
+    skipped. Returns how many rows went in."""
+    if limit is not None:
+        query = query.limit(limit)
     outbox = Notification.__table__  # type: ignore[attr-defined]
-    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
+    builder = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = (
         builder(outbox)
         .from_select(list(OUTBOX_COLUMNS), query)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
+    result = await connection.execute(statement)
+    return max(result.rowcount, 0)
 
 
 async def _enqueue_courses(
@@ -265,10 +271,7 @@ async def _enqueue_courses(
             ~exists().where(outbox.dedupe_key == key),
         )
     )
-    if limit is not None:
-        query = query.limit(limit)
-    result = await connection.execute(_insert(dialect, query))
-    return max(result.rowcount, 0)
+    return await _insert(connection, query, limit)
 
 
 async def _enqueue_testing(
@@ -321,10 +324,7 @@ async def _enqueue_testing(
         .outerjoin(preference, preference.c.user_id == user.id)
         .where(_reachable(send_at), ~exists().where(outbox.dedupe_key == key))
     )
-    if limit is not None:
-        query = query.limit(limit)
-    result = await connection.execute(_insert(dialect, query))
-    return max(result.rowcount, 0)
+    return await _insert(connection, query, limit)
 
 
 async def sweep(
