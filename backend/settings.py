@@ -31,6 +31,7 @@ class BotSettings(BaseModel):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(default=8081, ge=1, le=65535)
     api_server: str | None = None  # a local Bot API server, e.g. http://127.0.0.1:8082
+    username: str | None = None  # the bot's @username, for t.me deep links (invitations)
     backend_url: str = "http://127.0.0.1:8080"
 
     @field_validator("token")
@@ -104,6 +105,25 @@ class DeliverySettings(BaseModel):
     quiet_end: dt.time = dt.time(9, 0)  # ... until 09:00 local time
     reminder_days: list[int] = [180, 90, 30, 7, 0]
     overdue_every_days: int = Field(default=30, ge=1, le=365)
+    retention_days: int = Field(default=90, ge=1, le=3650)  # finished outbox rows kept this long
+
+
+class StaffSettings(BaseModel):
+    """Organisations' staff: invitation links, roster import, the weekly digest."""
+
+    invitation_ttl_days: int = Field(default=30, ge=1, le=365)
+    roster_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=20 * 1024 * 1024)
+    roster_max_rows: int = Field(default=5000, ge=1, le=100_000)
+    digest_weekday: int = Field(default=0, ge=0, le=6)  # 0 = Monday, local time
+    digest_time: dt.time = dt.time(9, 0)
+
+
+class BroadcastSettings(BaseModel):
+    """Curator broadcasts and channel duties."""
+
+    progress_interval_seconds: float = Field(default=5.0, ge=1, le=300)
+    duty_reminder_time: dt.time = dt.time(10, 0)  # local time of the monthly duty reminder
+    september_reminder_day: int = Field(default=1, ge=1, le=30)
 
 
 class LogSettings(BaseModel):
@@ -129,6 +149,8 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     delivery: DeliverySettings = DeliverySettings()
+    staff: StaffSettings = StaffSettings()
+    broadcast: BroadcastSettings = BroadcastSettings()
     log: LogSettings = LogSettings()
     locales_dir: Path = PROJECT_ROOT / "locales"
 

@@ -6,6 +6,7 @@ Texts are HTML (the bot's default parse mode): everything from data or users is 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
 
@@ -54,20 +55,32 @@ def short(text: str, limit: int = BUTTON_TEXT_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def menu_screen() -> Screen:
+STAFF_ROLES = frozenset({"staff", "admin"})
+CURATOR_ROLES = frozenset({"curator", "admin"})
+
+
+def menu_screen(roles: Iterable[str] = ()) -> Screen:
+    """The main menu; staff and curators see their sections too."""
+    held = set(roles)
     builder = InlineKeyboardBuilder()
     items = [
         ("assess", _("📝 Self-assessment")),
         ("courses", _("📚 My courses")),
         ("reminders", _("⏰ Reminders")),
         ("news", _("📰 News")),
+    ]
+    if held & STAFF_ROLES:
+        items.append(("org", _("🏫 My organisation")))
+    if held & CURATOR_ROLES:
+        items.append(("bcast", _("📣 Broadcasts")))
+    items += [
         ("lang", _("🌐 Language")),
         ("help", _("❓ Help")),
         ("delete", _("🗑 Delete my data")),
     ]
     for item, label in items:
         builder.button(text=label, callback_data=MenuCallback(item=item))
-    builder.adjust(1, 2, 2, 2)
+    builder.adjust(1, 2, 2, 2, 2)
     return Screen(_("What would you like to do?"), builder.as_markup())
 
 

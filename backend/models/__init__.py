@@ -4,10 +4,12 @@ from backend.models.api_token import ApiToken
 from backend.models.assessment import Assessment, AssessmentRead, TeacherProfile
 from backend.models.broadcast import Broadcast, BroadcastRecipient
 from backend.models.course import CourseRecord, CourseRecordRead
+from backend.models.curation import Channel, CuratorScope, Submission, TopicSubscription
 from backend.models.delivery import DeliveryPause, ReminderPreference
 from backend.models.dialog_state import DialogState
 from backend.models.notification import Notification
 from backend.models.organisation import Membership, Organisation, OrganisationRead
+from backend.models.staff import Invitation, RosterEntry
 from backend.models.user import User, UserRead, UserRole
 
 __all__ = [
@@ -16,16 +18,22 @@ __all__ = [
     "AssessmentRead",
     "Broadcast",
     "BroadcastRecipient",
+    "Channel",
     "CourseRecord",
     "CourseRecordRead",
+    "CuratorScope",
     "DeliveryPause",
     "DialogState",
+    "Invitation",
     "Membership",
     "Notification",
     "Organisation",
     "OrganisationRead",
     "ReminderPreference",
+    "RosterEntry",
+    "Submission",
     "TeacherProfile",
+    "TopicSubscription",
     "User",
     "UserRead",
     "UserRole",

@@ -12,7 +12,9 @@ ADMIN_SCOPE = "admin"
 class ApiToken(SQLModel, table=True):
     """A bearer token for the per-user HTTP API, stored only as a peppered SHA-256 hash.
 
-    ``scope`` is "admin" (everything) for now; "curator:<id>" comes later.
+    ``scope`` is "admin" (everything), "curator:<user id>" (that curator's broadcasts and
+    channels, within the curator's scope) or "org:<organisation id>" (that organisation's staff
+    endpoints: roster import, digest export).
     """
 
     __tablename__ = "api_token"

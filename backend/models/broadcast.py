@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.models.types import JSONType, UTCDateTime, utcnow
@@ -25,6 +25,14 @@ class Broadcast(SQLModel, table=True):
         default_factory=dict, sa_type=JSONType
     )  # variants per language
     text_sha256: str | None = Field(default=None, max_length=64)
+    channel_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("channel.id", ondelete="SET NULL"), nullable=True),
+    )  # a post to a registered channel or group instead of people
+    recipient_count: int = 0
+    created_via: str = Field(default="bot", max_length=8)  # bot | api
+    progress_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    progress_message_id: int | None = None
     scheduled_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     started_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

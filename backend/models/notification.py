@@ -24,6 +24,12 @@ class Notification(SQLModel, table=True):
         ),
     )
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    broadcast_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("broadcast.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )  # pausing or cancelling a broadcast holds or cancels its pending rows
     kind: str = Field(max_length=32)
     dedupe_key: str = Field(max_length=128, unique=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)

@@ -19,6 +19,13 @@ class OrganisationBase(SQLModel):
 
 class Organisation(OrganisationBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # The monthly duty (seed 003, section 3): on this day of the month (Asia/Almaty) the
+    # responsible employee is asked for material if nothing was submitted that month.
+    duty_day: int | None = None
+    responsible_user_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("user.id", ondelete="SET NULL"), nullable=True),
+    )
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

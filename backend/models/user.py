@@ -21,6 +21,7 @@ class UserBase(SQLModel):
 
 class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    region: str | None = Field(default=None, max_length=64, index=True)  # for audiences
     unreachable_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)  # 403 seen
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -20,7 +20,8 @@ from backend.models.types import utcnow
 from backend.settings import Settings
 
 TOKEN_PREFIX = "snt_"
-SCOPE_PATTERN_HINT = 'scope is "admin" or "curator:<id>"'
+SCOPED_KINDS = ("curator", "org")  # "curator:<user id>", "org:<organisation id>"
+SCOPE_PATTERN_HINT = 'scope is "admin", "curator:<user id>" or "org:<organisation id>"'
 
 __all__ = [
     "ADMIN_SCOPE",
@@ -60,7 +61,7 @@ def valid_scope(scope: str) -> bool:
     if scope == ADMIN_SCOPE:
         return True
     kind, _, ident = scope.partition(":")
-    return kind == "curator" and ident.isdigit()
+    return kind in SCOPED_KINDS and ident.isdigit()
 
 
 async def create_token(

@@ -1,7 +1,10 @@
-"""Bearer-token authentication for the per-user API (``/api/v1/users/...``).
+"""Bearer-token authentication for the protected API (users, organisations, broadcasts, admin).
 
 Missing or bad token: 401 with ``WWW-Authenticate: Bearer``; a valid token whose scope does not
 cover the request: 403. The rules endpoints, ``/healthz`` and the OpenAPI document stay public.
+Scopes: "admin" may do anything; "curator:<user id>" may use the broadcast and channel
+endpoints (the handlers then keep the curator inside their audience scope);
+"org:<organisation id>" may use that organisation's endpoints only.
 """
 
 from __future__ import annotations
@@ -13,7 +16,15 @@ from backend.services.api_tokens import pepper_of, verify_token
 from backend.web.keys import session_pool_key, settings_key
 from backend.web.problems import Handler, problem
 
-PROTECTED_PREFIX = "/api/v1/users/"
+PROTECTED_PREFIXES = (
+    "/api/v1/users",
+    "/api/v1/admin",
+    "/api/v1/organisations",
+    "/api/v1/broadcasts",
+    "/api/v1/channels",
+    "/api/v1/curators",
+)
+CURATOR_PREFIXES = ("/api/v1/broadcasts", "/api/v1/channels")
 scope_key = web.RequestKey("api_token_scope", str)  # the authenticated token's scope
 token_id_key = web.RequestKey("api_token_id", int)
 
@@ -35,13 +46,31 @@ def _bearer(request: web.Request) -> str | None:
     return token.strip()
 
 
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
 def scope_allows(scope: str, request: web.Request) -> bool:
-    """Whether ``scope`` may make ``request``: only "admin" exists yet, and it may do anything."""
-    return scope == ADMIN_SCOPE
+    """Whether a token of ``scope`` may make ``request`` at all (handlers narrow it further)."""
+    if scope == ADMIN_SCOPE:
+        return True
+    kind, _, ident = scope.partition(":")
+    path = request.path
+    if kind == "curator":
+        return any(_under(path, prefix) for prefix in CURATOR_PREFIXES)
+    if kind == "org":
+        return _under(path, f"/api/v1/organisations/{ident}")
+    return False
 
 
 def requires_token(path: str) -> bool:
-    return path.startswith(PROTECTED_PREFIX) or path == PROTECTED_PREFIX.rstrip("/")
+    return any(_under(path, prefix) for prefix in PROTECTED_PREFIXES)
+
+
+def curator_of(request: web.Request) -> int | None:
+    """The curator's user id for a "curator:<id>" token; None for an admin token."""
+    kind, _, ident = request[scope_key].partition(":")
+    return int(ident) if kind == "curator" else None
 
 
 @web.middleware

@@ -7,6 +7,8 @@ from typing import Any
 from aiohttp import web
 
 from backend import __version__
+from backend.web import broadcasts_api, staff_api
+from backend.web.auth import requires_token
 from backend.web.problems import json_response
 
 routes = web.RouteTableDef()
@@ -340,6 +342,9 @@ DOCUMENT: dict[str, Any] = {
 
 DOCUMENT["paths"].update(COURSE_PATHS)
 DOCUMENT["components"]["schemas"].update(COURSE_SCHEMAS)
+for _module in (staff_api, broadcasts_api):
+    DOCUMENT["paths"].update(_module.OPENAPI_PATHS)
+    DOCUMENT["components"]["schemas"].update(_module.OPENAPI_SCHEMAS)
 DOCUMENT["components"]["securitySchemes"] = {
     "bearerAuth": {
         "type": "http",
@@ -351,10 +356,9 @@ HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 def _secure_user_paths(paths: dict[str, Any]) -> None:
-    """Every operation under /api/v1/users/ needs the bearer token: 401 without, 403 if out of
-    scope."""
+    """Every protected operation needs the bearer token: 401 without, 403 if out of scope."""
     for path, item in paths.items():
-        if not path.startswith("/api/v1/users/"):
+        if not requires_token(path):
             continue
         for method, operation in item.items():
             if method in HTTP_METHODS:

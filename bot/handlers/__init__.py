@@ -4,15 +4,30 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import assessment, courses, errors, fallback, menu, start
+from bot.handlers import (
+    assessment,
+    broadcast,
+    channels,
+    courses,
+    errors,
+    fallback,
+    menu,
+    news,
+    staff,
+    start,
+)
 
 
 def create_routers() -> list[Router]:
     return [
+        staff.create_router(),  # before menu: /start <invitation token> is a deep link
         menu.create_router(),
         start.create_router(),
         assessment.create_router(),
         courses.create_router(),
+        news.create_router(),
+        broadcast.create_router(),
+        channels.create_router(),
         errors.create_router(),
         fallback.create_router(),
     ]

@@ -118,7 +118,7 @@ async def stale(
     callback_answer.show_alert = True
     dialog = await dialogs.load(state)
     if dialog is None or await state.get_state() is None:
-        await show(query, menu_screen(), new=True)
+        await show(query, menu_screen(deps["user"].roles), new=True)
         return
     await advance(query, state, dialog, new_message=True, **deps)
 
@@ -294,7 +294,7 @@ async def navigate(
     action = callback_data.a
     plain = _without_answer(deps)
     if action == "cancel":
-        await cancel(query, state)
+        await cancel(query, state, deps["user"])
         return
     if action == "restart":
         await state.set_state(AssessmentStates.org_kind)
@@ -401,7 +401,7 @@ async def send_clause(query: CallbackQuery, position_id: str) -> None:
         await query.message.answer(text[start : start + MESSAGE_LIMIT], parse_mode=None)
 
 
-async def cancel(event: Message | CallbackQuery, state: FSMContext) -> None:
+async def cancel(event: Message | CallbackQuery, state: FSMContext, user: UserRead) -> None:
     in_assessment = await state.get_state() in {s.state for s in AssessmentStates.__states__}
     await state.clear()
     text = (
@@ -412,15 +412,15 @@ async def cancel(event: Message | CallbackQuery, state: FSMContext) -> None:
     message = event.message if isinstance(event, CallbackQuery) else event
     if isinstance(message, Message):
         await message.answer(text)
-        screen = menu_screen()
+        screen = menu_screen(user.roles)
         await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def cmd_cancel(message: Message, state: FSMContext) -> None:
+async def cmd_cancel(message: Message, state: FSMContext, user: UserRead) -> None:
     if await state.get_state() is None:
         await message.answer(_("There is nothing to cancel."))
         return
-    await cancel(message, state)
+    await cancel(message, state, user)
 
 
 def _without_answer(deps: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from backend.models import UserRead
 from backend.services import assessments
 from bot import dialog as dialogs
 from bot.flow import show
+from bot.handlers import broadcast, news, staff
 from bot.handlers.assessment import start_assessment
 from bot.handlers.courses import open_courses
 from bot.handlers.start import LANGUAGE_PROMPT, help_text
@@ -24,7 +25,6 @@ from bot.keyboards.common import language_keyboard
 from bot.screens import Screen, menu_screen
 from bot.states import AssessmentStates, MenuStates
 
-COMING_LATER = ("news",)
 COURSES = ("courses", "reminders")
 
 
@@ -49,12 +49,12 @@ async def cmd_start(message: Message, state: FSMContext, user: UserRead) -> None
             reply_markup=builder.as_markup(),
         )
         return
-    screen = menu_screen()
+    screen = menu_screen(user.roles)
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def cmd_menu(message: Message) -> None:
-    screen = menu_screen()
+async def cmd_menu(message: Message, user: UserRead) -> None:
+    screen = menu_screen(user.roles)
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
@@ -70,9 +70,12 @@ async def open_item(
         await start_assessment(query, state, **deps)
     elif item in COURSES:
         await open_courses(query, state, new=True, **deps)
-    elif item in COMING_LATER:
-        callback_answer.text = _("This part of Sanat is coming soon. Thank you for waiting!")
-        callback_answer.show_alert = True
+    elif item == "news":
+        await news.open_section(query, state, new=True, **deps)
+    elif item == "org":
+        await staff.open_section(query, state, new=True, **deps)
+    elif item == "bcast":
+        await broadcast.open_section(query, state, new=True, **deps)
     elif item == "lang":
         await show(query, Screen(LANGUAGE_PROMPT, language_keyboard()), new=True)
     elif item == "help":
@@ -91,7 +94,7 @@ async def open_item(
         )
         await show(query, Screen(text, builder.as_markup()), new=True)
     else:
-        screen = menu_screen()
+        screen = menu_screen(deps["user"].roles)
         await show(query, screen, new=True)
 
 

@@ -64,7 +64,7 @@ async def choose_language(
         deps.pop("callback_answer", None)
         await advance(query, state, dialog, new_message=True, user=user, i18n=i18n, **deps)
         return
-    screen = menu_screen()
+    screen = menu_screen(user.roles)
     await query.message.answer(screen.text, reply_markup=screen.markup)
 
 

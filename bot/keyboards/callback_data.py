@@ -15,7 +15,7 @@ class LanguageCallback(CallbackData, prefix="lang"):
 
 
 class MenuCallback(CallbackData, prefix="m"):
-    item: str  # assess | courses | reminders | news | lang | help | delete | home
+    item: str  # assess | courses | reminders | news | org | bcast | lang | help | delete | home
 
 
 class DeleteCallback(CallbackData, prefix="del"):
