@@ -1,0 +1,96 @@
+"""Fixed lists the product is built on: news topics and the regions of Kazakhstan.
+
+Codes are stored (users, organisations, curator scopes, broadcasts); names are shown in the
+reader's language. Regions as of the 2022 reform: 17 regions and 3 cities of republican
+significance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    kk: str
+    ru: str
+    en: str
+
+    def name(self, language: str | None) -> str:
+        return {"kk": self.kk, "ru": self.ru, "en": self.en}.get(language or "ru", self.ru)
+
+
+@dataclass(frozen=True)
+class Topic(Entry):
+    default_on: bool = True  # a user who never chose gets this topic's broadcasts
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic("news", "Жаңалықтар", "Новости", "News", True),
+    Topic(
+        "courses",
+        "Біліктілікті арттыру курстары",
+        "Курсы повышения квалификации",
+        "Refresher courses",
+        True,
+    ),
+    Topic("attestation", "Аттестаттау", "Аттестация", "Attestation", True),
+    Topic("contests", "Байқаулар", "Конкурсы", "Contests", False),
+    Topic("jobs", "Бос жұмыс орындары", "Вакансии", "Jobs", False),
+)
+TOPIC_CODES = frozenset(topic.code for topic in TOPICS)
+
+REGIONS: tuple[Entry, ...] = (
+    Entry("abai", "Абай облысы", "Абайская область", "Abai Region"),
+    Entry("akmola", "Ақмола облысы", "Акмолинская область", "Akmola Region"),
+    Entry("aktobe", "Ақтөбе облысы", "Актюбинская область", "Aktobe Region"),
+    Entry("almaty_region", "Алматы облысы", "Алматинская область", "Almaty Region"),
+    Entry("atyrau", "Атырау облысы", "Атырауская область", "Atyrau Region"),
+    Entry(
+        "west_kz",
+        "Батыс Қазақстан облысы",
+        "Западно-Казахстанская область",
+        "West Kazakhstan Region",
+    ),
+    Entry("zhambyl", "Жамбыл облысы", "Жамбылская область", "Zhambyl Region"),
+    Entry("zhetysu", "Жетісу облысы", "Жетысуская область", "Zhetysu Region"),
+    Entry("karaganda", "Қарағанды облысы", "Карагандинская область", "Karaganda Region"),
+    Entry("kostanay", "Қостанай облысы", "Костанайская область", "Kostanay Region"),
+    Entry("kyzylorda", "Қызылорда облысы", "Кызылординская область", "Kyzylorda Region"),
+    Entry("mangystau", "Маңғыстау облысы", "Мангистауская область", "Mangystau Region"),
+    Entry("pavlodar", "Павлодар облысы", "Павлодарская область", "Pavlodar Region"),
+    Entry(
+        "north_kz",
+        "Солтүстік Қазақстан облысы",
+        "Северо-Казахстанская область",
+        "North Kazakhstan Region",
+    ),
+    Entry("turkistan", "Түркістан облысы", "Туркестанская область", "Turkistan Region"),
+    Entry("ulytau", "Ұлытау облысы", "Улытауская область", "Ulytau Region"),
+    Entry(
+        "east_kz",
+        "Шығыс Қазақстан облысы",
+        "Восточно-Казахстанская область",
+        "East Kazakhstan Region",
+    ),
+    Entry("astana", "Астана қаласы", "город Астана", "Astana"),
+    Entry("almaty", "Алматы қаласы", "город Алматы", "Almaty"),
+    Entry("shymkent", "Шымкент қаласы", "город Шымкент", "Shymkent"),
+)
+REGION_CODES = frozenset(region.code for region in REGIONS)
+
+
+def topic(code: str) -> Topic:
+    """The topic with ``code``; KeyError for an unknown one."""
+    for entry in TOPICS:
+        if entry.code == code:
+            return entry
+    raise KeyError(code)
+
+
+def region(code: str) -> Entry:
+    for entry in REGIONS:
+        if entry.code == code:
+            return entry
+    raise KeyError(code)
