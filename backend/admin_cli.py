@@ -125,3 +125,9 @@ def add_admin_commands(commands: Any) -> None:
 
     listing = tokens.add_parser("list", help="list tokens (never the tokens themselves)")
     listing.set_defaults(handler=_guarded(cmd_token_list))
+
+    # Imported here: those modules use this one's helpers (_run, _guarded, _settings).
+    from backend import curator_cli, staff_cli
+
+    staff_cli.add_commands(sub)
+    curator_cli.add_commands(sub)

@@ -13,6 +13,11 @@ def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "extract, t
 
 COMMANDS = (
     ("start", N_("Menu and self-assessment")),
+    ("courses", N_("My refresher courses")),
+    ("news", N_("News topics and region")),
+    ("broadcast", N_("Send a broadcast (curators)")),
+    ("channels", N_("Channels and their links (curators)")),
+    ("duty", N_("Monthly channel material (heads, HR)")),
     ("language", N_("Change the language")),
     ("cancel", N_("Leave the current dialog")),
     ("help", N_("What Sanat does")),

@@ -31,6 +31,7 @@ from bot.keyboards.callback_data import (
     ChecklistCallback,
     CourseCallback,
     CourseDoneCallback,
+    CourseEditCallback,
     MenuCallback,
     NavCallback,
     OrgKindCallback,
@@ -73,6 +74,7 @@ def menu_screen(roles: Iterable[str] = ()) -> Screen:
         items.append(("org", _("🏫 My organisation")))
     if held & CURATOR_ROLES:
         items.append(("bcast", _("📣 Broadcasts")))
+        items.append(("chans", _("📡 Channels")))
     items += [
         ("lang", _("🌐 Language")),
         ("help", _("❓ Help")),
@@ -361,10 +363,10 @@ def courses_screen(
     for course in courses:
         assert course.id is not None
         builder.button(
-            text=_("🗑 {date} {title}").format(
+            text=_("📄 {date} {title}").format(
                 date=format_date(course.completed_on), title=short(course.title, 30)
             ),
-            callback_data=CourseCallback(a="del", id=course.id),
+            callback_data=CourseCallback(a="show", id=course.id),
         )
         sizes.append(1)
     row = 0
@@ -398,5 +400,56 @@ def providers_screen() -> Screen:
     for provider in ("orleu", "talap", "other"):
         builder.button(text=provider_label(provider), callback_data=ProviderCallback(p=provider))
     builder.button(text=_("✖ Cancel"), callback_data=CourseCallback(a="open"))
+    builder.adjust(3, 1)
+    return Screen(_("Who ran the course?"), builder.as_markup())
+
+
+def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.date) -> Screen:
+    """One recorded course: every field, and a button to change each of them."""
+    assert course.id is not None
+    missing = _("not given")
+    hours = str(course.hours) if course.hours is not None else missing
+    number = escape(course.certificate_number) if course.certificate_number else missing
+    attached = _("attached") if course.certificate_file_id is not None else _("not attached")
+    lines = [
+        f"<b>{escape(course.title)}</b>",
+        "",
+        _("Completed on: {date}").format(date=format_date(course.completed_on)),
+        _("Provider: {provider}").format(provider=escape(provider_label(course.provider))),
+        _("Hours: {hours}").format(hours=hours),
+        _("Certificate number: {number}").format(number=number),
+        _("Certificate file: {state}").format(state=attached),
+    ]
+    if due is not None:
+        lines += ["", due_line(due, today)]
+    builder = InlineKeyboardBuilder()
+    for field, label in (
+        ("date", _("✏️ Date")),
+        ("title", _("✏️ Title")),
+        ("prov", _("✏️ Provider")),
+        ("hours", _("✏️ Hours")),
+        ("num", _("✏️ Certificate number")),
+        (
+            "file",
+            _("📎 Replace the file")
+            if course.certificate_file_id is not None
+            else _("📎 Attach a file"),
+        ),
+    ):
+        builder.button(text=label, callback_data=CourseEditCallback(id=course.id, f=field))
+    builder.button(text=_("🗑 Delete"), callback_data=CourseCallback(a="del", id=course.id))
+    builder.button(text=_("⬅ Back"), callback_data=CourseCallback(a="open"))
+    builder.adjust(2, 2, 2, 1, 1)
+    return Screen("\n".join(lines), builder.as_markup())
+
+
+def edit_providers_screen(course_id: int) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for provider in ("orleu", "talap", "other"):
+        builder.button(
+            text=provider_label(provider),
+            callback_data=CourseEditCallback(id=course_id, f="prov", v=provider),
+        )
+    builder.button(text=_("✖ Cancel"), callback_data=CourseCallback(a="show", id=course_id))
     builder.adjust(3, 1)
     return Screen(_("Who ran the course?"), builder.as_markup())

@@ -22,3 +22,8 @@ class CourseStates(StatesGroup):
     add_date = State()  # adding a course: type its completion date
     add_title = State()  # adding a course: type its title
     add_provider = State()  # adding a course: choose the provider
+    add_hours = State()  # adding a course: type its hours, or skip
+    add_certificate_number = State()  # adding a course: type the certificate number, or skip
+    add_certificate_file = State()  # adding a course: send the certificate file, or skip
+    edit_value = State()  # editing a recorded course: type the new value of one field
+    edit_file = State()  # editing a recorded course: send the new certificate file

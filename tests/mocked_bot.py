@@ -15,8 +15,9 @@ from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, Message, User
+from aiogram.types import Chat, File, Message, User
 
+FILES_DIR = "documents"
 BOT_USER = User(id=42, is_bot=True, first_name="Sanat", username="sanat_test_bot")
 
 
@@ -25,6 +26,7 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.requests: list[TelegramMethod[Any]] = []
         self._message_ids = itertools.count(1000)
+        self.files: dict[str, bytes] = {}  # file id -> content, for getFile and downloads
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
@@ -47,6 +49,15 @@ class RecordingSession(BaseSession):
             )
         if name == "GetMe":
             return BOT_USER
+        if name == "GetFile":
+            file_id = str(getattr(method, "file_id", ""))
+            content = self.files.get(file_id, b"")
+            return File(
+                file_id=file_id,
+                file_unique_id=f"u-{file_id}",
+                file_size=len(content),
+                file_path=f"{FILES_DIR}/{file_id}",
+            )
         return True
 
     async def stream_content(
@@ -56,8 +67,12 @@ class RecordingSession(BaseSession):
         timeout: int = 30,
         chunk_size: int = 65536,
         raise_for_status: bool = True,
-    ) -> AsyncGenerator[bytes, None]:  # pragma: no cover - Sanat streams no files in tests
-        yield b""
+    ) -> AsyncGenerator[bytes, None]:
+        """A download of a file added with ``MockedBot.add_file`` (the URL ends with its path)."""
+        file_id = url.rsplit(f"/{FILES_DIR}/", 1)[-1]
+        content = self.files.get(file_id, b"")
+        for start in range(0, len(content), chunk_size):
+            yield content[start : start + chunk_size]
 
     async def close(self) -> None:
         return None
@@ -71,6 +86,10 @@ class MockedBot(Bot):
             "42:TEST_TOKEN_only_for_the_recording_session", session=RecordingSession()
         )
         self._me = BOT_USER
+
+    def add_file(self, file_id: str, content: bytes) -> None:
+        """A file Telegram holds: ``bot.download(file_id)`` gives ``content``."""
+        self.session.files[file_id] = content
 
     def sent(self, name: str) -> list[Any]:
         """The recorded calls of one Bot API method, e.g. ``sent("SendMessage")``."""

@@ -4,6 +4,9 @@ A claimed row is ``sending`` with ``next_attempt_at`` moved to the end of its le
 then says when the claim expires, so a row a crashed worker left behind is found by the same
 index as due work and handed out again. Every later change to a claimed row requires it to be
 still ``sending``, so a worker whose lease ran out cannot overwrite what another did since.
+
+Only ``pending`` rows are claimed: ``held`` ones (a paused broadcast's) wait for their broadcast
+to resume, which turns them back into ``pending``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.db import SessionPool
 from backend.delivery.render import DEFAULT_LANGUAGE
-from backend.models import DeliveryPause, Notification, User
+from backend.directory import TOPICS
+from backend.models import Channel, DeliveryPause, Notification, TopicSubscription, User
 
 log = logging.getLogger(__name__)
 
@@ -161,8 +165,9 @@ class Outbox:
     async def blocked(
         self, item: Claimed, attempts: int, reason: str, also_claimed: Sequence[Claimed]
     ) -> None:
-        """The recipient blocked the bot: mark the user unreachable, fail ``item``, and cancel
-        the chat's other pending notifications and our other claims for it.
+        """The recipient blocked the bot: mark the user unreachable and unsubscribe them from
+        every topic (or deactivate the channel that removed the bot), fail ``item``, and cancel
+        the chat's other pending or held notifications and our other claims for it.
         """
         now = self._now()
         async with self._pool() as session, session.begin():
@@ -178,13 +183,24 @@ class Outbox:
                     .values(unreachable_at=now, updated_at=now)
                     .execution_options(**_NO_SYNC)
                 )
+                dialect = (await session.connection()).dialect.name
+                await session.exec(_unsubscribe_all(dialect, item.notification.user_id, now))
+            elif item.chat_id < 0:
+                # A channel or group that removed the bot: curators can no longer post there.
+                await session.exec(
+                    update(Channel)
+                    .where(col(Channel.chat_id) == item.chat_id)
+                    .values(active=False)
+                    .execution_options(**_NO_SYNC)
+                )
             ours = col(Notification.id).in_([other.id for other in also_claimed])
             await session.exec(
                 update(Notification)
                 .where(col(Notification.chat_id) == item.chat_id)
                 .where(
                     or_(
-                        col(Notification.status) == "pending",
+                        # held: rows of a paused broadcast, which resuming would send
+                        col(Notification.status).in_(("pending", "held")),
                         and_(col(Notification.status) == "sending", ours),
                     )
                 )
@@ -225,6 +241,21 @@ async def _active_pauses(
         elif pause.scope.startswith(CHAT_SCOPE_PREFIX):
             chats.append(int(pause.scope.removeprefix(CHAT_SCOPE_PREFIX)))
     return global_until, chats
+
+
+def _unsubscribe_all(dialect: str, user_id: int, now: dt.datetime) -> Any:
+    """Every topic set to unsubscribed for ``user_id``, as explicit choices (one statement)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(TopicSubscription).values(
+        [
+            {"user_id": user_id, "topic": topic.code, "subscribed": False, "updated_at": now}
+            for topic in TOPICS
+        ]
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[col(TopicSubscription.user_id), col(TopicSubscription.topic)],
+        set_={"subscribed": False, "updated_at": statement.excluded.updated_at},
+    )
 
 
 def _upsert_pause(

@@ -5,16 +5,28 @@ language in between gets the new one. Payloads are plain JSON:
 
 * ``{"text": {"kk": "...", "ru": "..."}}`` — the text per language;
 * ``{"template": "name", "params": {...}}`` — a template the renderer knows, filled per language;
-* either may carry ``"buttons"``, rows of inline buttons
+* ``{"message": {"kk": VARIANT, "ru": VARIANT}, "params": {...}}`` — a curator's broadcast,
+  one variant per language (the recipient's, else the other one), ``{name}``-style placeholders
+  of its text or caption filled from ``params`` by a safe formatter. A VARIANT is
+  ``{"type": "text", "text", "parse_mode"}``, ``{"type": "photo" | "document", "file_id",
+  "caption", "parse_mode"}`` or ``{"type": "copy", "from_chat_id", "message_id"}`` (a channel
+  post relayed with copyMessage);
+* ``{"document": {"filename": str, "content_b64": str}, "text": {lang: caption}}`` — a file the
+  backend made (a digest, a report), uploaded with its caption;
+* any of them may carry ``"buttons"``, rows of inline buttons
   ``{"text": {"kk": ..., "ru": ...}, "callback_data": ...}`` (callback_data: 64 bytes at most);
 * and ``"parse_mode": "HTML"`` when the text is markup rather than plain text.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import html
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from backend.models import Notification
 
@@ -23,6 +35,11 @@ DEFAULT_LANGUAGE = "ru"
 _FALLBACKS = {"kk": ("kk", "ru"), "ru": ("ru", "kk"), "en": ("en", "ru", "kk")}
 MAX_CALLBACK_DATA_BYTES = 64  # Telegram's limit
 PARSE_MODES = frozenset({"HTML", "MarkdownV2"})
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the cloud Bot API's upload limit
+# A placeholder is a bare name in braces; anything else in braces is the curator's own text.
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+MessageKind = Literal["text", "photo", "document", "copy", "upload"]
 
 Localized = Mapping[str, str]  # language → text
 
@@ -32,10 +49,28 @@ class RenderError(ValueError):
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A file sent as part of the request rather than by file_id."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class RenderedMessage:
-    text: str
+    """What to send: by ``kind``, sendMessage (``text``), sendPhoto/sendDocument (``file_id``,
+    ``text`` as the caption), copyMessage (``from_chat_id``, ``message_id``) or sendDocument with
+    ``upload``.
+    """
+
+    text: str  # the text, or a media message's caption ("" for none)
     reply_markup: dict[str, Any] | None = None  # Bot API JSON, e.g. {"inline_keyboard": [...]}
     parse_mode: str | None = None  # None: plain text, so user-supplied text is never markup
+    kind: MessageKind = "text"
+    file_id: str | None = None
+    from_chat_id: int | None = None
+    message_id: int | None = None
+    upload: Upload | None = None
 
 
 class Renderer(Protocol):
@@ -48,11 +83,43 @@ def pick(texts: object, language: str) -> str:
     """The text in ``language``, else in the other language, else RenderError."""
     if not isinstance(texts, Mapping) or not texts:
         raise RenderError("expected a text per language, e.g. {'kk': ..., 'ru': ...}")
-    for candidate in _FALLBACKS.get(language, (language, DEFAULT_LANGUAGE)):
+    for candidate in _fallbacks(language):
         text = texts.get(candidate)
         if isinstance(text, str) and text:
             return text
     raise RenderError(f"no text in {language!r} nor in a fallback language")
+
+
+def pick_variant(variants: object, language: str) -> Mapping[str, Any]:
+    """The message variant in ``language``, else in the other language, else RenderError."""
+    if not isinstance(variants, Mapping) or not variants:
+        raise RenderError("expected a message variant per language, e.g. {'kk': {...}}")
+    for candidate in _fallbacks(language):
+        variant = variants.get(candidate)
+        if isinstance(variant, Mapping) and variant:
+            return variant
+    raise RenderError(f"no message variant in {language!r} nor in a fallback language")
+
+
+def fill(text: str, params: Mapping[str, Any], *, html_mode: bool = False) -> str:
+    """``{name}``-style placeholders replaced by ``params``; everything else left as typed.
+
+    Unlike ``str.format`` this never fails and never reaches attributes or items: ``{0}``,
+    ``{a.b}``, ``{x[0]}``, a lone ``{`` and unknown names stay as they are. In HTML mode the
+    values are escaped, so a recipient's name cannot inject markup.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        value = params.get(match.group(1))
+        if value is None or isinstance(value, bool) or not isinstance(value, str | int | float):
+            return match.group(0)
+        return html.escape(str(value), quote=False) if html_mode else str(value)
+
+    return _PLACEHOLDER.sub(replace, text)
+
+
+def _fallbacks(language: str) -> tuple[str, ...]:
+    return _FALLBACKS.get(language, (language, DEFAULT_LANGUAGE, "kk"))
 
 
 class DefaultRenderer:
@@ -65,13 +132,22 @@ class DefaultRenderer:
 
     def render(self, notification: Notification, language: str) -> RenderedMessage:
         payload = notification.payload
-        parse_mode = payload.get("parse_mode")
-        if parse_mode is not None and parse_mode not in PARSE_MODES:
-            raise RenderError(f"unknown parse_mode {parse_mode!r}")
+        if not isinstance(payload, Mapping):
+            raise RenderError("the payload must be an object")
+        keyboard = _keyboard(payload.get("buttons"), language)
+        if "message" in payload:
+            return _variant_message(payload, language, keyboard)
+        parse_mode = _parse_mode(payload.get("parse_mode"))
+        if "document" in payload:
+            return RenderedMessage(
+                text=pick(payload["text"], language) if "text" in payload else "",
+                reply_markup=keyboard,
+                parse_mode=parse_mode,
+                kind="upload",
+                upload=_upload(payload["document"]),
+            )
         return RenderedMessage(
-            text=self._text(payload, language),
-            reply_markup=_keyboard(payload.get("buttons"), language),
-            parse_mode=parse_mode,
+            text=self._text(payload, language), reply_markup=keyboard, parse_mode=parse_mode
         )
 
     def _text(self, payload: Mapping[str, Any], language: str) -> str:
@@ -87,6 +163,81 @@ class DefaultRenderer:
             return pick(self._templates[name], language).format_map(params)
         except (KeyError, IndexError, ValueError) as error:
             raise RenderError(f"template {name!r}: {error!r}") from error
+
+
+def _parse_mode(value: object) -> str | None:
+    if value is not None and value not in PARSE_MODES:
+        raise RenderError(f"unknown parse_mode {value!r}")
+    return value if isinstance(value, str) else None
+
+
+def _variant_message(
+    payload: Mapping[str, Any], language: str, keyboard: dict[str, Any] | None
+) -> RenderedMessage:
+    variant = pick_variant(payload["message"], language)
+    params = payload.get("params") or {}
+    if not isinstance(params, Mapping):
+        raise RenderError("params must be an object")
+    kind = variant.get("type")
+    if kind == "copy":
+        from_chat_id, message_id = variant.get("from_chat_id"), variant.get("message_id")
+        if not _is_int(from_chat_id) or not _is_int(message_id):
+            raise RenderError("a copy needs integer from_chat_id and message_id")
+        return RenderedMessage(
+            text="",
+            reply_markup=keyboard,
+            kind="copy",
+            from_chat_id=from_chat_id,
+            message_id=message_id,
+        )
+    parse_mode = _parse_mode(variant.get("parse_mode"))
+    html_mode = parse_mode == "HTML"
+    if kind == "text":
+        text = variant.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise RenderError("a text variant needs a non-empty text")
+        return RenderedMessage(
+            text=fill(text, params, html_mode=html_mode),
+            reply_markup=keyboard,
+            parse_mode=parse_mode,
+        )
+    if kind in ("photo", "document"):
+        file_id, caption = variant.get("file_id"), variant.get("caption")
+        if not isinstance(file_id, str) or not file_id:
+            raise RenderError(f"a {kind} variant needs a file_id")
+        if caption is not None and not isinstance(caption, str):
+            raise RenderError("a caption must be a text")
+        return RenderedMessage(
+            text=fill(caption or "", params, html_mode=html_mode),
+            reply_markup=keyboard,
+            parse_mode=parse_mode if caption else None,
+            kind="photo" if kind == "photo" else "document",
+            file_id=file_id,
+        )
+    raise RenderError(f"unknown message variant type {kind!r}")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _upload(document: object) -> Upload:
+    if not isinstance(document, Mapping):
+        raise RenderError("document must be an object with filename and content_b64")
+    filename, content = document.get("filename"), document.get("content_b64")
+    if not isinstance(filename, str) or not filename.strip() or "/" in filename:
+        raise RenderError("document needs a plain filename")
+    if not isinstance(content, str):
+        raise RenderError("document needs content_b64")
+    try:
+        data = base64.b64decode(content, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise RenderError(f"document content is not base64: {error}") from error
+    if not data:
+        raise RenderError("document is empty")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise RenderError("document is over 50 MB")
+    return Upload(filename, data)
 
 
 def _keyboard(rows: object, language: str) -> dict[str, Any] | None:

@@ -1,4 +1,5 @@
-"""One sendMessage through aiogram, its answer reduced to what the outbox does next.
+"""One send through aiogram (sendMessage, sendPhoto, sendDocument or copyMessage), its answer
+reduced to what the outbox does next.
 
 The backend uses aiogram's ``Bot`` only here, as the delivery worker's Telegram client.
 """
@@ -19,7 +20,7 @@ from aiogram.exceptions import (
     TelegramNotFound,
     TelegramRetryAfter,
 )
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from backend.delivery.render import RenderedMessage
 from backend.settings import BotSettings
@@ -77,19 +78,12 @@ def build_bot(settings: BotSettings) -> Bot:
 async def send(
     bot: Bot, chat_id: int, message: RenderedMessage, *, request_timeout: int
 ) -> Outcome:
-    markup = (
-        InlineKeyboardMarkup.model_validate(message.reply_markup)
-        if message.reply_markup is not None
-        else None
-    )
     try:
-        sent = await bot.send_message(
-            chat_id,
-            message.text,
-            parse_mode=message.parse_mode,
-            reply_markup=markup,
-            request_timeout=request_timeout,
-        )
+        message_id = await _request(bot, chat_id, message, request_timeout)
+    except ValueError as error:
+        # A message the renderer built inconsistently, or a keyboard the Bot API types
+        # refuse: the same request would fail again.
+        return Rejected(f"invalid message: {error}")
     except TelegramRetryAfter as error:
         return RetryAfter(error.retry_after, error.message)
     except TelegramForbiddenError as error:
@@ -103,4 +97,76 @@ async def send(
         return Transient(f"{type(error).__name__}: {error.message}")
     except AiogramError as error:  # ClientDecodeError: an answer that is not the Bot API's
         return Transient(f"{type(error).__name__}: {error}")
-    return Sent(sent.message_id)
+    return Sent(message_id)
+
+
+async def _request(bot: Bot, chat_id: int, message: RenderedMessage, wait: int) -> int:
+    """The Bot API call for the message's kind; the id of the message it made.
+
+    ValueError when the message lacks what its kind needs.
+    """
+    markup = (
+        InlineKeyboardMarkup.model_validate(message.reply_markup)
+        if message.reply_markup is not None
+        else None
+    )
+    caption = message.text or None
+    parse_mode = message.parse_mode if caption else None
+    match message.kind:
+        case "text":
+            sent = await bot.send_message(
+                chat_id,
+                message.text,
+                parse_mode=message.parse_mode,
+                reply_markup=markup,
+                request_timeout=wait,
+            )
+        case "photo":
+            sent = await bot.send_photo(
+                chat_id,
+                _file_id(message),
+                caption=caption,
+                parse_mode=parse_mode,
+                reply_markup=markup,
+                request_timeout=wait,
+            )
+        case "document":
+            sent = await bot.send_document(
+                chat_id,
+                _file_id(message),
+                caption=caption,
+                parse_mode=parse_mode,
+                reply_markup=markup,
+                request_timeout=wait,
+            )
+        case "upload":
+            if message.upload is None:
+                raise ValueError("an upload without a file")
+            sent = await bot.send_document(
+                chat_id,
+                BufferedInputFile(message.upload.data, filename=message.upload.filename),
+                caption=caption,
+                parse_mode=parse_mode,
+                reply_markup=markup,
+                request_timeout=wait,
+            )
+        case "copy":
+            if message.from_chat_id is None or message.message_id is None:
+                raise ValueError("a copy without its source message")
+            copied = await bot.copy_message(
+                chat_id,
+                message.from_chat_id,
+                message.message_id,
+                reply_markup=markup,
+                request_timeout=wait,
+            )
+            return copied.message_id
+        case _:
+            raise ValueError(f"unknown message kind {message.kind!r}")
+    return sent.message_id
+
+
+def _file_id(message: RenderedMessage) -> str:
+    if not message.file_id:
+        raise ValueError(f"a {message.kind} without a file_id")
+    return message.file_id

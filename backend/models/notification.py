@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.models.types import JSONType, UTCDateTime, utcnow
 
-NotificationStatus = Literal["pending", "sending", "sent", "failed", "cancelled"]
+NotificationStatus = Literal["pending", "held", "sending", "sent", "failed", "cancelled"]
 
 
 class Notification(SQLModel, table=True):

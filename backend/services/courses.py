@@ -10,14 +10,16 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.courses.cycle import due_date
+from backend.courses.messages import COURSE_KIND
 from backend.courses.preferences import snooze_until
 from backend.courses.validation import CourseInput
 from backend.db import SessionPool
-from backend.models import CourseRecord, ReminderPreference, User
+from backend.models import CourseRecord, Notification, ReminderPreference, User
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
 from backend.services.course_sweep import SWEEP_LOCK_KEY, build_plan, sweep
@@ -74,10 +76,38 @@ async def get_course(*, session: AsyncSession, user_id: int, course_id: int) -> 
     return course
 
 
+async def _withdraw_stale_reminders(
+    session: AsyncSession, user_id: int, latest_before: dt.date | None
+) -> None:
+    """When the latest completion changed, the reminders still waiting in the outbox speak of
+    the old cycle (its due date, "overdue"): they are cancelled, in the caller's transaction.
+
+    The sweep enqueues the new cycle's reminders under new keys on its next pass. (Only when
+    the due date stays the same, 28 → 29 February of a leap year, is the waiting rung not
+    re-sent: its key is taken; the next rung comes as usual.) Rows being sent are left alone.
+    """
+    await session.flush()
+    if await last_completion(session=session, user_id=user_id) == latest_before:
+        return
+    outbox = Notification.__table__  # type: ignore[attr-defined]
+    connection = await session.connection()
+    await connection.execute(
+        update(outbox)
+        .where(
+            outbox.c.user_id == user_id,
+            outbox.c.kind == COURSE_KIND,
+            outbox.c.status == "pending",
+        )
+        .values(status="cancelled", last_error="the course dates changed")
+    )
+
+
 async def add_course(*, session: AsyncSession, user_id: int, course: CourseInput) -> CourseRecord:
     """Store a validated course (``backend.courses.validate_course``)."""
+    latest_before = await last_completion(session=session, user_id=user_id)
     record = CourseRecord(user_id=user_id, **dataclasses.asdict(course))
     session.add(record)
+    await _withdraw_stale_reminders(session, user_id, latest_before)
     await session.commit()
     return record
 
@@ -88,19 +118,25 @@ async def edit_course(
     """Apply validated changes (``validate_changes``).
 
     A corrected completion date changes the due date, so the next sweep works on a new cycle
-    of dedupe keys: the ladder is recomputed and the old cycle's remaining rungs never go out.
+    of dedupe keys: the ladder is recomputed and the old cycle's remaining rungs never go out
+    (those already waiting in the outbox are withdrawn).
     """
     record = await get_course(session=session, user_id=user_id, course_id=course_id)
+    latest_before = await last_completion(session=session, user_id=user_id)
     for name, value in changes.items():
         setattr(record, name, value)
     record.updated_at = utcnow()
+    if "completed_on" in changes:
+        await _withdraw_stale_reminders(session, user_id, latest_before)
     await session.commit()
     return record
 
 
 async def delete_course(*, session: AsyncSession, user_id: int, course_id: int) -> None:
     record = await get_course(session=session, user_id=user_id, course_id=course_id)
+    latest_before = await last_completion(session=session, user_id=user_id)
     await session.delete(record)
+    await _withdraw_stale_reminders(session, user_id, latest_before)
     await session.commit()
 
 

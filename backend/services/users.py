@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -69,3 +70,12 @@ async def grant_role(*, session: AsyncSession, user_id: int, role: str) -> None:
 async def users_with_role(*, session: AsyncSession, role: str) -> list[int]:
     rows = await session.exec(select(UserRole.user_id).where(col(UserRole.role) == role))
     return list(rows.all())
+
+
+async def find_user_id_by_username(*, session: AsyncSession, username: str) -> int | None:
+    """The user whose Telegram @username this is (case-insensitive), if they opened the bot."""
+    wanted = username.lstrip("@").lower()
+    if not wanted:
+        return None
+    rows = await session.exec(select(User.id).where(func.lower(col(User.username)) == wanted))
+    return rows.first()

@@ -1,11 +1,639 @@
-"""(being written) HTTP endpoints; see the module's owner."""
+"""Curator broadcasts and curators over HTTP.
+
+Broadcasts: a "curator:<user id>" token acts as that curator (their scope, their broadcasts); an
+"admin" token has no person behind it, so it creates and previews on behalf of a curator named in
+the request (``curator_id``) and acts on an existing broadcast as its owner. Curators: admin
+tokens only (``backend.web.auth`` keeps curator tokens out). Errors: 401 missing/bad token, 403
+out of scope or not a curator, 404, 409 wrong state, 422 bad input — problem+json.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.models import Broadcast
+from backend.models.types import utcnow
+from backend.services import broadcasts, curators
+from backend.services.broadcasts import (
+    Audience,
+    BroadcastInputError,
+    BroadcastNotFoundError,
+    BroadcastStateError,
+    OutOfScopeError,
+)
+from backend.web.auth import curator_of
+from backend.web.keys import session_pool_key, settings_key
+from backend.web.problems import ProblemError, json_response, read_json
 
 routes = web.RouteTableDef()
-OPENAPI_PATHS: dict[str, Any] = {}
-OPENAPI_SCHEMAS: dict[str, Any] = {}
+BASE = "/api/v1/broadcasts"
+ONE = BASE + r"/{broadcast_id:\d+}"
+CURATORS = "/api/v1/curators"
+Clock = Callable[[], dt.datetime]
+clock_key: web.AppKey[Clock] = web.AppKey("broadcasts_clock")  # tests pin "now"
+
+
+def _now(request: web.Request) -> dt.datetime:
+    return request.app.get(clock_key, utcnow)()
+
+
+def _when(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _broadcast_json(broadcast: Broadcast) -> dict[str, Any]:
+    return {
+        "id": broadcast.id,
+        "curator_id": broadcast.curator_id,
+        "status": broadcast.status,
+        "topic": broadcast.topic,
+        "audience": broadcast.audience,
+        "content": broadcast.content,
+        "channel_id": broadcast.channel_id,
+        "recipient_count": broadcast.recipient_count,
+        "text_sha256": broadcast.text_sha256,
+        "created_via": broadcast.created_via,
+        "scheduled_at": _when(broadcast.scheduled_at),
+        "started_at": _when(broadcast.started_at),
+        "finished_at": _when(broadcast.finished_at),
+        "created_at": _when(broadcast.created_at),
+    }
+
+
+def _progress_json(progress: broadcasts.Progress) -> dict[str, Any]:
+    return {
+        "total": progress.total,
+        "sent": progress.sent,
+        "failed": progress.failed,
+        "blocked": progress.blocked,
+        "cancelled": progress.cancelled,
+        "remaining": progress.remaining,
+        "eta_seconds": progress.eta_seconds,
+    }
+
+
+def _invalid(
+    problems: list[tuple[str, str]], detail: str = "the request is invalid"
+) -> ProblemError:
+    return ProblemError(
+        422,
+        "Unprocessable Content",
+        detail,
+        errors=[f"{field}: {code}" for field, code in problems],
+        invalid=[{"field": field, "code": code} for field, code in problems],
+    )
+
+
+class _Errors:
+    """Service errors as problems: one mapping for every view."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        if exc is None:
+            return
+        if isinstance(exc, BroadcastInputError):
+            raise _invalid(exc.problems) from exc
+        if isinstance(exc, curators.ScopeError):
+            raise _invalid([("scope", "invalid")], str(exc)) from exc
+        if isinstance(exc, BroadcastNotFoundError):
+            raise ProblemError(404, "Not Found", "no such broadcast") from exc
+        if isinstance(exc, BroadcastStateError):
+            raise ProblemError(409, "Conflict", str(exc)) from exc
+        if isinstance(exc, OutOfScopeError | curators.NotCuratorError):
+            raise ProblemError(403, "Forbidden", str(exc)) from exc
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise ProblemError(422, "Unprocessable Content", "the body must be a JSON object")
+    return body
+
+
+def _int(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _invalid([(field, "invalid")])
+    try:
+        return int(value)
+    except ValueError:
+        raise _invalid([(field, "invalid")]) from None
+
+
+def _acting_curator(request: web.Request, named: object) -> int:
+    """The person a create or preview acts as: the token's curator, or for an admin token the
+    ``curator_id`` it names.
+    """
+    own = curator_of(request)
+    if own is not None:
+        return own
+    if named is None:
+        raise _invalid([("curator_id", "required")], "an admin token must name curator_id")
+    return _int(named, "curator_id")
+
+
+async def _owner_actor(session: AsyncSession, request: web.Request, broadcast_id: int) -> int:
+    own = curator_of(request)
+    if own is not None:
+        return own
+    with _Errors():
+        return await broadcasts.owner_of(session=session, broadcast_id=broadcast_id)
+
+
+def _audience(data: object) -> Audience:
+    if data is None:
+        return Audience()
+    if not isinstance(data, dict):
+        raise _invalid([("audience", "invalid")])
+    for key in ("roles", "regions", "organisation_ids", "categories"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, list):
+            raise _invalid([(f"audience.{key}", "invalid")])
+    try:
+        return Audience.from_json(data)
+    except (TypeError, ValueError):
+        raise _invalid([("audience.organisation_ids", "invalid")]) from None
+
+
+def _send_at(request: web.Request, value: object) -> dt.datetime:
+    """An ISO time; without an offset it is read as Almaty time (what curators think in)."""
+    if not isinstance(value, str):
+        raise _invalid([("send_at", "invalid")])
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise _invalid([("send_at", "invalid")]) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=request.app[settings_key].tz)
+    return parsed.astimezone(dt.UTC)
+
+
+async def _send(
+    session: AsyncSession,
+    request: web.Request,
+    actor: int,
+    broadcast_id: int,
+    body: dict[str, Any],
+) -> Broadcast:
+    """Apply ``send_now`` / ``send_at`` of a request body; the broadcast as it is then."""
+    at = _send_at(request, body["send_at"]) if body.get("send_at") is not None else None
+    with _Errors():
+        if at is not None or body.get("send_now") is True:
+            return await broadcasts.start(
+                session=session,
+                actor_id=actor,
+                broadcast_id=broadcast_id,
+                at=at,
+                now=_now(request),
+            )
+        return await broadcasts.get(session=session, actor_id=actor, broadcast_id=broadcast_id)
+
+
+@routes.post(BASE)
+async def create_broadcast(request: web.Request) -> web.Response:
+    body = await _body(request)
+    actor = _acting_curator(request, body.get("curator_id"))
+    channel_id = body.get("channel_id")
+    topic = body.get("topic", "news")
+    if not isinstance(topic, str):
+        raise _invalid([("topic", "invalid")])
+    if body.get("send_at") is not None and body.get("send_now") is True:
+        raise _invalid([("send_at", "conflicts_with_send_now")])
+    if body.get("send_at") is not None and _send_at(request, body["send_at"]) <= _now(request):
+        # Checked before the draft exists, so a bad time leaves nothing behind.
+        raise _invalid([("send_at", "past")])
+    async with request.app[session_pool_key]() as session:
+        with _Errors():
+            draft = await broadcasts.create_draft(
+                session=session,
+                actor_id=actor,
+                content=body.get("content"),  # type: ignore[arg-type]  # validated by the service
+                topic=topic,
+                audience=_audience(body.get("audience")),
+                channel_id=None if channel_id is None else _int(channel_id, "channel_id"),
+                created_via="api",
+            )
+        assert draft.id is not None
+        broadcast = await _send(session, request, actor, draft.id, body)
+    return json_response(_broadcast_json(broadcast), status=201)
+
+
+@routes.get(BASE)
+async def list_broadcasts(request: web.Request) -> web.Response:
+    limit = min(max(_int(request.query.get("limit", "20"), "limit"), 1), 200)
+    own = curator_of(request)
+    async with request.app[session_pool_key]() as session:
+        with _Errors():
+            if own is None:
+                found = await broadcasts.list_all(session=session, limit=limit)
+            else:
+                found = await broadcasts.list_for(session=session, actor_id=own, limit=limit)
+    return json_response({"count": len(found), "items": [_broadcast_json(b) for b in found]})
+
+
+def _split(request: web.Request, name: str) -> list[str]:
+    raw = request.query.get(name, "")
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+@routes.get(BASE + "/count")
+async def count_broadcast_audience(request: web.Request) -> web.Response:
+    actor = _acting_curator(request, request.query.get("curator_id"))
+    topic = request.query.get("topic", "news")
+    audience = _audience(
+        {
+            "roles": _split(request, "roles"),
+            "regions": _split(request, "regions"),
+            "organisation_ids": [
+                _int(i, "organisation_ids") for i in _split(request, "organisation_ids")
+            ],
+            "categories": _split(request, "categories"),
+        }
+    )
+    async with request.app[session_pool_key]() as session:
+        with _Errors():
+            count = await broadcasts.count_recipients(
+                session=session, actor_id=actor, topic=topic, audience=audience
+            )
+    return json_response({"topic": topic, "audience": audience.to_json(), "count": count})
+
+
+@routes.get(ONE)
+async def get_broadcast(request: web.Request) -> web.Response:
+    broadcast_id = int(request.match_info["broadcast_id"])
+    async with request.app[session_pool_key]() as session:
+        actor = await _owner_actor(session, request, broadcast_id)
+        with _Errors():
+            broadcast = await broadcasts.get(
+                session=session, actor_id=actor, broadcast_id=broadcast_id
+            )
+            progress = await broadcasts.progress(
+                session=session, broadcast_id=broadcast_id, now=_now(request)
+            )
+    return json_response({**_broadcast_json(broadcast), "progress": _progress_json(progress)})
+
+
+async def _transition(request: web.Request, action: Any) -> web.Response:
+    broadcast_id = int(request.match_info["broadcast_id"])
+    async with request.app[session_pool_key]() as session:
+        actor = await _owner_actor(session, request, broadcast_id)
+        with _Errors():
+            broadcast = await action(session=session, actor_id=actor, broadcast_id=broadcast_id)
+    return json_response(_broadcast_json(broadcast))
+
+
+@routes.post(ONE + "/pause")
+async def pause_broadcast(request: web.Request) -> web.Response:
+    return await _transition(request, broadcasts.pause)
+
+
+@routes.post(ONE + "/resume")
+async def resume_broadcast(request: web.Request) -> web.Response:
+    return await _transition(request, broadcasts.resume)
+
+
+@routes.post(ONE + "/cancel")
+async def cancel_broadcast(request: web.Request) -> web.Response:
+    return await _transition(request, broadcasts.cancel)
+
+
+@routes.post(ONE + "/schedule")
+async def schedule_broadcast(request: web.Request) -> web.Response:
+    """Body ``{"send_at": ISO time}`` (Almaty when no offset) or ``{"send_now": true}``."""
+    broadcast_id = int(request.match_info["broadcast_id"])
+    body = await _body(request)
+    if body.get("send_at") is None and body.get("send_now") is not True:
+        raise _invalid([("send_at", "required")], "give send_at or send_now: true")
+    async with request.app[session_pool_key]() as session:
+        actor = await _owner_actor(session, request, broadcast_id)
+        broadcast = await _send(session, request, actor, broadcast_id, body)
+    return json_response(_broadcast_json(broadcast))
+
+
+@routes.get(ONE + "/report.csv")
+async def broadcast_report(request: web.Request) -> web.Response:
+    broadcast_id = int(request.match_info["broadcast_id"])
+    async with request.app[session_pool_key]() as session:
+        actor = await _owner_actor(session, request, broadcast_id)
+        with _Errors():
+            data = await broadcasts.report_csv(
+                session=session, actor_id=actor, broadcast_id=broadcast_id
+            )
+    return web.Response(
+        body=data,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="broadcast-{broadcast_id}.csv"'},
+    )
+
+
+# --- curators (admin tokens only) ---------------------------------------------------------
+
+
+def _scope_json(scope: curators.Scope) -> dict[str, Any]:
+    return {
+        "kind": scope.kind,
+        "regions": list(scope.regions),
+        "organisation_ids": list(scope.organisation_ids),
+    }
+
+
+def _curator_json(entry: curators.CuratorEntry) -> dict[str, Any]:
+    return {
+        "user_id": entry.user.id,
+        "telegram_id": entry.user.telegram_id,
+        "full_name": entry.user.full_name,
+        "username": entry.user.username,
+        "scope": _scope_json(entry.scope),
+    }
+
+
+def _scope(data: object) -> curators.Scope:
+    if data is None:
+        return curators.Scope()
+    if not isinstance(data, dict) or data.get("kind", "everyone") not in (
+        "everyone",
+        "region",
+        "orgs",
+    ):
+        raise _invalid([("scope.kind", "unknown")])
+    regions, orgs = data.get("regions") or [], data.get("organisation_ids") or []
+    if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
+        raise _invalid([("scope.regions", "invalid")])
+    if not isinstance(orgs, list):
+        raise _invalid([("scope.organisation_ids", "invalid")])
+    return curators.Scope(
+        kind=data.get("kind", "everyone"),
+        regions=tuple(regions),
+        organisation_ids=tuple(_int(i, "scope.organisation_ids") for i in orgs),
+    )
+
+
+async def _user_for(session: AsyncSession, body: dict[str, Any]) -> int:
+    if body.get("user_id") is not None:
+        return _int(body["user_id"], "user_id")
+    if body.get("telegram_id") is None:
+        raise _invalid([("user_id", "required")], "give user_id or telegram_id")
+    telegram_id = _int(body["telegram_id"], "telegram_id")
+    user_id = await curators.user_id_by_telegram_id(session=session, telegram_id=telegram_id)
+    if user_id is None:
+        raise ProblemError(404, "Not Found", f"no user with telegram id {telegram_id}")
+    return user_id
+
+
+@routes.post(CURATORS)
+async def grant_curator(request: web.Request) -> web.Response:
+    body = await _body(request)
+    scope = _scope(body.get("scope"))
+    async with request.app[session_pool_key]() as session:
+        user_id = await _user_for(session, body)
+        with _Errors():
+            try:
+                entry = await curators.grant_curator(session=session, user_id=user_id, scope=scope)
+            except LookupError:
+                raise ProblemError(404, "Not Found", f"no user {user_id}") from None
+    return json_response(_curator_json(entry), status=201)
+
+
+@routes.get(CURATORS)
+async def list_curators(request: web.Request) -> web.Response:
+    async with request.app[session_pool_key]() as session:
+        entries = await curators.list_curators(session=session)
+    return json_response({"count": len(entries), "items": [_curator_json(e) for e in entries]})
+
+
+@routes.delete(CURATORS + r"/{user_id:\d+}")
+async def revoke_curator(request: web.Request) -> web.Response:
+    user_id = int(request.match_info["user_id"])
+    async with request.app[session_pool_key]() as session:
+        revoked = await curators.revoke_curator(session=session, user_id=user_id)
+    if not revoked:
+        raise ProblemError(404, "Not Found", f"user {user_id} is not a curator")
+    return web.Response(status=204)
+
+
+# --- OpenAPI ------------------------------------------------------------------------------
+
+_PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+
+def _responses(ok: int, schema: dict[str, Any] | None, *errors: int) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        str(ok): {"description": "OK"}
+        if schema is None
+        else {"description": "OK", "content": {"application/json": {"schema": schema}}}
+    }
+    descriptions = {
+        401: "missing or bad token",
+        403: "out of scope, or not a curator",
+        404: "not found",
+        409: "the broadcast's status does not allow this",
+        422: "invalid input",
+    }
+    for status in (401, 403, *errors):
+        out[str(status)] = {
+            "description": descriptions[status],
+            "content": {"application/problem+json": {"schema": _PROBLEM}},
+        }
+    return out
+
+
+_BROADCAST = {"$ref": "#/components/schemas/Broadcast"}
+_ID_PARAM = {"name": "broadcast_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+
+
+def _action(summary: str) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": summary,
+            "security": _SECURITY,
+            "parameters": [_ID_PARAM],
+            "responses": _responses(200, _BROADCAST, 404, 409),
+        }
+    }
+
+
+OPENAPI_PATHS: dict[str, Any] = {
+    BASE: {
+        "post": {
+            "summary": "Create a broadcast; send it now or schedule it",
+            "security": _SECURITY,
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/NewBroadcast"}}
+                },
+            },
+            "responses": _responses(201, _BROADCAST, 409, 422),
+        },
+        "get": {
+            "summary": "Broadcasts of the token's curator (an admin token: everyone's)",
+            "security": _SECURITY,
+            "parameters": [
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 200}}
+            ],
+            "responses": _responses(200, {"type": "object"}),
+        },
+    },
+    BASE + "/count": {
+        "get": {
+            "summary": "How many people an audience reaches now (inside the curator's scope)",
+            "security": _SECURITY,
+            "parameters": [
+                {"name": name, "in": "query", "schema": {"type": "string"}}
+                for name in (
+                    "topic",
+                    "roles",
+                    "regions",
+                    "organisation_ids",
+                    "categories",
+                    "curator_id",
+                )
+            ],
+            "responses": _responses(200, {"type": "object"}, 422),
+        }
+    },
+    BASE + "/{broadcast_id}": {
+        "get": {
+            "summary": "A broadcast with its progress",
+            "security": _SECURITY,
+            "parameters": [_ID_PARAM],
+            "responses": _responses(200, _BROADCAST, 404),
+        }
+    },
+    BASE + "/{broadcast_id}/pause": _action("Pause sending (pending messages are held)"),
+    BASE + "/{broadcast_id}/resume": _action("Resume a paused broadcast"),
+    BASE + "/{broadcast_id}/cancel": _action("Cancel: nothing more is sent"),
+    BASE + "/{broadcast_id}/schedule": {
+        "post": {
+            "summary": "Schedule (send_at; Almaty time without an offset) or send now",
+            "security": _SECURITY,
+            "parameters": [_ID_PARAM],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "send_at": {"type": "string", "format": "date-time"},
+                                "send_now": {"type": "boolean"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": _responses(200, _BROADCAST, 404, 409, 422),
+        }
+    },
+    BASE + "/{broadcast_id}/report.csv": {
+        "get": {
+            "summary": "Per-recipient report as CSV",
+            "security": _SECURITY,
+            "parameters": [_ID_PARAM],
+            "responses": {
+                **_responses(200, None, 404),
+                "200": {"description": "CSV", "content": {"text/csv": {}}},
+            },
+        }
+    },
+    CURATORS: {
+        "get": {
+            "summary": "Curators and their scopes (admin token)",
+            "security": _SECURITY,
+            "responses": _responses(200, {"type": "object"}),
+        },
+        "post": {
+            "summary": "Grant the curator role with a scope (admin token)",
+            "security": _SECURITY,
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/CuratorGrant"}}
+                },
+            },
+            "responses": _responses(201, {"type": "object"}, 404, 422),
+        },
+    },
+    CURATORS + "/{user_id}": {
+        "delete": {
+            "summary": "Revoke the curator role (admin token)",
+            "security": _SECURITY,
+            "parameters": [
+                {"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "responses": {**_responses(204, None, 404), "204": {"description": "revoked"}},
+        }
+    },
+}
+
+_ID_LIST = {"type": "array", "items": {"type": "integer"}}
+_STR_LIST = {"type": "array", "items": {"type": "string"}}
+
+OPENAPI_SCHEMAS: dict[str, Any] = {
+    "Audience": {
+        "type": "object",
+        "properties": {
+            "roles": {"type": "array", "items": {"enum": ["teachers", "staff", "students"]}},
+            "regions": _STR_LIST,
+            "organisation_ids": _ID_LIST,
+            "categories": _STR_LIST,
+        },
+    },
+    "NewBroadcast": {
+        "type": "object",
+        "required": ["content"],
+        "properties": {
+            "content": {
+                "type": "object",
+                "description": "a message variant per language (kk and/or ru): "
+                '{"type": "text", "text"} | {"type": "photo"|"document", "file_id", "caption"} '
+                '| {"type": "copy", "from_chat_id", "message_id"}; {name} is filled per recipient',
+            },
+            "topic": {"enum": ["news", "courses", "attestation", "contests", "jobs"]},
+            "audience": {"$ref": "#/components/schemas/Audience"},
+            "channel_id": {"type": "integer"},
+            "curator_id": {"type": "integer", "description": "admin tokens: who it is sent as"},
+            "send_at": {"type": "string", "format": "date-time"},
+            "send_now": {"type": "boolean"},
+        },
+    },
+    "Broadcast": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "curator_id": {"type": "integer"},
+            "status": {"enum": ["draft", "scheduled", "running", "paused", "done", "cancelled"]},
+            "topic": {"type": "string"},
+            "audience": {"$ref": "#/components/schemas/Audience"},
+            "recipient_count": {"type": "integer"},
+            "text_sha256": {"type": "string"},
+            "scheduled_at": {"type": ["string", "null"], "format": "date-time"},
+            "progress": {"type": "object"},
+        },
+    },
+    "CuratorGrant": {
+        "type": "object",
+        "properties": {
+            "user_id": {"type": "integer"},
+            "telegram_id": {"type": "integer"},
+            "scope": {
+                "type": "object",
+                "properties": {
+                    "kind": {"enum": ["everyone", "region", "orgs"]},
+                    "regions": _STR_LIST,
+                    "organisation_ids": _ID_LIST,
+                },
+            },
+        },
+    },
+}

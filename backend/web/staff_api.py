@@ -1,11 +1,619 @@
-"""(being written) HTTP endpoints; see the module's owner."""
+"""Organisations over HTTP: invitations, the roster import and the digest.
+
+An "admin" token may do everything; an "org:<id>" token only what is under
+``/api/v1/organisations/<id>`` (``backend.web.auth``), so creating and listing organisations is
+for admins. Errors are problem+json; a roster file over the size limit is a 413.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, get_args
 
 from aiohttp import web
 
+from backend.models import Invitation, Organisation, RosterEntry
+from backend.models.types import utcnow
+from backend.rules.schema import OrgKind
+from backend.services import staff
+from backend.staff.digest import Digest, DigestRow, digest_filename
+from backend.web.keys import ruleset_key, session_pool_key, settings_key
+from backend.web.problems import ProblemError, json_response, read_json
+
 routes = web.RouteTableDef()
-OPENAPI_PATHS: dict[str, Any] = {}
-OPENAPI_SCHEMAS: dict[str, Any] = {}
+BASE = "/api/v1/organisations"
+ORG = BASE + r"/{organisation_id:\d+}"
+ORG_KINDS = get_args(OrgKind)
+CSV_TYPES = ("text/csv", "text/plain", "application/csv")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ROSTER_TYPES = (*CSV_TYPES, XLSX_TYPE, "application/octet-stream")
+FILE_TYPES = {"csv": "text/csv", "xlsx": XLSX_TYPE}
+READ_CHUNK = 64 * 1024
+Clock = Callable[[], dt.datetime]
+clock_key: web.AppKey[Clock] = web.AppKey("staff_clock")  # tests pin "now"
+
+
+def _now(request: web.Request) -> dt.datetime:
+    return request.app.get(clock_key, utcnow)()
+
+
+def _today(request: web.Request) -> dt.date:
+    return _now(request).astimezone(request.app[settings_key].tz).date()
+
+
+def _organisation_id(request: web.Request) -> int:
+    return int(request.match_info["organisation_id"])
+
+
+def _unprocessable(detail: str, **extra: Any) -> ProblemError:
+    return ProblemError(422, "Unprocessable Content", detail, **extra)
+
+
+async def _object_body(request: web.Request) -> dict[str, Any]:
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise _unprocessable("the body must be a JSON object")
+    return body
+
+
+def _organisation_json(organisation: Organisation) -> dict[str, Any]:
+    return {
+        "id": organisation.id,
+        "name": organisation.name,
+        "kind": organisation.kind,
+        "region": organisation.region,
+    }
+
+
+def _invitation_json(invitation: Invitation, now: dt.datetime) -> dict[str, Any]:
+    expired = invitation.expires_at is not None and invitation.expires_at <= now
+    used_up = invitation.max_uses is not None and invitation.uses >= invitation.max_uses
+    return {
+        "id": invitation.id,
+        "role": invitation.role,
+        "roster_entry_id": invitation.roster_entry_id,
+        "max_uses": invitation.max_uses,
+        "uses": invitation.uses,
+        "expires_at": invitation.expires_at.isoformat() if invitation.expires_at else None,
+        "revoked_at": invitation.revoked_at.isoformat() if invitation.revoked_at else None,
+        "active": invitation.revoked_at is None and not expired and not used_up,
+    }
+
+
+async def _existing(request: web.Request) -> Organisation:
+    async with request.app[session_pool_key]() as session:
+        try:
+            return await staff.get_organisation(
+                session=session, organisation_id=_organisation_id(request)
+            )
+        except staff.OrganisationNotFoundError:
+            raise ProblemError(404, "Not Found", "no such organisation") from None
+
+
+@routes.get(BASE)
+async def list_organisations(request: web.Request) -> web.Response:
+    async with request.app[session_pool_key]() as session:
+        items = await staff.list_organisations(session=session)
+    return json_response({"items": [_organisation_json(item) for item in items]})
+
+
+@routes.post(BASE)
+async def create_organisation(request: web.Request) -> web.Response:
+    body = await _object_body(request)
+    name, kind, region = body.get("name"), body.get("kind"), body.get("region")
+    problems: list[dict[str, Any]] = []
+    if not isinstance(name, str) or not name.strip() or len(name) > 256:
+        problems.append({"field": "name", "code": "required"})
+    if kind not in ORG_KINDS:
+        problems.append({"field": "kind", "code": "unknown", "allowed": list(ORG_KINDS)})
+    if region is not None and (not isinstance(region, str) or len(region) > 64):
+        problems.append({"field": "region", "code": "invalid"})
+    if problems:
+        raise _unprocessable("the organisation is invalid", invalid=problems)
+    async with request.app[session_pool_key]() as session:
+        organisation = await staff.create_organisation(
+            session=session, name=str(name), kind=str(kind), region=region
+        )
+    return json_response(_organisation_json(organisation), status=201)
+
+
+@routes.get(ORG)
+async def get_organisation(request: web.Request) -> web.Response:
+    organisation = await _existing(request)
+    async with request.app[session_pool_key]() as session:
+        entries = await staff.roster_entries(
+            session=session, organisation_id=_organisation_id(request)
+        )
+    body = _organisation_json(organisation)
+    body["roster_size"] = len(entries)
+    body["roster_linked"] = sum(1 for entry in entries if entry.user_id is not None)
+    return json_response(body)
+
+
+def _positive_int(body: dict[str, Any], name: str) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100_000:
+        raise _unprocessable(f"{name} must be a whole number from 1", invalid=[{"field": name}])
+    return value
+
+
+@routes.post(ORG + "/invitations")
+async def create_invitation(request: web.Request) -> web.Response:
+    await _existing(request)
+    body = await _object_body(request)
+    settings = request.app[settings_key]
+    days = _positive_int(body, "days") or settings.staff.invitation_ttl_days
+    max_uses = _positive_int(body, "max_uses")
+    roster_entry_id = _positive_int(body, "roster_entry_id")
+    role = body.get("role", staff.TEACHER_ROLE if roster_entry_id else None)
+    allowed = (staff.TEACHER_ROLE,) if roster_entry_id else staff.STAFF_ROLES
+    if role not in allowed:
+        raise _unprocessable(
+            "role must be one of " + ", ".join(allowed), invalid=[{"field": "role"}]
+        )
+    organisation_id = _organisation_id(request)
+    async with request.app[session_pool_key]() as session:
+        if roster_entry_id is not None:
+            try:
+                created = await staff.roster_invitation(
+                    session=session,
+                    organisation_id=organisation_id,
+                    roster_entry_id=roster_entry_id,
+                    created_by=None,
+                    ttl_days=days,
+                )
+            except LookupError:
+                raise ProblemError(404, "Not Found", "no such roster entry") from None
+        else:
+            created = await staff.create_invitation(
+                session=session,
+                organisation_id=organisation_id,
+                role=str(role),
+                ttl_days=days,
+                max_uses=max_uses,
+            )
+    body = _invitation_json(created.invitation, _now(request))
+    body["token"] = created.token  # shown only in this response
+    body["link"] = staff.invitation_link(settings.bot.username, created.token)
+    return json_response(body, status=201)
+
+
+@routes.get(ORG + "/invitations")
+async def list_invitations(request: web.Request) -> web.Response:
+    await _existing(request)
+    async with request.app[session_pool_key]() as session:
+        items = await staff.list_invitations(
+            session=session, organisation_id=_organisation_id(request)
+        )
+    now = _now(request)
+    return json_response({"items": [_invitation_json(item, now) for item in items]})
+
+
+@routes.delete(ORG + r"/invitations/{invitation_id:\d+}")
+async def revoke_invitation(request: web.Request) -> web.Response:
+    async with request.app[session_pool_key]() as session:
+        revoked = await staff.revoke_invitation(
+            session=session,
+            invitation_id=int(request.match_info["invitation_id"]),
+            organisation_id=_organisation_id(request),
+        )
+    if not revoked:
+        raise ProblemError(404, "Not Found", "no such invitation")
+    return web.Response(status=204)
+
+
+def _too_large(limit: int) -> ProblemError:
+    return ProblemError(
+        413, "Content Too Large", f"the roster file is over {limit} bytes", code="too_large"
+    )
+
+
+async def _roster_bytes(request: web.Request, limit: int) -> bytes:
+    """The body, read no further than one byte past the limit."""
+    if request.content_length is not None and request.content_length > limit:
+        raise _too_large(limit)
+    data = bytearray()
+    async for chunk in request.content.iter_chunked(READ_CHUNK):
+        data += chunk
+        if len(data) > limit:
+            raise _too_large(limit)
+    return bytes(data)
+
+
+def _entry_json(entry: RosterEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "full_name": entry.full_name,
+        "position_id": entry.position_id,
+        "username": entry.username,
+        "last_course_on": entry.last_course_on.isoformat() if entry.last_course_on else None,
+        "category": entry.category,
+        "linked": entry.user_id is not None,
+    }
+
+
+@routes.post(ORG + "/roster")
+async def import_roster(request: web.Request) -> web.Response:
+    await _existing(request)
+    if request.content_type not in ROSTER_TYPES:
+        raise ProblemError(
+            415,
+            "Unsupported Media Type",
+            f"send the file as text/csv or {XLSX_TYPE}",
+        )
+    settings = request.app[settings_key]
+    data = await _roster_bytes(request, settings.staff.roster_max_bytes)
+    default_name = "roster.xlsx" if request.content_type == XLSX_TYPE else "roster.csv"
+    filename = request.query.get("filename") or default_name
+    async with request.app[session_pool_key]() as session:
+        try:
+            report = await staff.import_roster(
+                session=session,
+                organisation_id=_organisation_id(request),
+                filename=filename,
+                data=data,
+                limits=settings.staff,
+                ruleset=request.app[ruleset_key],
+                today=_today(request),
+            )
+        except staff.RosterFileError as error:
+            if error.code == "too_large":
+                raise _too_large(settings.staff.roster_max_bytes) from None
+            raise _unprocessable(
+                f"the roster file is refused: {error.code}"
+                + (f" ({error.detail})" if error.detail else ""),
+                code=error.code,
+                limit_detail=error.detail,
+            ) from None
+    return json_response(
+        {
+            "added": report.added,
+            "updated": report.updated,
+            "rows_total": report.rows_total,
+            "errors": [
+                {"line": item.line, "code": item.code, "detail": item.detail}
+                for item in report.errors
+            ],
+        }
+    )
+
+
+@routes.get(ORG + "/roster")
+async def list_roster(request: web.Request) -> web.Response:
+    await _existing(request)
+    async with request.app[session_pool_key]() as session:
+        entries = await staff.roster_entries(
+            session=session, organisation_id=_organisation_id(request)
+        )
+    return json_response({"items": [_entry_json(entry) for entry in entries]})
+
+
+def _row_json(row: DigestRow) -> dict[str, Any]:
+    return {
+        "full_name": row.full_name,
+        "position": row.position,
+        "position_name": row.position_name,
+        "last_course_on": row.last_course_on.isoformat() if row.last_course_on else None,
+        "due_on": row.due_on.isoformat() if row.due_on else None,
+        "days_left": row.days_left,
+        "linked": row.linked,
+    }
+
+
+def _digest_json(report: Digest) -> dict[str, Any]:
+    return {
+        "organisation_id": report.organisation_id,
+        "as_of": report.today.isoformat(),
+        "due_soon_days": staff.DUE_SOON_DAYS,
+        "total": report.total,
+        "overdue": [_row_json(row) for row in report.overdue],
+        "due_soon": [_row_json(row) for row in report.due_soon],
+        "without_date": [_row_json(row) for row in report.without_date],
+    }
+
+
+@routes.get(ORG + "/digest")
+async def digest(request: web.Request) -> web.Response:
+    await _existing(request)
+    file_format = request.query.get("format", "json")
+    language = request.query.get("language", "ru")
+    if file_format not in ("json", *FILE_TYPES) or language not in ("kk", "ru", "en"):
+        raise _unprocessable("format is json, csv or xlsx; language is kk, ru or en")
+    async with request.app[session_pool_key]() as session:
+        report = await staff.digest(
+            session=session,
+            organisation_id=_organisation_id(request),
+            today=_today(request),
+            ruleset=request.app[ruleset_key],
+        )
+    if file_format == "json":
+        return json_response(_digest_json(report))
+    csv_data, xlsx_data = staff.digest_files(report, language)
+    filename = digest_filename(report, file_format)
+    return web.Response(
+        body=csv_data if file_format == "csv" else xlsx_data,
+        content_type=FILE_TYPES[file_format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- OpenAPI ---------------------------------------------------------------------------------
+
+_PROBLEM = {
+    "description": "problem",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+_NOTE = ' Needs an "admin" token or the organisation\'s "org:<id>" token.'
+_ADMIN_NOTE = ' Needs an "admin" token.'
+
+
+def _ok(schema: str, description: str = "ok") -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+def _param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _json_body(schema: str) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+OPENAPI_PATHS: dict[str, Any] = {
+    BASE: {
+        "get": {
+            "summary": "All organisations." + _ADMIN_NOTE,
+            "responses": {"200": _ok("OrganisationList")},
+        },
+        "post": {
+            "summary": "Create an organisation." + _ADMIN_NOTE,
+            "requestBody": _json_body("OrganisationInput"),
+            "responses": {"201": _ok("Organisation", "created"), "422": _PROBLEM},
+        },
+    },
+    BASE + "/{organisation_id}": {
+        "parameters": [_param("organisation_id")],
+        "get": {
+            "summary": "An organisation, with its roster size." + _NOTE,
+            "responses": {"200": _ok("Organisation"), "404": _PROBLEM},
+        },
+    },
+    BASE + "/{organisation_id}/invitations": {
+        "parameters": [_param("organisation_id")],
+        "get": {
+            "summary": "The organisation's invitation links, newest first (never the tokens)."
+            + _NOTE,
+            "responses": {"200": _ok("InvitationList"), "404": _PROBLEM},
+        },
+        "post": {
+            "summary": "Create an invitation link (t.me/<bot>?start=<token>). The token is in "
+            "this response only. With roster_entry_id: a single-use link for that teacher."
+            + _NOTE,
+            "requestBody": _json_body("InvitationInput"),
+            "responses": {
+                "201": _ok("CreatedInvitation", "created"),
+                "404": _PROBLEM,
+                "422": _PROBLEM,
+            },
+        },
+    },
+    BASE + "/{organisation_id}/invitations/{invitation_id}": {
+        "parameters": [_param("organisation_id"), _param("invitation_id")],
+        "delete": {
+            "summary": "Revoke an invitation: its link stops working." + _NOTE,
+            "responses": {"204": {"description": "revoked"}, "404": _PROBLEM},
+        },
+    },
+    BASE + "/{organisation_id}/roster": {
+        "parameters": [_param("organisation_id")],
+        "get": {
+            "summary": "The roster, by name." + _NOTE,
+            "responses": {"200": _ok("Roster"), "404": _PROBLEM},
+        },
+        "post": {
+            "summary": "Import a roster file (CSV in UTF-8 or Windows-1251, comma or semicolon; "
+            "or XLSX). Columns (kk/ru/en headers): full name, position id or name, Telegram "
+            "username (optional), last course date, category. Good rows are added or updated "
+            "by name; bad rows are reported with their line numbers. A file over the size or "
+            "row limit, unreadable or without the columns imports nothing." + _NOTE,
+            "parameters": [
+                {
+                    "name": "filename",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": "the file's name (its extension picks CSV or XLSX)",
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                },
+            },
+            "responses": {
+                "200": _ok("ImportReport"),
+                "404": _PROBLEM,
+                "413": _PROBLEM,
+                "415": _PROBLEM,
+                "422": _PROBLEM,
+            },
+        },
+    },
+    BASE + "/{organisation_id}/digest": {
+        "parameters": [_param("organisation_id")],
+        "get": {
+            "summary": f"Who is overdue and who is due within {staff.DUE_SOON_DAYS} days, as JSON "
+            "or as a formula-safe CSV/XLSX file." + _NOTE,
+            "parameters": [
+                {"name": "format", "in": "query", "schema": {"enum": ["json", "csv", "xlsx"]}},
+                {"name": "language", "in": "query", "schema": {"enum": ["kk", "ru", "en"]}},
+            ],
+            "responses": {
+                "200": {
+                    "description": "the digest",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Digest"}},
+                        "text/csv": {"schema": {"type": "string"}},
+                        XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                    },
+                },
+                "404": _PROBLEM,
+                "422": _PROBLEM,
+            },
+        },
+    },
+}
+
+_DATE = {"type": ["string", "null"], "format": "date"}
+_DIGEST_ROW = {
+    "type": "object",
+    "properties": {
+        "full_name": {"type": "string"},
+        "position": {"type": ["string", "null"]},
+        "position_name": {"type": "object", "additionalProperties": {"type": "string"}},
+        "last_course_on": _DATE,
+        "due_on": _DATE,
+        "days_left": {"type": ["integer", "null"]},
+        "linked": {"type": "boolean"},
+    },
+}
+_ORGANISATION = {
+    "type": "object",
+    "required": ["id", "name", "kind"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "kind": {"enum": list(ORG_KINDS)},
+        "region": {"type": ["string", "null"]},
+        "roster_size": {"type": "integer"},
+        "roster_linked": {"type": "integer"},
+    },
+}
+_INVITATION = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "role": {"enum": [*staff.STAFF_ROLES, staff.TEACHER_ROLE]},
+        "roster_entry_id": {"type": ["integer", "null"]},
+        "max_uses": {"type": ["integer", "null"]},
+        "uses": {"type": "integer"},
+        "expires_at": {"type": ["string", "null"], "format": "date-time"},
+        "revoked_at": {"type": ["string", "null"], "format": "date-time"},
+        "active": {"type": "boolean"},
+    },
+}
+OPENAPI_SCHEMAS: dict[str, Any] = {
+    "Organisation": _ORGANISATION,
+    "OrganisationList": {
+        "type": "object",
+        "properties": {"items": {"type": "array", "items": _ORGANISATION}},
+    },
+    "OrganisationInput": {
+        "type": "object",
+        "required": ["name", "kind"],
+        "properties": {
+            "name": {"type": "string", "maxLength": 256},
+            "kind": {"enum": list(ORG_KINDS)},
+            "region": {"type": ["string", "null"], "maxLength": 64},
+        },
+    },
+    "Invitation": _INVITATION,
+    "InvitationList": {
+        "type": "object",
+        "properties": {"items": {"type": "array", "items": _INVITATION}},
+    },
+    "InvitationInput": {
+        "type": "object",
+        "properties": {
+            "role": {"enum": list(staff.STAFF_ROLES)},
+            "max_uses": {"type": ["integer", "null"], "minimum": 1},
+            "days": {"type": ["integer", "null"], "minimum": 1},
+            "roster_entry_id": {"type": ["integer", "null"]},
+        },
+    },
+    "CreatedInvitation": {
+        "allOf": [
+            _INVITATION,
+            {
+                "type": "object",
+                "properties": {"token": {"type": "string"}, "link": {"type": "string"}},
+            },
+        ]
+    },
+    "Roster": {
+        "type": "object",
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "full_name": {"type": "string"},
+                        "position_id": {"type": ["string", "null"]},
+                        "username": {"type": ["string", "null"]},
+                        "last_course_on": _DATE,
+                        "category": {"type": ["string", "null"]},
+                        "linked": {"type": "boolean"},
+                    },
+                },
+            }
+        },
+    },
+    "ImportReport": {
+        "type": "object",
+        "required": ["added", "updated", "rows_total", "errors"],
+        "properties": {
+            "added": {"type": "integer"},
+            "updated": {"type": "integer"},
+            "rows_total": {"type": "integer"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "line": {"type": "integer"},
+                        "code": {
+                            "enum": [
+                                "no_name",
+                                "name_too_long",
+                                "unknown_position",
+                                "ambiguous_position",
+                                "bad_date",
+                                "future_date",
+                                "date_too_old",
+                                "unknown_category",
+                                "bad_username",
+                                "duplicate",
+                            ]
+                        },
+                        "detail": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+    "Digest": {
+        "type": "object",
+        "properties": {
+            "organisation_id": {"type": "integer"},
+            "as_of": {"type": "string", "format": "date"},
+            "due_soon_days": {"type": "integer"},
+            "total": {"type": "integer"},
+            "overdue": {"type": "array", "items": _DIGEST_ROW},
+            "due_soon": {"type": "array", "items": _DIGEST_ROW},
+            "without_date": {"type": "array", "items": _DIGEST_ROW},
+        },
+    },
+}

@@ -16,7 +16,7 @@ from backend.models import UserRead
 from backend.services import assessments
 from bot import dialog as dialogs
 from bot.flow import show
-from bot.handlers import broadcast, news, staff
+from bot.handlers import broadcast, channels, news, staff
 from bot.handlers.assessment import start_assessment
 from bot.handlers.courses import open_courses
 from bot.handlers.start import LANGUAGE_PROMPT, help_text
@@ -76,6 +76,8 @@ async def open_item(
         await staff.open_section(query, state, new=True, **deps)
     elif item == "bcast":
         await broadcast.open_section(query, state, new=True, **deps)
+    elif item == "chans":
+        await channels.open_section(query, state, new=True, **deps)
     elif item == "lang":
         await show(query, Screen(LANGUAGE_PROMPT, language_keyboard()), new=True)
     elif item == "help":
@@ -116,10 +118,20 @@ async def confirm_delete(
     )
 
 
+async def cmd_courses(message: Message, state: FSMContext, **deps: Any) -> None:
+    await open_courses(message, state, new=True, **deps)
+
+
+async def cmd_news(message: Message, state: FSMContext, **deps: Any) -> None:
+    await news.open_section(message, state, new=True, **deps)
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_start, CommandStart())
     router.message.register(cmd_menu, Command("menu"))
+    router.message.register(cmd_courses, Command("courses"))
+    router.message.register(cmd_news, Command("news"))
     router.callback_query.register(open_item, MenuCallback.filter())
     router.callback_query.register(confirm_delete, DeleteCallback.filter())
     return router

@@ -81,8 +81,16 @@ class CourseDoneCallback(CallbackData, prefix="rd"):
 
 
 class CourseCallback(CallbackData, prefix="cs"):
-    a: str  # open | add | cal | tl | on | off | del | delok
-    id: int = 0  # course id, for del and delok
+    a: str  # open | add | cal | tl | on | off | del | delok | show | skip
+    id: int = 0  # course id, for del, delok and show
+
+
+class CourseEditCallback(CallbackData, prefix="ce"):
+    """Change one field of a recorded course: ``ce:<id>:<f>:<v>``."""
+
+    id: int  # course id
+    f: str  # date | title | prov | hours | num | file
+    v: str = ""  # prov: the chosen provider; hours, num: "-" clears the field
 
 
 class ProviderCallback(CallbackData, prefix="cp"):

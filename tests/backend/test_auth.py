@@ -17,6 +17,7 @@ from backend.rules.loader import Ruleset
 from backend.services import api_tokens
 from backend.settings import Settings
 from backend.web.app import create_app
+from backend.web.auth import requires_token
 from tests.courses.helpers import new_teacher
 
 Client = TestClient[web.Request, web.Application]
@@ -103,7 +104,7 @@ async def test_public_endpoints_need_no_token(client: Client) -> None:
         for method, operation in item.items():
             if method == "parameters":
                 continue
-            if path.startswith("/api/v1/users/"):
+            if requires_token(path):
                 assert operation["security"] == [{"bearerAuth": []}], (path, method)
             else:
                 assert "security" not in operation, (path, method)

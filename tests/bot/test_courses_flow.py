@@ -17,6 +17,7 @@ from backend.settings import Settings
 from bot.keyboards.callback_data import (
     CourseCallback,
     CourseDoneCallback,
+    CourseEditCallback,
     ProviderCallback,
     ReminderCallback,
 )
@@ -162,6 +163,8 @@ async def test_adding_a_course_through_the_dialog_shows_the_due_date(
     await chat.send("20.04.2024")
     await chat.send("Цифровая грамотность педагога")
     await chat.press("Өрлеу")
+    for _ in range(3):  # hours, certificate number, certificate file: optional
+        await chat.press_data(CourseCallback(a="skip").pack())
     [course] = await stored_courses(session_pool, user_id)
     assert (course.completed_on, course.provider) == (dt.date(2024, 4, 20), "orleu")
     assert course.title == "Цифровая грамотность педагога"
@@ -177,6 +180,7 @@ async def test_deleting_a_course_asks_for_confirmation(
     user_id = await user_id_of(session_pool, chat)
     await add_stored_course(session_pool, user_id, dt.date(2024, 1, 10))
     await chat.press("📚")
+    await chat.press("10.01.2024")  # the course's own screen
     await chat.press("🗑")
     assert "Удалить курс" in chat.last_screen().text
     assert len(await stored_courses(session_pool, user_id)) == 1  # not yet
@@ -225,18 +229,23 @@ async def test_every_callback_data_fits_in_64_bytes(
     user_id = await user_id_of(session_pool, chat)
     await add_stored_course(session_pool, user_id, dt.date(2024, 1, 10), title="Т" * 500)
     await chat.press("📚")
+    await chat.press("10.01.2024")
+    await chat.press("⬅")
     await chat.press("➕")
     await chat.send("20.04.2024")
     await chat.send("Курс")
     await chat.press_data(f"rem:done:{DUE}")
     seen = all_callback_data(bot)
     assert any(data.startswith("cs:del:") for data in seen)
+    assert any(data.startswith("ce:") for data in seen)
     assert any(data.startswith("cp:") for data in seen)
     assert any(data.startswith("rd:") for data in seen)
     widest = [
         ReminderCallback(a="snooze", d="9999-12-31").pack(),
         CourseDoneCallback(a="other", d="9999-12-31").pack(),
         CourseCallback(a="delok", id=2**63 - 1).pack(),
+        CourseEditCallback(id=2**63 - 1, f="hours", v="-").pack(),
+        CourseEditCallback(id=2**63 - 1, f="prov", v="orleu").pack(),
         ProviderCallback(p="orleu").pack(),
     ]
     for data in [*seen, *widest]:

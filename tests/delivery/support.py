@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
@@ -106,3 +110,67 @@ def delivered_texts(api: LocalBotAPI) -> Counter[tuple[int, str]]:
         for call in api.calls_to("sendMessage")
         if call.ok
     )
+
+
+UNSUBSCRIBE_TEXT = {"kk": "🔕 Жазылымнан шығу", "ru": "🔕 Отписаться", "en": "🔕 Unsubscribe"}
+
+
+def broadcast_payload(
+    variants: dict[str, dict[str, Any]], *, name: str | None = None, topic: str | None = "news"
+) -> dict[str, Any]:
+    """An outbox payload shaped as a curator's broadcast (the agreed contract): a variant per
+    language, the recipient's name, and a one-tap unsubscribe from ``topic`` (none for a
+    channel post).
+    """
+    payload: dict[str, Any] = {
+        "message": variants,
+        "params": {} if name is None else {"name": name},
+    }
+    if topic is not None:
+        payload["buttons"] = [[{"text": UNSUBSCRIBE_TEXT, "callback_data": f"unsub:{topic}"}]]
+    return payload
+
+
+class WorkerProcess:
+    """``python -m backend.delivery`` as a separate process, to be SIGKILLed and restarted."""
+
+    def __init__(self, env: dict[str, str], *, lease: float, poll_interval: float = 0.1) -> None:
+        self._env = env
+        self._args = ["--lease", str(lease), "--poll-interval", str(poll_interval)]
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "backend.delivery",
+            *self._args,
+            env=self._env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    async def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()  # SIGKILL: no chance to store anything on the way out
+        await self.process.communicate()
+
+    async def stop(self) -> tuple[int | None, str]:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(self.process.communicate(), timeout=10)
+        return self.process.returncode, stderr.decode()
+
+
+def worker_env(database_url: str, api: LocalBotAPI, **delivery: str) -> dict[str, str]:
+    """The environment of a worker process: this database, this server, ``delivery`` settings
+    (e.g. ``global_rate="1000"`` → ``SANAT_DELIVERY_GLOBAL_RATE``), warnings only.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SANAT_")}
+    env |= {
+        "SANAT_DATABASE_URL": database_url,
+        "SANAT_BOT_TOKEN": api.token,
+        "SANAT_BOT_API_SERVER": api.base_url,
+        "SANAT_LOG_LEVEL": "WARNING",
+    }
+    return env | {f"SANAT_DELIVERY_{k.upper()}": v for k, v in delivery.items()}

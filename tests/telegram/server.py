@@ -233,6 +233,34 @@ class LocalBotAPI:
             info["username"] = username
         self._world.add_chat(info, bot_is_admin=bot_is_admin, members=set(members))
 
+    def channel_post(self, chat_id: int, text: str) -> int:
+        """A post published in a channel by its admins (not the bot); its message id, e.g. the
+        source of a copyMessage. The bot gets it as a ``channel_post`` if it is an admin.
+        """
+        channel = self._world.chat(chat_id)
+        post = self._world.post(
+            channel, {"sender_chat": channel.info}, {"text": text}, by_bot=False
+        )
+        if channel.bot_is_admin:
+            self._world.push_update("channel_post", post)
+        return int(post["message_id"])
+
+    def add_file(
+        self,
+        data: bytes,
+        *,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        photo: bool = False,
+    ) -> StoredFile:
+        """A file Telegram already has (as if a user had sent it), usable by its file_id."""
+        return self._world.files.add(
+            data,
+            folder="photos" if photo else "documents",
+            file_name=None if photo else file_name,
+            mime_type=None if photo else mime_type,
+        )
+
     def push_update(self, kind: str, payload: Json) -> Json:
         """Queue (or post to the webhook) any update, e.g. ``my_chat_member``; returns it."""
         return self._world.push_update(kind, payload)

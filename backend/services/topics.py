@@ -1,0 +1,76 @@
+"""News topics a user receives broadcasts on, and the region used for audiences.
+
+A ``TopicSubscription`` row is an explicit choice; a topic without a row follows its default
+(``backend.directory.TOPICS``), so newcomers get the core topics without being asked.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.directory import REGION_CODES, TOPIC_CODES, TOPICS
+from backend.models import TopicSubscription, User
+from backend.models.types import utcnow
+
+
+class UnknownTopicError(ValueError):
+    pass
+
+
+class UnknownRegionError(ValueError):
+    pass
+
+
+async def topics_of(session: AsyncSession, user_id: int) -> dict[str, bool]:
+    """Every topic (in directory order) with whether the user receives it."""
+    rows = await session.exec(
+        select(TopicSubscription).where(col(TopicSubscription.user_id) == user_id)
+    )
+    chosen = {row.topic: row.subscribed for row in rows.all()}
+    return {topic.code: chosen.get(topic.code, topic.default_on) for topic in TOPICS}
+
+
+async def set_topic(session: AsyncSession, user_id: int, topic: str, subscribed: bool) -> None:
+    if topic not in TOPIC_CODES:
+        raise UnknownTopicError(topic)
+    row = await session.get(TopicSubscription, (user_id, topic))
+    if row is None:
+        session.add(TopicSubscription(user_id=user_id, topic=topic, subscribed=subscribed))
+    else:
+        row.subscribed = subscribed
+        row.updated_at = utcnow()
+    await session.commit()
+
+
+async def unsubscribe_all(session: AsyncSession, user_id: int) -> None:
+    """Turn every topic off (a user who blocked the bot must not be targeted again)."""
+    rows = await session.exec(
+        select(TopicSubscription).where(col(TopicSubscription.user_id) == user_id)
+    )
+    existing = {row.topic: row for row in rows.all()}
+    now = utcnow()
+    for code in TOPIC_CODES:
+        row = existing.get(code)
+        if row is None:
+            session.add(TopicSubscription(user_id=user_id, topic=code, subscribed=False))
+        else:
+            row.subscribed = False
+            row.updated_at = now
+    await session.commit()
+
+
+async def set_region(session: AsyncSession, user_id: int, region: str | None) -> None:
+    if region is not None and region not in REGION_CODES:
+        raise UnknownRegionError(region)
+    user = await session.get(User, user_id)
+    if user is None:
+        raise LookupError(f"no user {user_id}")
+    user.region = region
+    user.updated_at = utcnow()
+    await session.commit()
+
+
+async def region_of(session: AsyncSession, user_id: int) -> str | None:
+    user = await session.get(User, user_id)
+    return None if user is None else user.region

@@ -1,0 +1,1 @@
+"""Organisations' staff: roster file parsing and the weekly digest (no database access here)."""

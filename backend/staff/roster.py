@@ -1,0 +1,399 @@
+"""Roster files (CSV or XLSX) into validated rows, with every bad row's line number and reason.
+
+Nothing here touches the database: ``parse_roster`` either refuses the whole file
+(``RosterFileError``) or returns the good rows and the bad ones, and the service upserts the
+good rows in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend.rules.loader import Ruleset
+
+MIN_COURSE_DATE = dt.date(1991, 1, 1)  # earlier dates are typos: no such course records exist
+MAX_NAME_LENGTH = 256
+CSV_ENCODINGS = ("utf-8-sig", "cp1251")  # utf-8-sig also reads plain UTF-8
+XLSX_MAGIC = b"PK\x03\x04"
+USERNAME = re.compile(r"^[A-Za-z0-9_]{4,32}$")
+DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y", "%d-%m-%Y")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+# A workbook is a zip: refuse one that would unpack to far more than any roster needs (a zip
+# bomb), before openpyxl reads it. The sizes in the zip directory are checked on reading too.
+XLSX_UNZIPPED_FACTOR = 50
+BLANK_ROWS_ALLOWED = 1000  # blank rows are skipped, but not without end
+
+# Header names people write, normalised (casefolded, ё→е, punctuation and spaces collapsed).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "full_name": (
+        "full name",
+        "name",
+        "teacher",
+        "фио",
+        "ф и о",
+        "фамилия имя отчество",
+        "фамилия имя",
+        "имя",
+        "педагог",
+        "аты жөні",
+        "толық аты жөні",
+        "аты-жөні",
+        "тағы аты жөні",
+        "атыжөні",
+    ),
+    "position": (
+        "position",
+        "position id",
+        "position name",
+        "job",
+        "должность",
+        "id должности",
+        "лауазым",
+        "лауазымы",
+        "лауазым id",
+    ),
+    "username": (
+        "telegram",
+        "telegram username",
+        "username",
+        "tg",
+        "телеграм",
+        "телеграм username",
+        "ник в telegram",
+        "ник telegram",
+        "username telegram",
+    ),
+    "last_course_on": (
+        "last course date",
+        "last course",
+        "course date",
+        "дата последнего курса",
+        "последний курс",
+        "дата курса",
+        "дата последних курсов",
+        "курсы",
+        "соңғы курс күні",
+        "соңғы курс",
+        "курс күні",
+        "соңғы курстан өткен күні",
+    ),
+    "category": ("category", "категория", "квалификационная категория", "санат", "санаты"),
+}
+REQUIRED_COLUMNS = ("full_name", "position", "last_course_on", "category")
+
+
+class RosterFileError(ValueError):
+    """The whole file is refused; nothing is imported.
+
+    ``code``: "too_large", "too_many_rows", "unreadable", "no_header", "missing_columns";
+    ``detail`` names the limit or the missing columns.
+    """
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(code, detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int  # the line of the CSV file or the row of the sheet, 1 = the first
+    # no_name, name_too_long, unknown_position, ambiguous_position, bad_date, future_date,
+    # date_too_old, unknown_category, bad_username, duplicate
+    code: str
+    detail: str  # the offending value (for a duplicate: the line of the first occurrence)
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    line: int
+    full_name: str
+    name_key: str
+    position_id: str | None
+    username: str | None
+    last_course_on: dt.date | None
+    category: str | None
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    rows_total: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ParsedRoster:
+    rows: list[RosterRow]
+    errors: list[RowError]
+    rows_total: int
+
+
+def normalise(text: str) -> str:
+    """Casefolded, ё→е, punctuation dropped, spaces collapsed: for headers and lookups."""
+    text = text.casefold().replace("ё", "е")
+    text = re.sub(r"[\s\.,:;*()\"'_/\\-]+", " ", text)
+    return text.strip()
+
+
+def name_key(full_name: str) -> str:
+    """The key re-imports match on: casefolded, ё→е, spaces collapsed."""
+    return " ".join(full_name.casefold().replace("ё", "е").split())
+
+
+_HEADERS = {normalise(alias): column for column, aliases in COLUMNS.items() for alias in aliases}
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+Cell = Any
+Line = tuple[int, list[Cell]]  # (line number, cells)
+
+
+def _csv_text(data: bytes) -> str:
+    if b"\x00" in data:
+        raise RosterFileError("unreadable", "binary data")
+    for encoding in CSV_ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise RosterFileError("unreadable", "encoding")
+
+
+def _csv_lines(data: bytes) -> Iterator[Line]:
+    text = _csv_text(data)
+    first = text.split("\n", 1)[0]
+    # Excel in Russian locales writes semicolons; pick whichever splits the header more.
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
+    try:
+        for cells in reader:
+            yield start, list(cells)
+            start = reader.line_num + 1  # a quoted cell may span lines
+    except csv.Error as error:
+        raise RosterFileError("unreadable", str(error)) from error
+
+
+def _check_unzipped_size(data: bytes, max_bytes: int) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise RosterFileError("unreadable", "not an XLSX workbook") from error
+    if unzipped > max_bytes * XLSX_UNZIPPED_FACTOR:
+        raise RosterFileError("too_large", str(max_bytes))
+
+
+def _xlsx_lines(data: bytes, max_bytes: int) -> Iterator[Line]:
+    from openpyxl import load_workbook
+
+    _check_unzipped_size(data, max_bytes)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
+        raise RosterFileError("unreadable", "not an XLSX workbook") from error
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None:
+            raise RosterFileError("unreadable", "no sheet")
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(values)
+    finally:
+        workbook.close()
+
+
+def _is_xlsx(filename: str, data: bytes) -> bool:
+    return data.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm"))
+
+
+def _blank(cells: Sequence[Cell]) -> bool:
+    return all(cell is None or str(cell).strip() == "" for cell in cells)
+
+
+def _header(cells: Sequence[Cell]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        if cell is None:
+            continue
+        column = _HEADERS.get(normalise(str(cell)))
+        if column is not None and column not in found:
+            found[column] = index
+    return found
+
+
+# --- values -------------------------------------------------------------------------------------
+
+
+def _text(cells: Sequence[Cell], index: int | None) -> str:
+    if index is None or index >= len(cells) or cells[index] is None:
+        return ""
+    value = cells[index]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split())
+
+
+def parse_date(value: Cell) -> dt.date | None:
+    """A date cell: a spreadsheet date, an Excel serial number or dd.mm.yyyy / yyyy-mm-dd."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2_958_466:  # up to 31.12.9999
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        return None
+    words = str(value).split()
+    text = words[0] if words else ""  # "10.05.2023 00:00:00" as spreadsheets export dates
+    for pattern in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+class Lookups:
+    """Position and category names of the rules data, by normalised id or name (kk/ru/en)."""
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.positions: dict[str, str] = {}
+        for position in ruleset.positions.values():
+            self.positions[position.id.casefold()] = position.id
+            for name in (position.name.kk, position.name.ru, position.name.en):
+                if name:
+                    self.positions.setdefault(normalise(name), position.id)
+        self.categories: dict[str, str] = {}
+        for info in ruleset.meta.categories:
+            self.categories[info.id] = info.id
+            for name in (info.name.kk, info.name.ru, info.name.en):
+                if name:
+                    self.categories.setdefault(normalise(name), info.id)
+
+    def position(self, text: str) -> str | None:
+        return self.positions.get(text.strip().casefold()) or self.positions.get(normalise(text))
+
+    def category(self, text: str) -> str | None:
+        return self.categories.get(text.strip().casefold()) or self.categories.get(normalise(text))
+
+
+def _row(
+    line: int, cells: Sequence[Cell], columns: dict[str, int], lookups: Lookups, today: dt.date
+) -> RosterRow | RowError:
+    full_name = _text(cells, columns.get("full_name"))
+    if not full_name:
+        return RowError(line, "no_name", "")
+    if len(full_name) > MAX_NAME_LENGTH:
+        return RowError(line, "name_too_long", full_name[:40] + "…")
+    position_text = _text(cells, columns.get("position"))
+    position_id = lookups.position(position_text) if position_text else None
+    if position_text and position_id is None:
+        return RowError(line, "unknown_position", position_text)
+    index = columns.get("position")
+    if (
+        index is not None
+        and index < len(cells)
+        and isinstance(cells[index], float)
+        and lookups.position(position_text + "0")
+    ):
+        # A spreadsheet turns "2.10" typed into a number into 2.1: which one was meant?
+        return RowError(line, "ambiguous_position", position_text)
+    username_text = _text(cells, columns.get("username")).removeprefix("@")
+    username_text = username_text.removeprefix("https://t.me/").removeprefix("t.me/")
+    if username_text and not USERNAME.match(username_text):
+        return RowError(line, "bad_username", username_text)
+    index = columns.get("last_course_on")
+    raw_date = cells[index] if index is not None and index < len(cells) else None
+    last_course_on: dt.date | None = None
+    if raw_date is not None and str(raw_date).strip():
+        last_course_on = parse_date(raw_date)
+        if last_course_on is None:
+            return RowError(line, "bad_date", _text(cells, index))
+        if last_course_on > today:
+            return RowError(line, "future_date", last_course_on.isoformat())
+        if last_course_on < MIN_COURSE_DATE:
+            return RowError(line, "date_too_old", last_course_on.isoformat())
+    category_text = _text(cells, columns.get("category"))
+    category = lookups.category(category_text) if category_text else None
+    if category_text and category is None:
+        return RowError(line, "unknown_category", category_text)
+    return RosterRow(
+        line=line,
+        full_name=full_name,
+        name_key=name_key(full_name),
+        position_id=position_id,
+        username=username_text or None,
+        last_course_on=last_course_on,
+        category=category,
+    )
+
+
+def _non_blank(lines: Iterator[Line], max_rows: int) -> Iterator[Line]:
+    blank = 0
+    for line, cells in lines:
+        if not _blank(cells):
+            yield line, cells
+            continue
+        blank += 1
+        if blank > max_rows + BLANK_ROWS_ALLOWED:  # a sheet padded with a million empty rows
+            raise RosterFileError("too_many_rows", str(max_rows))
+
+
+def _columns(cells: Sequence[Cell]) -> dict[str, int]:
+    columns = _header(cells)
+    if not columns:
+        raise RosterFileError("no_header", "")
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise RosterFileError("missing_columns", ", ".join(missing))
+    return columns
+
+
+def parse_roster(
+    filename: str,
+    data: bytes,
+    *,
+    max_bytes: int,
+    max_rows: int,
+    ruleset: Ruleset,
+    today: dt.date,
+) -> ParsedRoster:
+    """The file's good rows and bad rows; ``RosterFileError`` when the whole file is refused."""
+    if len(data) > max_bytes:
+        raise RosterFileError("too_large", str(max_bytes))
+    if not data.strip():
+        raise RosterFileError("no_header", "")
+    read = _xlsx_lines(data, max_bytes) if _is_xlsx(filename, data) else _csv_lines(data)
+    lines = _non_blank(read, max_rows)
+    first = next(lines, None)
+    if first is None:
+        raise RosterFileError("no_header", "")
+    columns = _columns(first[1])
+    lookups = Lookups(ruleset)
+    rows: list[RosterRow] = []
+    errors: list[RowError] = []
+    first_line: dict[str, int] = {}
+    total = 0
+    for line, cells in lines:
+        total += 1
+        if total > max_rows:  # stop reading at once: the file may be huge once unzipped
+            raise RosterFileError("too_many_rows", str(max_rows))
+        result = _row(line, cells, columns, lookups, today)
+        if isinstance(result, RowError):
+            errors.append(result)
+        elif result.name_key in first_line:
+            errors.append(RowError(line, "duplicate", str(first_line[result.name_key])))
+        else:
+            first_line[result.name_key] = line
+            rows.append(result)
+    return ParsedRoster(rows=rows, errors=errors, rows_total=total)

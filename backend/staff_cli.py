@@ -1,0 +1,155 @@
+"""``sanat admin org create | list`` and ``sanat admin invite create | list | revoke``.
+
+An invitation's token is printed once, as the t.me deep link; only its hash is stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, get_args
+
+from backend.admin_cli import _guarded, _run, _settings, _when
+from backend.db import SessionPool
+from backend.models import Invitation, Organisation
+from backend.rules.schema import OrgKind
+from backend.services import staff
+
+ORG_KINDS = get_args(OrgKind)
+
+
+def cmd_org_create(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if not args.name.strip():
+        print("the organisation needs a name (--name)", file=sys.stderr)
+        return 2
+
+    async def work(pool: SessionPool) -> Organisation:
+        async with pool() as session:
+            return await staff.create_organisation(
+                session=session, name=args.name, kind=args.kind, region=args.region
+            )
+
+    organisation = _run(settings, work)
+    print(f"organisation {organisation.id} ({organisation.name!r}, {organisation.kind}) created")
+    return 0
+
+
+def cmd_org_list(args: argparse.Namespace) -> int:
+    settings = _settings()
+
+    async def work(pool: SessionPool) -> list[Organisation]:
+        async with pool() as session:
+            return await staff.list_organisations(session=session)
+
+    print(f"{'ID':>4}  {'KIND':<22} {'REGION':<16} NAME")
+    for organisation in _run(settings, work):
+        print(
+            f"{organisation.id:>4}  {organisation.kind:<22} {organisation.region or '-':<16} "
+            f"{organisation.name}"
+        )
+    return 0
+
+
+def cmd_invite_create(args: argparse.Namespace) -> int:
+    settings = _settings()
+    days = args.days if args.days is not None else settings.staff.invitation_ttl_days
+
+    async def work(pool: SessionPool) -> staff.CreatedInvitation:
+        async with pool() as session:
+            return await staff.create_invitation(
+                session=session,
+                organisation_id=args.org,
+                role=args.role,
+                ttl_days=days,
+                max_uses=args.max_uses,
+            )
+
+    try:
+        created = _run(settings, work)
+    except staff.OrganisationNotFoundError:
+        print(f"no organisation with id {args.org}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(staff.invitation_link(settings.bot.username, created.token))
+    invitation = created.invitation
+    print(
+        f"invitation {invitation.id} ({invitation.role}, organisation "
+        f"{invitation.organisation_id}, expires {_when(invitation.expires_at)}) created; "
+        "the link is shown only this once",
+        file=sys.stderr,
+    )
+    if not settings.bot.username:
+        print("set SANAT_BOT_USERNAME to print a full t.me link", file=sys.stderr)
+    return 0
+
+
+def _uses(invitation: Invitation) -> str:
+    return f"{invitation.uses}/{invitation.max_uses if invitation.max_uses else '∞'}"
+
+
+def cmd_invite_list(args: argparse.Namespace) -> int:
+    settings = _settings()
+
+    async def work(pool: SessionPool) -> list[Invitation]:
+        async with pool() as session:
+            return await staff.list_invitations(session=session, organisation_id=args.org)
+
+    print(f"{'ID':>4}  {'ROLE':<10} {'USES':<8} {'EXPIRES':<25} REVOKED")
+    for invitation in _run(settings, work):
+        print(
+            f"{invitation.id:>4}  {invitation.role:<10} {_uses(invitation):<8} "
+            f"{_when(invitation.expires_at):<25} {_when(invitation.revoked_at)}"
+        )
+    return 0
+
+
+def cmd_invite_revoke(args: argparse.Namespace) -> int:
+    settings = _settings()
+
+    async def work(pool: SessionPool) -> bool:
+        async with pool() as session:
+            return await staff.revoke_invitation(session=session, invitation_id=args.id)
+
+    if not _run(settings, work):
+        print(f"no invitation with id {args.id}", file=sys.stderr)
+        return 1
+    print(f"invitation {args.id} revoked: its link no longer works")
+    return 0
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
+def add_commands(admin_subcommands: Any) -> None:
+    """Add ``org`` and ``invite`` to ``sanat admin``."""
+    org = admin_subcommands.add_parser("org", help="create or list organisations")
+    orgs = org.add_subparsers(dest="org_command", required=True, metavar="ORG_COMMAND")
+    create = orgs.add_parser("create", help="create an organisation (school, college…)")
+    create.add_argument("--name", required=True, help="its name, e.g. 'Гимназия №1'")
+    create.add_argument("--kind", required=True, choices=ORG_KINDS, help="its kind")
+    create.add_argument("--region", default=None, help="its region, e.g. 'almaty'")
+    create.set_defaults(handler=_guarded(cmd_org_create))
+    listing = orgs.add_parser("list", help="list organisations")
+    listing.set_defaults(handler=_guarded(cmd_org_list))
+
+    invite = admin_subcommands.add_parser("invite", help="staff invitation links")
+    invites = invite.add_subparsers(dest="invite_command", required=True, metavar="INVITE_COMMAND")
+    make = invites.add_parser("create", help="create a link and print it (shown only once)")
+    make.add_argument("--org", type=int, required=True, help="organisation id")
+    make.add_argument("--role", required=True, choices=staff.STAFF_ROLES, help="the staff role")
+    make.add_argument("--max-uses", type=_positive, default=None, help="people who may join")
+    make.add_argument("--days", type=_positive, default=None, help="days the link is valid")
+    make.set_defaults(handler=_guarded(cmd_invite_create))
+    show = invites.add_parser("list", help="an organisation's invitations (never the tokens)")
+    show.add_argument("--org", type=int, required=True, help="organisation id")
+    show.set_defaults(handler=_guarded(cmd_invite_list))
+    revoke = invites.add_parser("revoke", help="revoke an invitation (its link stops working)")
+    revoke.add_argument("id", type=int, help="invitation id, from 'sanat admin invite list'")
+    revoke.set_defaults(handler=_guarded(cmd_invite_revoke))

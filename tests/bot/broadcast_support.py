@@ -1,0 +1,175 @@
+"""Helpers for the broadcast and News flow tests: people in the database, curators, media and
+forwarded-post updates as Telegram sends them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from aiogram import Dispatcher
+from aiogram.types import (
+    Chat as TgChat,
+)
+from aiogram.types import (
+    Document,
+    Message,
+    MessageOriginChannel,
+    PhotoSize,
+    Update,
+    User,
+)
+from sqlmodel import col, select
+
+from backend.db import SessionPool
+from backend.models import Broadcast, Membership, Notification, TeacherProfile
+from backend.models import User as DbUser
+from backend.models.types import utcnow
+from backend.services import courses, curators, users
+from backend.services.curators import Scope
+from tests.bot.chat import Chat
+from tests.mocked_bot import MockedBot
+
+_ids = itertools.count(900_000)
+
+
+async def started(dispatcher: Dispatcher, bot: MockedBot, user_id: int) -> Chat:
+    """A person who opened the bot and chose Russian."""
+    chat = Chat(dispatcher, bot, user_id=user_id)
+    await chat.send("/start")
+    await chat.press("Русский")
+    return chat
+
+
+async def user_id_of(session_pool: SessionPool, chat: Chat) -> int:
+    async with session_pool() as session:
+        found = await courses.find_user_id(session=session, telegram_id=chat.user.id)
+    assert found is not None
+    return found
+
+
+async def make_curator(session_pool: SessionPool, chat: Chat, scope: Scope | None = None) -> int:
+    user_id = await user_id_of(session_pool, chat)
+    async with session_pool() as session:
+        await curators.grant_curator(session=session, user_id=user_id, scope=scope or Scope())
+    return user_id
+
+
+async def make_admin(session_pool: SessionPool, chat: Chat) -> int:
+    user_id = await user_id_of(session_pool, chat)
+    async with session_pool() as session:
+        await users.grant_role(session=session, user_id=user_id, role="admin")
+    return user_id
+
+
+async def add_people(
+    session_pool: SessionPool,
+    count: int,
+    *,
+    region: str | None = None,
+    role: str | None = None,
+    unreachable: bool = False,
+) -> list[int]:
+    """People who opened the bot at some point (rows only: they send nothing in the test)."""
+    ids = []
+    async with session_pool() as session:
+        for _ in range(count):
+            person = DbUser(
+                telegram_id=next(_ids),
+                full_name="Person",
+                language="ru",
+                region=region,
+                unreachable_at=utcnow() if unreachable else None,
+            )
+            session.add(person)
+            await session.commit()
+            assert person.id is not None
+            ids.append(person.id)
+            if role is not None:
+                await users.grant_role(session=session, user_id=person.id, role=role)
+    return ids
+
+
+async def add_members(
+    session_pool: SessionPool, organisation_id: int, count: int, role: str = "teacher"
+) -> list[int]:
+    ids = await add_people(session_pool, count)
+    async with session_pool() as session:
+        for user_id in ids:
+            session.add(Membership(organisation_id=organisation_id, user_id=user_id, role=role))
+        await session.commit()
+    return ids
+
+
+async def set_category(session_pool: SessionPool, user_ids: list[int], category: str) -> None:
+    async with session_pool() as session:
+        for user_id in user_ids:
+            session.add(TeacherProfile(user_id=user_id, current_category=category))
+        await session.commit()
+
+
+async def broadcasts_of(session_pool: SessionPool) -> list[Broadcast]:
+    async with session_pool() as session:
+        return list((await session.exec(select(Broadcast).order_by(col(Broadcast.id)))).all())
+
+
+async def outbox_of(session_pool: SessionPool, broadcast_id: int) -> list[Notification]:
+    async with session_pool() as session:
+        rows = await session.exec(
+            select(Notification).where(col(Notification.broadcast_id) == broadcast_id)
+        )
+        return list(rows.all())
+
+
+def _message(user: User, **fields: Any) -> Update:
+    message = Message(
+        message_id=next(_ids),
+        date=dt.datetime.now(dt.UTC),
+        chat=TgChat(id=user.id, type="private"),
+        from_user=user,
+        **fields,
+    )
+    return Update(update_id=next(_ids), message=message)
+
+
+async def send_photo(
+    chat: Chat, file_id: str, caption: str | None = None, album: str | None = None
+) -> None:
+    photo = [
+        PhotoSize(file_id=f"{file_id}-small", file_unique_id="s", width=90, height=90),
+        PhotoSize(file_id=file_id, file_unique_id="l", width=1280, height=1280),
+    ]
+    await chat.dispatcher.feed_update(
+        chat.bot, _message(chat.user, photo=photo, caption=caption, media_group_id=album)
+    )
+
+
+async def send_document(chat: Chat, file_id: str, caption: str | None = None) -> None:
+    document = Document(file_id=file_id, file_unique_id="d", file_name="order.pdf")
+    await chat.dispatcher.feed_update(
+        chat.bot, _message(chat.user, document=document, caption=caption)
+    )
+
+
+async def forward_channel_post(chat: Chat, channel_id: int, post_id: int, text: str) -> None:
+    origin = MessageOriginChannel(
+        date=dt.datetime.now(dt.UTC),
+        chat=TgChat(id=channel_id, type="channel", title="ZHASTALAP"),
+        message_id=post_id,
+    )
+    await chat.dispatcher.feed_update(
+        chat.bot, _message(chat.user, text=text, forward_origin=origin)
+    )
+
+
+def all_callback_data(bot: MockedBot) -> list[str]:
+    data = []
+    for request in bot.session.requests:
+        markup = getattr(request, "reply_markup", None)
+        for row in getattr(markup, "inline_keyboard", None) or []:
+            data += [button.callback_data for button in row if button.callback_data]
+    return data
+
+
+def alerts(bot: MockedBot) -> list[str]:
+    return [str(r.text) for r in bot.sent("AnswerCallbackQuery") if r.text]
