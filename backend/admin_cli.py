@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.db import SessionPool, create_engine, create_session_pool
 from backend.logs import configure_logging
@@ -45,13 +46,28 @@ def _run(settings: Settings, work: Callable[[SessionPool], Awaitable[T]]) -> T:
         ) from exc
 
 
+def _run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """``_run`` for the common case: one service call in one session."""
+
+    async def in_session(pool: SessionPool) -> T:
+        async with pool() as session:
+            return await work(session)
+
+    return _run(settings, in_session)
+
+
+def _fail(message: object, code: int) -> int:
+    """Print ``message`` to stderr and return ``code``, the command's exit status."""
+    print(message, file=sys.stderr)
+    return code
+
+
 def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
         except DatabaseNotReadyError as exc:
-            print(exc, file=sys.stderr)
-            return 2
+            return _fail(exc, 2)
 
     return run
 
@@ -71,8 +87,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
             ),
         )
     except ValueError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        return _fail(exc, 2)
     print(created.token)
     print(
         f"token {created.record.id} ({created.record.name!r}, scope {created.record.scope}) "
@@ -87,8 +102,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     try:
         record = _run(settings, lambda pool: api_tokens.revoke_token(pool, args.id))
     except api_tokens.ApiTokenNotFoundError:
-        print(f"no API token with id {args.id}", file=sys.stderr)
-        return 1
+        return _fail(f"no API token with id {args.id}", 1)
     print(f"token {record.id} ({record.name!r}) revoked at {_when(record.revoked_at)}")
     return 0
 

@@ -7,10 +7,9 @@ the bot once so that there is a user to give the role to.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from backend.admin_cli import _guarded, _run, _settings
+from backend.admin_cli import _fail, _guarded, _run, _run_in_session, _settings
 from backend.db import SessionPool
 from backend.services import curators
 
@@ -52,8 +51,7 @@ def cmd_grant(args: argparse.Namespace) -> int:
     try:
         scope = _scope_from(args)
     except curators.ScopeError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        return _fail(exc, 2)
 
     async def work(pool: SessionPool) -> curators.CuratorEntry:
         user_id = await _user_id(pool, args.telegram_id)
@@ -63,11 +61,9 @@ def cmd_grant(args: argparse.Namespace) -> int:
     try:
         entry = _run(settings, work)
     except _NoSuchUserError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+        return _fail(exc, 1)
     except curators.ScopeError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        return _fail(exc, 2)
     reach = _describe(entry.scope)
     print(f"user {entry.user.id} (Telegram {args.telegram_id}) is a curator for {reach}")
     return 0
@@ -84,24 +80,17 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     try:
         revoked = _run(settings, work)
     except _NoSuchUserError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+        return _fail(exc, 1)
     if not revoked:
-        print(f"Telegram {args.telegram_id} is not a curator", file=sys.stderr)
-        return 1
+        return _fail(f"Telegram {args.telegram_id} is not a curator", 1)
     print(f"Telegram {args.telegram_id} is no longer a curator")
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    settings = _settings()
-
-    async def work(pool: SessionPool) -> list[curators.CuratorEntry]:
-        async with pool() as session:
-            return await curators.list_curators(session=session)
-
+    entries = _run_in_session(_settings(), lambda session: curators.list_curators(session=session))
     print(f"{'ID':>5}  {'TELEGRAM':>12}  {'NAME':<28} SCOPE")
-    for entry in _run(settings, work):
+    for entry in entries:
         name = entry.user.full_name or entry.user.username or "-"
         reach = _describe(entry.scope)
         print(f"{entry.user.id:>5}  {entry.user.telegram_id:>12}  {name:<28} {reach}")

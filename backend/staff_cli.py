@@ -9,9 +9,8 @@ import argparse
 import sys
 from typing import Any, get_args
 
-from backend.admin_cli import _guarded, _run, _settings, _when
-from backend.db import SessionPool
-from backend.models import Invitation, Organisation
+from backend.admin_cli import _fail, _guarded, _run_in_session, _settings, _when
+from backend.models import Invitation
 from backend.rules.schema import OrgKind
 from backend.services import staff
 
@@ -21,29 +20,23 @@ ORG_KINDS = get_args(OrgKind)
 def cmd_org_create(args: argparse.Namespace) -> int:
     settings = _settings()
     if not args.name.strip():
-        print("the organisation needs a name (--name)", file=sys.stderr)
-        return 2
-
-    async def work(pool: SessionPool) -> Organisation:
-        async with pool() as session:
-            return await staff.create_organisation(
-                session=session, name=args.name, kind=args.kind, region=args.region
-            )
-
-    organisation = _run(settings, work)
+        return _fail("the organisation needs a name (--name)", 2)
+    organisation = _run_in_session(
+        settings,
+        lambda session: staff.create_organisation(
+            session=session, name=args.name, kind=args.kind, region=args.region
+        ),
+    )
     print(f"organisation {organisation.id} ({organisation.name!r}, {organisation.kind}) created")
     return 0
 
 
 def cmd_org_list(args: argparse.Namespace) -> int:
-    settings = _settings()
-
-    async def work(pool: SessionPool) -> list[Organisation]:
-        async with pool() as session:
-            return await staff.list_organisations(session=session)
-
+    organisations = _run_in_session(
+        _settings(), lambda session: staff.list_organisations(session=session)
+    )
     print(f"{'ID':>4}  {'KIND':<22} {'REGION':<16} NAME")
-    for organisation in _run(settings, work):
+    for organisation in organisations:
         print(
             f"{organisation.id:>4}  {organisation.kind:<22} {organisation.region or '-':<16} "
             f"{organisation.name}"
@@ -54,25 +47,21 @@ def cmd_org_list(args: argparse.Namespace) -> int:
 def cmd_invite_create(args: argparse.Namespace) -> int:
     settings = _settings()
     days = args.days if args.days is not None else settings.staff.invitation_ttl_days
-
-    async def work(pool: SessionPool) -> staff.CreatedInvitation:
-        async with pool() as session:
-            return await staff.create_invitation(
+    try:
+        created = _run_in_session(
+            settings,
+            lambda session: staff.create_invitation(
                 session=session,
                 organisation_id=args.org,
                 role=args.role,
                 ttl_days=days,
                 max_uses=args.max_uses,
-            )
-
-    try:
-        created = _run(settings, work)
+            ),
+        )
     except staff.OrganisationNotFoundError:
-        print(f"no organisation with id {args.org}", file=sys.stderr)
-        return 1
+        return _fail(f"no organisation with id {args.org}", 1)
     except ValueError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        return _fail(exc, 2)
     print(staff.invitation_link(settings.bot.username, created.token))
     invitation = created.invitation
     print(
@@ -91,14 +80,12 @@ def _uses(invitation: Invitation) -> str:
 
 
 def cmd_invite_list(args: argparse.Namespace) -> int:
-    settings = _settings()
-
-    async def work(pool: SessionPool) -> list[Invitation]:
-        async with pool() as session:
-            return await staff.list_invitations(session=session, organisation_id=args.org)
-
+    invitations = _run_in_session(
+        _settings(),
+        lambda session: staff.list_invitations(session=session, organisation_id=args.org),
+    )
     print(f"{'ID':>4}  {'ROLE':<10} {'USES':<8} {'EXPIRES':<25} REVOKED")
-    for invitation in _run(settings, work):
+    for invitation in invitations:
         print(
             f"{invitation.id:>4}  {invitation.role:<10} {_uses(invitation):<8} "
             f"{_when(invitation.expires_at):<25} {_when(invitation.revoked_at)}"
@@ -107,15 +94,12 @@ def cmd_invite_list(args: argparse.Namespace) -> int:
 
 
 def cmd_invite_revoke(args: argparse.Namespace) -> int:
-    settings = _settings()
-
-    async def work(pool: SessionPool) -> bool:
-        async with pool() as session:
-            return await staff.revoke_invitation(session=session, invitation_id=args.id)
-
-    if not _run(settings, work):
-        print(f"no invitation with id {args.id}", file=sys.stderr)
-        return 1
+    revoked = _run_in_session(
+        _settings(),
+        lambda session: staff.revoke_invitation(session=session, invitation_id=args.id),
+    )
+    if not revoked:
+        return _fail(f"no invitation with id {args.id}", 1)
     print(f"invitation {args.id} revoked: its link no longer works")
     return 0
 

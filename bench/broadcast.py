@@ -4,8 +4,9 @@ it) and answers 403 for the 2% of recipients who blocked the bot.
 
 Prints the sustained rate as a fraction of the limit, the outcome counts (sent, blocked,
 failed), duplicates (goal: none, as nothing crashes) and wall times. Every outcome is its own
-commit, so the database's commit latency caps the rate: on SQLite here a few hundred a second,
-on a PostgreSQL that fsyncs each commit less.
+commit, so the database's commit latency caps the rate: on SQLite here a few hundred a second.
+The ``--postgres`` database is made like the tests' (``tests.databases``), without waiting for
+the WAL flush at commit; a production server that fsyncs each commit is slower per outcome.
 
 Run: ``.venv/bin/python -m bench.broadcast [--rate 100] [--recipients 10000] [--postgres]``
 (``--postgres``: a fresh database on ``SANAT_TEST_POSTGRES_URL``).
@@ -16,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import datetime as dt
 import os
 import tempfile
 import time
@@ -24,7 +24,6 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import insert
 from sqlmodel import col, func, select
 
 from backend.db import SessionPool, create_engine, create_session_pool
@@ -33,45 +32,30 @@ from backend.delivery.telegram import build_bot
 from backend.migrate import upgrade_async
 from backend.models import Notification, User, UserRole
 from backend.services import broadcasts
-from backend.services.broadcasts import Audience
 from backend.settings import BotSettings, DatabaseSettings, DeliverySettings
+from bench.broadcast_setup import BroadcastSetup, statuses
 from tests.databases import fresh_postgres_database
 from tests.telegram import LocalBotAPI
 
-FIRST_TELEGRAM_ID = 3_000_000
-BLOCKED_EVERY = 50  # 2% of recipients blocked the bot
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-TEXTS = {"kk": "Сәлеметсіз бе, {name}! Жаңалықтар", "ru": "Здравствуйте, {name}! Новости"}
+SETUP = BroadcastSetup(
+    first_telegram_id=3_000_000,
+    languages=("kk", "ru"),
+    region="astana",
+    texts={"kk": "Сәлеметсіз бе, {name}! Жаңалықтар", "ru": "Здравствуйте, {name}! Новости"},
+)
 
 
-async def add_people(pool: SessionPool, api: LocalBotAPI, recipients: int) -> int:
-    """The recipients (one INSERT) and an admin to send as; the admin's user id."""
-    now = dt.datetime.now(dt.UTC)
-    rows = [
-        {
-            "telegram_id": FIRST_TELEGRAM_ID + n,
-            "full_name": f"Мұғалім {n}",
-            "language": ("kk", "ru")[n % 2],
-            "region": "astana",
-            "created_at": now,
-            "updated_at": now,
-        }
-        for n in range(recipients)
-    ]
+async def add_admin(pool: SessionPool) -> int:
+    """An admin to send the broadcast as; their user id."""
     async with pool() as session:
-        await session.exec(insert(User), params=rows)
         admin = User(telegram_id=1, full_name="Admin", language="ru")
         session.add(admin)
         await session.flush()
         assert admin.id is not None
         session.add(UserRole(user_id=admin.id, role="admin"))
         await session.commit()
-        admin_id = admin.id
-    for n in range(recipients):
-        api.user(FIRST_TELEGRAM_ID + n)
-        if n % BLOCKED_EVERY == 0:
-            api.block(FIRST_TELEGRAM_ID + n)
-    return admin_id
+        return admin.id
 
 
 async def outstanding(pool: SessionPool, broadcast_id: int) -> int:
@@ -89,21 +73,10 @@ async def measure(url: str, rate: int, recipients: int) -> None:
     engine = create_engine(DatabaseSettings(url=url))
     pool = create_session_pool(engine)
     async with LocalBotAPI(enforce_limits=True, global_per_second=rate) as api:
-        admin = await add_people(pool, api, recipients)
+        await SETUP.add_recipients(pool, api, recipients)
+        admin = await add_admin(pool)
         started = time.monotonic()
-        async with pool() as session:
-            draft = await broadcasts.create_draft(
-                session=session,
-                actor_id=admin,
-                content={lang: {"type": "text", "text": t} for lang, t in TEXTS.items()},
-                topic="news",
-                audience=Audience(regions=("astana",)),
-            )
-            assert draft.id is not None
-            broadcast = await broadcasts.start(
-                session=session, actor_id=admin, broadcast_id=draft.id
-            )
-            assert broadcast.id is not None
+        broadcast_id, _ = await SETUP.launch(pool, admin)
         enqueued = time.monotonic()
         bot = build_bot(BotSettings(token=api.token, api_server=api.base_url))
         worker = DeliveryWorker(
@@ -112,24 +85,16 @@ async def measure(url: str, rate: int, recipients: int) -> None:
         stop = asyncio.Event()
         running = asyncio.create_task(worker.run(stop))
         # The database has no change notification to wait on: poll it.
-        while await outstanding(pool, broadcast.id):  # noqa: ASYNC110
+        while await outstanding(pool, broadcast_id):  # noqa: ASYNC110
             await asyncio.sleep(0.2)
         finished = time.monotonic()
         stop.set()
         await running
         await worker.close()
         calls = api.calls_to("sendMessage")
+        outbox = await statuses(pool, broadcast_id)
         async with pool() as session:
-            statuses = Counter(
-                (
-                    await session.exec(
-                        select(Notification.status).where(
-                            col(Notification.broadcast_id) == broadcast.id
-                        )
-                    )
-                ).all()
-            )
-            report = await broadcasts.progress(session=session, broadcast_id=broadcast.id)
+            report = await broadcasts.progress(session=session, broadcast_id=broadcast_id)
     await engine.dispose()
 
     accepted = sorted(call.at for call in calls if call.ok)
@@ -147,7 +112,7 @@ async def measure(url: str, rate: int, recipients: int) -> None:
         f"{finished - enqueued:.1f} s; sustained {achieved:.1f} msg/s = {achieved / rate:.3f} "
         f"of the limit\n"
         f"  sent {report.sent}, blocked {report.blocked}, failed {report.failed}"
-        f" (outbox: {dict(statuses)}); 429 answers {refused[429]}, 403 answers {refused[403]}; "
+        f" (outbox: {dict(outbox)}); 429 answers {refused[429]}, 403 answers {refused[403]}; "
         f"duplicates {duplicates}"
     )
 

@@ -6,16 +6,17 @@ Texts are HTML (the bot's default parse mode): everything from data or users is 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html import escape
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from backend.courses.validation import format_date
+from backend.courses.validation import PROVIDERS, format_date
 from backend.models import CourseRecord
 from backend.rules.loader import Ruleset
 from backend.rules.questions import Question
@@ -395,13 +396,21 @@ def done_when_screen(due: str) -> Screen:
     return Screen(_("When did you finish the course?"), builder.as_markup())
 
 
-def providers_screen() -> Screen:
+def _provider_question(choice: Callable[[str], CallbackData], cancel: CallbackData) -> Screen:
+    """Who ran the course: a button per provider (``choice(provider)``), then Cancel."""
     builder = InlineKeyboardBuilder()
-    for provider in ("orleu", "talap", "other"):
-        builder.button(text=provider_label(provider), callback_data=ProviderCallback(p=provider))
-    builder.button(text=_("✖ Cancel"), callback_data=CourseCallback(a="open"))
+    for provider in PROVIDERS:
+        builder.button(text=provider_label(provider), callback_data=choice(provider))
+    builder.button(text=_("✖ Cancel"), callback_data=cancel)
     builder.adjust(3, 1)
     return Screen(_("Who ran the course?"), builder.as_markup())
+
+
+def providers_screen() -> Screen:
+    """The provider of a course being added."""
+    return _provider_question(
+        lambda provider: ProviderCallback(p=provider), CourseCallback(a="open")
+    )
 
 
 def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.date) -> Screen:
@@ -444,12 +453,8 @@ def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.da
 
 
 def edit_providers_screen(course_id: int) -> Screen:
-    builder = InlineKeyboardBuilder()
-    for provider in ("orleu", "talap", "other"):
-        builder.button(
-            text=provider_label(provider),
-            callback_data=CourseEditCallback(id=course_id, f="prov", v=provider),
-        )
-    builder.button(text=_("✖ Cancel"), callback_data=CourseCallback(a="show", id=course_id))
-    builder.adjust(3, 1)
-    return Screen(_("Who ran the course?"), builder.as_markup())
+    """A new provider for a recorded course; Cancel goes back to the course."""
+    return _provider_question(
+        lambda provider: CourseEditCallback(id=course_id, f="prov", v=provider),
+        CourseCallback(a="show", id=course_id),
+    )

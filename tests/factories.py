@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import Any
 
 from aiogram.types import CallbackQuery, Chat, Message, MessageEntity, Update, User
 
@@ -52,3 +53,16 @@ def callback_update(data: str, user: User | None = None, message_id: int = 1) ->
         id=str(next(_update_ids)), from_user=user, chat_instance="ci", message=message, data=data
     )
     return Update(update_id=next(_update_ids), callback_query=query)
+
+
+def private_message_update(user: User, **content: Any) -> Update:
+    """A message from ``user`` in their private chat with any content (``photo=``,
+    ``document=``, ``forward_origin=``, ...), where ``message_update`` only sends text."""
+    message = Message(
+        message_id=next(_message_ids),
+        date=dt.datetime.now(dt.UTC),
+        chat=Chat(id=user.id, type="private"),
+        from_user=user,
+        **content,
+    )
+    return Update(update_id=next(_update_ids), message=message)

@@ -15,7 +15,7 @@ import sys
 
 from backend.db import create_engine, create_session_pool
 from backend.delivery.telegram import build_bot
-from backend.delivery.worker import DEFAULT_LEASE, DeliveryWorker
+from backend.delivery.worker import DEFAULT_LEASE, DeliveryWorker, check_lease
 from backend.logs import configure_logging
 from backend.settings import Settings, SettingsError, load_settings
 
@@ -53,6 +53,10 @@ def main(argv: list[str] | None = None) -> None:
         "--poll-interval", type=float, default=1.0, help="seconds between looks when idle"
     )
     args = parser.parse_args(argv)
+    try:
+        check_lease(dt.timedelta(seconds=args.lease))
+    except ValueError as error:
+        sys.exit(str(error))
     try:
         settings = load_settings()
     except SettingsError as error:

@@ -7,6 +7,7 @@ The backend uses aiogram's ``Bot`` only here, as the delivery worker's Telegram 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -110,8 +111,6 @@ async def _request(bot: Bot, chat_id: int, message: RenderedMessage, wait: int) 
         if message.reply_markup is not None
         else None
     )
-    caption = message.text or None
-    parse_mode = message.parse_mode if caption else None
     match message.kind:
         case "text":
             sent = await bot.send_message(
@@ -123,32 +122,15 @@ async def _request(bot: Bot, chat_id: int, message: RenderedMessage, wait: int) 
             )
         case "photo":
             sent = await bot.send_photo(
-                chat_id,
-                _file_id(message),
-                caption=caption,
-                parse_mode=parse_mode,
-                reply_markup=markup,
-                request_timeout=wait,
+                chat_id, _file_id(message), **_captioned(message, markup, wait)
             )
         case "document":
             sent = await bot.send_document(
-                chat_id,
-                _file_id(message),
-                caption=caption,
-                parse_mode=parse_mode,
-                reply_markup=markup,
-                request_timeout=wait,
+                chat_id, _file_id(message), **_captioned(message, markup, wait)
             )
         case "upload":
-            if message.upload is None:
-                raise ValueError("an upload without a file")
             sent = await bot.send_document(
-                chat_id,
-                BufferedInputFile(message.upload.data, filename=message.upload.filename),
-                caption=caption,
-                parse_mode=parse_mode,
-                reply_markup=markup,
-                request_timeout=wait,
+                chat_id, _upload(message), **_captioned(message, markup, wait)
             )
         case "copy":
             if message.from_chat_id is None or message.message_id is None:
@@ -166,7 +148,28 @@ async def _request(bot: Bot, chat_id: int, message: RenderedMessage, wait: int) 
     return sent.message_id
 
 
+def _captioned(
+    message: RenderedMessage, markup: InlineKeyboardMarkup | None, wait: int
+) -> dict[str, Any]:
+    """The arguments a photo or document send shares: the text is its caption, and a parse mode
+    applies only when there is a caption to parse.
+    """
+    caption = message.text or None
+    return {
+        "caption": caption,
+        "parse_mode": message.parse_mode if caption else None,
+        "reply_markup": markup,
+        "request_timeout": wait,
+    }
+
+
 def _file_id(message: RenderedMessage) -> str:
     if not message.file_id:
         raise ValueError(f"a {message.kind} without a file_id")
     return message.file_id
+
+
+def _upload(message: RenderedMessage) -> BufferedInputFile:
+    if message.upload is None:
+        raise ValueError("an upload without a file")
+    return BufferedInputFile(message.upload.data, filename=message.upload.filename)

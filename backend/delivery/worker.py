@@ -10,9 +10,12 @@ Guarantees:
   is sent again after the lease. With one message in flight at a time, a crash leaves at most
   one such message. Raising ``max_in_flight`` buys throughput over a slow link to Telegram at the
   price of up to that many duplicates per crash.
-* A batch finishes well inside its lease: limiter waits end by half the lease (what did not get
-  its turn goes back to the outbox, due when its chat is free) and a request times out after a
-  quarter of it.
+* A batch finishes well inside its lease: limiter waits end by half the lease, counted from
+  before the claim (what did not get its turn goes back to the outbox, due when its chat is
+  free), and a request times out after a quarter of it (whole seconds, at least one). So a send
+  still under way cannot be claimed again by another worker, or by this one restarted, before it
+  has timed out: the constructor refuses a lease too short to leave ``LEASE_MARGIN`` after the
+  last request's timeout for storing its outcome.
 
 ``attempts`` counts requests Telegram answered, except 429s (they say nothing about the
 message): a message that failed twice with 5xx and then went through has ``attempts == 3``.
@@ -51,6 +54,9 @@ from backend.settings import DeliverySettings
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = dt.timedelta(seconds=60)
+TURNS_SHARE = 0.5  # of the lease: no send starts later than this after the claim
+REQUEST_SHARE = 0.25  # of the lease: the request timeout
+LEASE_MARGIN = 0.5  # seconds left after the last request's timeout, to store its outcome
 MAX_BATCH = 500
 BLOCKED = "blocked"
 
@@ -67,6 +73,26 @@ class Backoff:
     def delay(self, attempts: int, rand: float) -> float:
         full = min(self.cap, self.base * 2.0 ** max(0, attempts - 1))
         return full / 2 + full / 2 * rand
+
+
+def request_timeout(lease: dt.timedelta) -> int:
+    """Seconds a send may take: a quarter of the lease, whole (aiogram wants an int), >= 1."""
+    return max(1, int(lease.total_seconds() * REQUEST_SHARE))
+
+
+def check_lease(lease: dt.timedelta) -> None:
+    """ValueError unless a send started at the last moment times out, and its outcome can be
+    stored, before the lease ends -- otherwise another worker could claim and send the message
+    again while the first request is still under way.
+    """
+    seconds = lease.total_seconds()
+    needed = seconds * TURNS_SHARE + request_timeout(lease) + LEASE_MARGIN
+    if needed > seconds:
+        raise ValueError(
+            f"a lease of {seconds:g} s is too short: the last send may start after "
+            f"{seconds * TURNS_SHARE:g} s and time out {request_timeout(lease)} s later, "
+            f"which leaves less than {LEASE_MARGIN} s to store its outcome"
+        )
 
 
 class DeliveryWorker:
@@ -103,12 +129,13 @@ class DeliveryWorker:
         self._clock = clock
         self._outbox = Outbox(session_pool, now)
         self._lease = lease
+        check_lease(lease)
         self._backoff = backoff or Backoff()
         seconds = lease.total_seconds()
         self._batch_size = batch_size or max(
             1, min(MAX_BATCH, math.ceil(settings.global_rate * seconds / 4))
         )
-        self._request_timeout = max(1, int(seconds / 4))
+        self._request_timeout = request_timeout(lease)
         self._poll_interval = poll_interval
         self._window = SlidingWindow.per_second(settings.global_rate, clock)
         self._chats = ChatLimits(settings.per_chat_interval, settings.per_group_per_minute, clock)
@@ -150,11 +177,12 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Claim one batch and deliver it; the number of notifications handled."""
+        # Counted from before the claim: its lease starts when the claim's transaction does.
+        deadline = self._clock() + self._lease.total_seconds() * TURNS_SHARE
         claim = await self._outbox.claim(self._batch_size, self._lease)
         self._resume_at = claim.paused_until
         if not claim.items:
             return 0
-        deadline = self._clock() + self._lease.total_seconds() / 2
         by_chat: dict[int, list[Claimed]] = {}
         for item in claim.items:
             by_chat.setdefault(item.chat_id, []).append(item)

@@ -30,6 +30,12 @@ class Broadcast(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("channel.id", ondelete="SET NULL"), nullable=True),
     )  # a post to a registered channel or group instead of people
     recipient_count: int = 0
+    # What the recipients' outbox rows added up to when the broadcast ended: the audit record
+    # outlives those rows, which the retention job purges.
+    sent_count: int = 0
+    failed_count: int = 0
+    blocked_count: int = 0
+    cancelled_count: int = 0
     created_via: str = Field(default="bot", max_length=8)  # bot | api
     progress_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     progress_message_id: int | None = None

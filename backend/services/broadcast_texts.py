@@ -14,53 +14,57 @@ from zoneinfo import ZoneInfo
 
 from backend.services.broadcasts import Progress
 
-_STATUS: dict[str, dict[str, str]] = {
-    "draft": {"kk": "Жоба", "ru": "Черновик", "en": "Draft"},
-    "scheduled": {"kk": "Жоспарланған", "ru": "Запланирована", "en": "Scheduled"},
-    "running": {"kk": "Жіберілуде", "ru": "Идёт отправка", "en": "Sending"},
-    "paused": {"kk": "Кідіртілді", "ru": "Приостановлена", "en": "Paused"},
-    "done": {"kk": "Аяқталды", "ru": "Завершена", "en": "Finished"},
-    "cancelled": {"kk": "Тоқтатылды", "ru": "Отменена", "en": "Cancelled"},
+Texts = dict[str, str]  # language → text; Russian stands in for a language without one
+
+
+def _langs(kk: str, ru: str, en: str) -> Texts:
+    return {"kk": kk, "ru": ru, "en": en}
+
+
+_STATUS: dict[str, Texts] = {
+    "draft": _langs("Жоба", "Черновик", "Draft"),
+    "scheduled": _langs("Жоспарланған", "Запланирована", "Scheduled"),
+    "running": _langs("Жіберілуде", "Идёт отправка", "Sending"),
+    "paused": _langs("Кідіртілді", "Приостановлена", "Paused"),
+    "done": _langs("Аяқталды", "Завершена", "Finished"),
+    "cancelled": _langs("Тоқтатылды", "Отменена", "Cancelled"),
 }
 
-_LINES: dict[str, dict[str, str]] = {
-    "title": {"kk": "Тарату №{id}", "ru": "Рассылка №{id}", "en": "Broadcast #{id}"},
-    "status": {"kk": "Күйі: {status}", "ru": "Статус: {status}", "en": "Status: {status}"},
-    "total": {"kk": "Алушылар: {n}", "ru": "Получателей: {n}", "en": "Recipients: {n}"},
-    "sent": {"kk": "Жіберілді: {n}", "ru": "Отправлено: {n}", "en": "Sent: {n}"},
-    "failed": {"kk": "Қате: {n}", "ru": "Ошибки: {n}", "en": "Failed: {n}"},
-    "blocked": {
-        "kk": "Ботты бұғаттағандар: {n}",
-        "ru": "Заблокировали бота: {n}",
-        "en": "Blocked the bot: {n}",
-    },
-    "cancelled": {"kk": "Тоқтатылғандар: {n}", "ru": "Отменено: {n}", "en": "Cancelled: {n}"},
-    "remaining": {"kk": "Қалды: {n}", "ru": "Осталось: {n}", "en": "Remaining: {n}"},
-    "eta": {
-        "kk": "Шамамен {minutes} мин қалды",
-        "ru": "Осталось примерно {minutes} мин",
-        "en": "About {minutes} min left",
-    },
-    "scheduled_at": {
-        "kk": "Жіберу уақыты: {when} (Алматы уақыты)",
-        "ru": "Время отправки: {when} (время Алматы)",
-        "en": "Sending at: {when} (Almaty time)",
-    },
+_LINES: dict[str, Texts] = {
+    "title": _langs("Тарату №{id}", "Рассылка №{id}", "Broadcast #{id}"),
+    "status": _langs("Күйі: {status}", "Статус: {status}", "Status: {status}"),
+    "total": _langs("Алушылар: {n}", "Получателей: {n}", "Recipients: {n}"),
+    "sent": _langs("Жіберілді: {n}", "Отправлено: {n}", "Sent: {n}"),
+    "failed": _langs("Қате: {n}", "Ошибки: {n}", "Failed: {n}"),
+    "blocked": _langs(
+        "Ботты бұғаттағандар: {n}", "Заблокировали бота: {n}", "Blocked the bot: {n}"
+    ),
+    "cancelled": _langs("Тоқтатылғандар: {n}", "Отменено: {n}", "Cancelled: {n}"),
+    "remaining": _langs("Қалды: {n}", "Осталось: {n}", "Remaining: {n}"),
+    "eta": _langs(
+        "Шамамен {minutes} мин қалды",
+        "Осталось примерно {minutes} мин",
+        "About {minutes} min left",
+    ),
+    "scheduled_at": _langs(
+        "Жіберу уақыты: {when} (Алматы уақыты)",
+        "Время отправки: {when} (время Алматы)",
+        "Sending at: {when} (Almaty time)",
+    ),
 }
 
-_BUTTONS: dict[str, dict[str, str]] = {
-    "p": {"kk": "⏸ Кідірту", "ru": "⏸ Пауза", "en": "⏸ Pause"},
-    "r": {"kk": "▶️ Жалғастыру", "ru": "▶️ Продолжить", "en": "▶️ Resume"},
-    "x": {"kk": "✖️ Тоқтату", "ru": "✖️ Отменить", "en": "✖️ Cancel"},
-    "csv": {"kk": "📄 Есеп (CSV)", "ru": "📄 Отчёт (CSV)", "en": "📄 Report (CSV)"},
+_BUTTONS: dict[str, Texts] = {
+    "p": _langs("⏸ Кідірту", "⏸ Пауза", "⏸ Pause"),
+    "r": _langs("▶️ Жалғастыру", "▶️ Продолжить", "▶️ Resume"),
+    "x": _langs("✖️ Тоқтату", "✖️ Отменить", "✖️ Cancel"),
+    "csv": _langs("📄 Есеп (CSV)", "📄 Отчёт (CSV)", "📄 Report (CSV)"),
 }
 
 FINAL_STATUSES = frozenset({"done", "cancelled"})
 DISPLAY_ZONE = ZoneInfo("Asia/Almaty")  # curators read times in Almaty time
 
 
-def _t(table: dict[str, dict[str, str]], key: str, language: str) -> str:
-    texts = table[key]
+def _t(texts: Texts, language: str) -> str:
     return texts.get(language) or texts["ru"]
 
 
@@ -68,10 +72,10 @@ def progress_text(progress: Progress, language: str) -> str:
     """Counts, and an ETA while sending; plain text (no markup)."""
 
     def line(key: str, **values: object) -> str:
-        return _t(_LINES, key, language).format(**values)
+        return _t(_LINES[key], language).format(**values)
 
     known = progress.status in _STATUS
-    status = _t(_STATUS, progress.status, language) if known else progress.status
+    status = _t(_STATUS[progress.status], language) if known else progress.status
     lines = [line("title", id=progress.broadcast_id), line("status", status=status)]
     if progress.status == "scheduled" and progress.scheduled_at is not None:
         when = progress.scheduled_at.astimezone(DISPLAY_ZONE)
@@ -91,7 +95,7 @@ def progress_text(progress: Progress, language: str) -> str:
 
 def _button(action: str, broadcast_id: int, language: str) -> dict[str, Any]:
     return {
-        "text": _t(_BUTTONS, action, language),
+        "text": _t(_BUTTONS[action], language),
         "callback_data": f"bc:{action}:{broadcast_id}",
     }
 
@@ -112,14 +116,24 @@ def progress_keyboard(progress: Progress, language: str) -> dict[str, Any]:
     return {"inline_keyboard": rows}
 
 
-_REPORT_HEAD: dict[str, str] = {
-    "kk": "Тарату аяқталды. Есеп:",
-    "ru": "Рассылка завершена. Отчёт:",
-    "en": "The broadcast has finished. Report:",
-}
+_REPORT_HEAD: Texts = _langs(
+    "Тарату аяқталды. Есеп:", "Рассылка завершена. Отчёт:", "The broadcast has finished. Report:"
+)
 
 
 def final_report_text(progress: Progress, language: str) -> str:
     """What the curator is sent once a broadcast is over."""
-    head = _REPORT_HEAD.get(language) or _REPORT_HEAD["ru"]
+    head = _t(_REPORT_HEAD, language)
     return head + "\n\n" + progress_text(progress, language)
+
+
+def final_report_payload(progress: Progress) -> dict[str, Any]:
+    """The outbox payload of the final report: its text in every language (the delivery worker
+    picks the curator's) and the CSV report button.
+    """
+    return {
+        "text": {lang: final_report_text(progress, lang) for lang in _REPORT_HEAD},
+        "buttons": [
+            [{"text": dict(_BUTTONS["csv"]), "callback_data": f"bc:csv:{progress.broadcast_id}"}]
+        ],
+    }

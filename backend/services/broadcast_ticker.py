@@ -8,6 +8,7 @@ nothing: the next tick picks up where the last one stopped.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from typing import Any
 
@@ -15,14 +16,18 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.db import SessionPool
 from backend.models import Broadcast, Notification, User
 from backend.models.types import utcnow
 from backend.services import broadcasts
-from backend.services.broadcast_texts import final_report_text, progress_keyboard, progress_text
+from backend.services.broadcast_texts import (
+    final_report_payload,
+    progress_keyboard,
+    progress_text,
+)
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,20 +35,27 @@ log = logging.getLogger(__name__)
 JOB_ID = "broadcast_ticker"
 CANCELLED_WINDOW = dt.timedelta(minutes=10)  # a cancel is seen by a tick well within this
 REPORT_KIND = "broadcast_report"
-REPORT_LANGUAGES = ("kk", "ru", "en")
-_CSV_BUTTON = {"kk": "📄 Есеп (CSV)", "ru": "📄 Отчёт (CSV)", "en": "📄 Report (CSV)"}
+# Broadcast id → the text and keyboard the ticker last put on its progress message.
+ShownMessages = dict[int, str]
 
 
-async def tick(session_pool: SessionPool, bot: Bot | None, now: dt.datetime) -> None:
+async def tick(
+    session_pool: SessionPool,
+    bot: Bot | None,
+    now: dt.datetime,
+    shown: ShownMessages | None = None,
+) -> None:
+    """One heartbeat. ``shown`` is the ticker's memory of its last edits (kept across ticks by
+    ``add_broadcast_job``): a progress message is edited only when what it shows has changed.
+    """
+    shown = {} if shown is None else shown
     async with session_pool() as session:
-        await broadcasts.settle_stopped(session=session)
+        await settle_stopped(session=session)
         started = await broadcasts.start_due(session=session, now=now)
-        in_flight = await broadcasts.running_ids(session=session)
+        in_flight = await running_ids(session=session)
         finished: list[int] = []
         for broadcast_id in in_flight:
-            if await broadcasts.finish_if_done(
-                session=session, broadcast_id=broadcast_id, now=now
-            ):
+            if await finish_if_done(session=session, broadcast_id=broadcast_id, now=now):
                 finished.append(broadcast_id)
         # A scheduled broadcast with nobody left to reach is done as soon as it starts.
         for broadcast_id in started:
@@ -52,15 +64,19 @@ async def tick(session_pool: SessionPool, bot: Bot | None, now: dt.datetime) -> 
                 finished.append(broadcast_id)
         # Cancelled ones end too: their message loses its buttons and the curator gets the
         # report (once: enqueue_report is idempotent).
-        for broadcast_id in await broadcasts.recently_cancelled_ids(
+        for broadcast_id in await recently_cancelled_ids(
             session=session, since=now - CANCELLED_WINDOW
         ):
             if not await _exists(session, _report_key(broadcast_id)):
                 finished.append(broadcast_id)
         for broadcast_id in finished:
             await enqueue_report(session, broadcast_id, now)
-        for broadcast_id in dict.fromkeys([*started, *in_flight, *finished]):
-            await _refresh_progress_message(session_pool, bot, broadcast_id, now)
+        current = list(dict.fromkeys([*started, *in_flight, *finished]))
+    for broadcast_id in current:
+        await _refresh_progress_message(session_pool, bot, broadcast_id, now, shown)
+    # Forget broadcasts this tick no longer touches, so the memory stays as small as the work.
+    for broadcast_id in set(shown) - set(current):
+        del shown[broadcast_id]
 
 
 async def enqueue_report(session: AsyncSession, broadcast_id: int, now: dt.datetime) -> None:
@@ -73,16 +89,17 @@ async def enqueue_report(session: AsyncSession, broadcast_id: int, now: dt.datet
     key = _report_key(broadcast_id)
     if await _exists(session, key):
         return
+    # The audit record keeps the totals: the outbox rows behind them are purged later.
+    broadcast.sent_count, broadcast.failed_count = progress.sent, progress.failed
+    broadcast.blocked_count, broadcast.cancelled_count = progress.blocked, progress.cancelled
+    session.add(broadcast)
     session.add(
         Notification(
             user_id=curator.id,
             chat_id=curator.telegram_id,
             kind=REPORT_KIND,
             dedupe_key=key,
-            payload={
-                "text": {lang: final_report_text(progress, lang) for lang in REPORT_LANGUAGES},
-                "buttons": [[{"text": _CSV_BUTTON, "callback_data": f"bc:csv:{broadcast_id}"}]],
-            },
+            payload=final_report_payload(progress),
             next_attempt_at=now,
             created_at=now,
         )
@@ -105,7 +122,11 @@ async def _exists(session: AsyncSession, dedupe_key: str) -> bool:
 
 
 async def _refresh_progress_message(
-    session_pool: SessionPool, bot: Bot | None, broadcast_id: int, now: dt.datetime
+    session_pool: SessionPool,
+    bot: Bot | None,
+    broadcast_id: int,
+    now: dt.datetime,
+    shown: ShownMessages,
 ) -> None:
     if bot is None:
         return
@@ -119,17 +140,23 @@ async def _refresh_progress_message(
         language = (curator.language if curator else None) or "ru"
         progress = await broadcasts.progress(session=session, broadcast_id=broadcast_id, now=now)
         chat_id, message_id = broadcast.progress_chat_id, broadcast.progress_message_id
+    text = progress_text(progress, language)
+    keyboard = progress_keyboard(progress, language)
+    rendered = json.dumps([text, keyboard], sort_keys=True, ensure_ascii=False)
+    if shown.get(broadcast_id) == rendered:
+        return  # nothing changed since our last edit: spare Telegram the call
     try:
         await bot.edit_message_text(
-            text=progress_text(progress, language),
+            text=text,
             chat_id=chat_id,
             message_id=message_id,
-            reply_markup=InlineKeyboardMarkup.model_validate(
-                progress_keyboard(progress, language)
-            ),
+            reply_markup=InlineKeyboardMarkup.model_validate(keyboard),
         )
+        shown[broadcast_id] = rendered
     except TelegramBadRequest as exc:
-        if "message is not modified" not in exc.message:
+        if "message is not modified" in exc.message:
+            shown[broadcast_id] = rendered
+        else:
             log.warning(
                 "progress message not updated",
                 extra={"broadcast_id": broadcast_id, "error": exc.message},
@@ -141,13 +168,81 @@ async def _refresh_progress_message(
         )
 
 
+# --- what the ticker asks of the broadcasts' rows -----------------------------------------
+
+
+async def running_ids(*, session: AsyncSession) -> list[int]:
+    """Broadcasts still in flight (running or paused), for the ticker."""
+    rows = await session.exec(
+        select(Broadcast.id).where(col(Broadcast.status).in_(("running", "paused")))
+    )
+    return [i for i in rows.all() if i is not None]
+
+
+async def finish_if_done(*, session: AsyncSession, broadcast_id: int, now: dt.datetime) -> bool:
+    """Mark a running broadcast done once none of its rows waits; True if it just finished."""
+    broadcast = await session.get(Broadcast, broadcast_id, populate_existing=True)
+    if broadcast is None or broadcast.status != "running":
+        return False
+    waiting = (
+        await session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(col(Notification.broadcast_id) == broadcast_id)
+            .where(col(Notification.status).in_(broadcasts.WAITING))
+        )
+    ).one()
+    if waiting:
+        return False
+    finished = await session.exec(
+        update(Broadcast)
+        .where(col(Broadcast.id) == broadcast_id)
+        .where(col(Broadcast.status) == "running")
+        .values(status="done", finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    return bool(finished.rowcount)
+
+
+async def settle_stopped(*, session: AsyncSession) -> None:
+    """Hold or cancel rows that became pending again after a pause or cancel.
+
+    A row being sent during the pause may come back from the worker as a retry (``pending``);
+    without this it would go out although the curator stopped the broadcast.
+    """
+    for status, to in (("paused", "held"), ("cancelled", "cancelled")):
+        stopped = select(Broadcast.id).where(col(Broadcast.status) == status)
+        await session.exec(
+            update(Notification)
+            .where(col(Notification.status) == "pending")
+            .where(col(Notification.broadcast_id).in_(stopped.scalar_subquery()))
+            .values(status=to)
+            .execution_options(synchronize_session=False)
+        )
+    await session.commit()
+
+
+async def recently_cancelled_ids(*, session: AsyncSession, since: dt.datetime) -> list[int]:
+    """Broadcasts cancelled since ``since``: their progress message still shows the buttons."""
+    rows = await session.exec(
+        select(Broadcast.id)
+        .where(col(Broadcast.status) == "cancelled")
+        .where(col(Broadcast.started_at).is_not(None))  # a cancelled draft has nothing to report
+        .where(col(Broadcast.finished_at) >= since)
+    )
+    return [i for i in rows.all() if i is not None]
+
+
 def add_broadcast_job(
     scheduler: Any, session_pool: SessionPool, settings: Settings, bot: Bot | None
 ) -> None:
     """Put the ticker on the backend's APScheduler (one job, fixed id, every interval)."""
+    # Lives as long as the process: after a restart each progress message is edited once more.
+    shown: ShownMessages = {}
 
     async def run() -> None:
-        await tick(session_pool, bot, utcnow())
+        await tick(session_pool, bot, utcnow(), shown)
 
     scheduler.add_job(
         run,

@@ -6,105 +6,84 @@ Each public function owns its transaction. ``actor_id`` is the curator (or admin
 curator may only act on their own broadcasts and only reach people inside their scope
 (``OutOfScopeError`` otherwise).
 
-A message variant (``content[lang]``) is one of::
-
-    {"type": "text", "text": str, "parse_mode": "HTML" | None}
-    {"type": "photo", "file_id": str, "caption": str | None, "parse_mode": "HTML" | None}
-    {"type": "document", "file_id": str, "caption": str | None, "parse_mode": "HTML" | None}
-    {"type": "copy", "from_chat_id": int, "message_id": int}   # a forwarded channel post
-
-with ``{name}`` placeholders in text/caption filled per recipient.
-
-The audience is one SQL condition over ``user`` (see ``_recipients_where``), used both to count
-and to enqueue with a single ``INSERT … SELECT``, so 20 000 recipients cost one statement. The
-outbox rows are the per-recipient record: their status is each recipient's status, and a
-broadcast survives restarts because nothing about its progress lives in memory.
-
-A user's current category is ``TeacherProfile.current_category``: backend.services.assessments
-saves it from the ``current_category`` answer of the teacher's latest saved assessment.
+What a broadcast says (the message variants) is backend.broadcasts.content; who receives it (the
+audience SQL) is backend.services.audience; the ticker driving running broadcasts is
+backend.services.broadcast_ticker. The outbox rows are the per-recipient record: their status is
+each recipient's status, and a broadcast survives restarts because nothing about its progress
+lives in memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Integer, String, and_, case, cast, func, literal, literal_column, or_
-from sqlalchemy import select as sa_select
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend import directory
+from backend.broadcasts.content import Problems, Variant, content_problems, text_sha256
 from backend.exports import Cell, to_csv
-from backend.models import (
-    Broadcast,
-    Channel,
-    Membership,
-    Notification,
-    Organisation,
-    TeacherProfile,
-    TopicSubscription,
-    User,
-    UserRole,
-)
-from backend.models.types import UTCDateTime, utcnow
+from backend.models import Broadcast, Channel, Notification, User
+from backend.models.types import utcnow
 from backend.services import channels
+from backend.services.audience import (
+    ROLE_FILTERS,
+    Audience,
+    OutOfScopeError,
+    RoleFilter,
+    audience_problems,
+    check_in_scope,
+    count,
+    insert_recipients,
+    unsubscribe_buttons,
+)
 from backend.services.curators import Scope, is_admin, scope_of
 
+# Callers import these from here: the service is the one door to broadcasts.
+__all__ = [
+    "FINAL_STATUSES",
+    "KIND",
+    "REPORT_HEADER",
+    "ROLE_FILTERS",
+    "WAITING",
+    "Audience",
+    "BroadcastInputError",
+    "BroadcastNotFoundError",
+    "BroadcastStateError",
+    "OutOfScopeError",
+    "Progress",
+    "RoleFilter",
+    "Variant",
+    "cancel",
+    "count_recipients",
+    "create_draft",
+    "get",
+    "list_all",
+    "list_for",
+    "owner_of",
+    "pause",
+    "progress",
+    "report_csv",
+    "resume",
+    "set_progress_message",
+    "start",
+    "start_due",
+    "text_sha256",
+    "unsubscribe_buttons",
+]
+
 log = logging.getLogger(__name__)
-Variant = dict[str, Any]
-RoleFilter = Literal["teachers", "staff", "students"]
-ROLE_FILTERS: tuple[RoleFilter, ...] = ("teachers", "staff", "students")
-# A role filter matches the global role or an organisation membership with that function.
-_ROLE_MATCH: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "teachers": (("teacher",), ("teacher",)),
-    "staff": (("staff",), ("head", "hr", "methodist")),
-    "students": (("student",), ()),
-}
-LANGUAGES = ("kk", "ru")
-VARIANT_TYPES = ("text", "photo", "document", "copy")
-MAX_TEXT = 4096  # Telegram's limit for a message text
-MAX_CAPTION = 1024  # … and for a media caption
 KIND = "broadcast"
 FINAL_STATUSES = ("done", "cancelled")
 # Outbox statuses of a recipient still waiting: "held" is a paused broadcast's pending row.
 WAITING = ("pending", "sending", "held")
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Who receives a broadcast: everyone in the curator's scope narrowed by each set filter."""
-
-    roles: tuple[RoleFilter, ...] = ()  # empty: any role
-    regions: tuple[str, ...] = ()
-    organisation_ids: tuple[int, ...] = ()
-    categories: tuple[str, ...] = ()  # current category codes of the rules data
-    # the broadcast's topic always applies: only people subscribed to it receive it
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "roles": list(self.roles),
-            "regions": list(self.regions),
-            "organisation_ids": list(self.organisation_ids),
-            "categories": list(self.categories),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Audience:
-        return cls(
-            roles=tuple(data.get("roles") or ()),
-            regions=tuple(data.get("regions") or ()),
-            organisation_ids=tuple(int(i) for i in data.get("organisation_ids") or ()),
-            categories=tuple(data.get("categories") or ()),
-        )
 
 
 @dataclass(frozen=True)
@@ -126,10 +105,6 @@ class BroadcastNotFoundError(LookupError):
     pass
 
 
-class OutOfScopeError(PermissionError):
-    """The audience, channel or broadcast lies outside what the actor may reach."""
-
-
 class BroadcastStateError(ValueError):
     """The action does not fit the broadcast's status (e.g. resume a finished one)."""
 
@@ -142,208 +117,13 @@ class BroadcastInputError(ValueError):
         self.problems = problems
 
 
-# --- validation ---------------------------------------------------------------------------
-
-
-def _check_text(
-    problems: list[tuple[str, str]], field_name: str, value: object, limit: int, required: bool
-) -> None:
-    if value is None and not required:
-        return
-    if not isinstance(value, str) or (required and not value.strip()):
-        problems.append((field_name, "required" if required else "invalid"))
-    elif len(value) > limit:
-        problems.append((field_name, "too_long"))
-
-
-def _validate_variant(problems: list[tuple[str, str]], lang: str, variant: object) -> None:
-    where = f"content.{lang}"
-    if not isinstance(variant, dict):
-        problems.append((where, "invalid"))
-        return
-    kind = variant.get("type")
-    if kind not in VARIANT_TYPES:
-        problems.append((f"{where}.type", "unknown"))
-        return
-    if variant.get("parse_mode") not in (None, "HTML"):
-        problems.append((f"{where}.parse_mode", "unknown"))
-    if kind == "text":
-        _check_text(problems, f"{where}.text", variant.get("text"), MAX_TEXT, required=True)
-    elif kind in ("photo", "document"):
-        file_id = variant.get("file_id")
-        if not isinstance(file_id, str) or not file_id:
-            problems.append((f"{where}.file_id", "required"))
-        _check_text(problems, f"{where}.caption", variant.get("caption"), MAX_CAPTION, False)
-    else:
-        for key in ("from_chat_id", "message_id"):
-            value = variant.get(key)
-            if not isinstance(value, int) or isinstance(value, bool):
-                problems.append((f"{where}.{key}", "required"))
-
-
-async def _validate(
+async def _problems(
     session: AsyncSession, content: object, topic: str, audience: Audience
-) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
-    if not isinstance(content, dict) or not content:
-        problems.append(("content", "required"))
-    else:
-        for lang, variant in content.items():
-            if lang not in LANGUAGES:
-                problems.append((f"content.{lang}", "unknown_language"))
-            else:
-                _validate_variant(problems, lang, variant)
+) -> Problems:
+    problems = content_problems(content)
     if topic not in directory.TOPIC_CODES:
         problems.append(("topic", "unknown"))
-    if any(role not in ROLE_FILTERS for role in audience.roles):
-        problems.append(("audience.roles", "unknown"))
-    if any(code not in directory.REGION_CODES for code in audience.regions):
-        problems.append(("audience.regions", "unknown"))
-    if audience.organisation_ids:
-        found = set(
-            (
-                await session.exec(
-                    select(Organisation.id).where(
-                        col(Organisation.id).in_(audience.organisation_ids)
-                    )
-                )
-            ).all()
-        )
-        if set(audience.organisation_ids) - found:
-            problems.append(("audience.organisation_ids", "unknown"))
-    if any(not isinstance(c, str) or not c for c in audience.categories):
-        problems.append(("audience.categories", "invalid"))
-    return problems
-
-
-def text_sha256(content: dict[str, Variant]) -> str:
-    """Audit fingerprint of what was sent: SHA-256 of the variants' canonical JSON."""
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-# --- scope and audience -------------------------------------------------------------------
-
-
-async def _org_regions(session: AsyncSession, ids: Sequence[int]) -> dict[int, str | None]:
-    if not ids:
-        return {}
-    rows = await session.exec(
-        select(Organisation.id, Organisation.region).where(col(Organisation.id).in_(ids))
-    )
-    return {int(i): region for i, region in rows.all() if i is not None}
-
-
-async def _check_in_scope(session: AsyncSession, scope: Scope, audience: Audience) -> None:
-    """OutOfScopeError when the audience names a region or organisation outside the scope.
-
-    Narrower filters are fine; the scope is also applied to the query itself, so people the
-    curator may not reach are never counted or sent to.
-    """
-    if scope.kind == "everyone":
-        return
-    if scope.kind == "region":
-        allowed = set(scope.regions)
-        outside_regions = [r for r in audience.regions if r not in allowed]
-        org_regions = await _org_regions(session, audience.organisation_ids)
-        outside_orgs = [i for i, r in org_regions.items() if r not in allowed]
-    else:
-        allowed_orgs = set(scope.organisation_ids)
-        outside_orgs = [i for i in audience.organisation_ids if i not in allowed_orgs]
-        scope_regions = set((await _org_regions(session, scope.organisation_ids)).values())
-        outside_regions = [r for r in audience.regions if r not in scope_regions]
-    if outside_regions or outside_orgs:
-        raise OutOfScopeError(
-            f"outside your scope: regions {outside_regions}, organisations {outside_orgs}"
-        )
-
-
-def _in_regions(regions: Sequence[str]) -> ColumnElement[bool]:
-    member_of_org_there = (
-        select(Membership.id)
-        .join(Organisation, col(Organisation.id) == col(Membership.organisation_id))
-        .where(col(Membership.user_id) == col(User.id))
-        .where(col(Organisation.region).in_(regions))
-        .exists()
-    )
-    return or_(col(User.region).in_(regions), member_of_org_there)
-
-
-def _in_orgs(ids: Sequence[int]) -> ColumnElement[bool]:
-    return (
-        select(Membership.id)
-        .where(col(Membership.user_id) == col(User.id))
-        .where(col(Membership.organisation_id).in_(ids))
-        .exists()
-    )
-
-
-def _has_roles(roles: Sequence[str]) -> ColumnElement[bool]:
-    global_roles = sorted({r for role in roles for r in _ROLE_MATCH[role][0]})
-    member_roles = sorted({r for role in roles for r in _ROLE_MATCH[role][1]})
-    conditions = [
-        select(UserRole.user_id)
-        .where(col(UserRole.user_id) == col(User.id))
-        .where(col(UserRole.role).in_(global_roles))
-        .exists()
-    ]
-    if member_roles:
-        conditions.append(
-            select(Membership.id)
-            .where(col(Membership.user_id) == col(User.id))
-            .where(col(Membership.role).in_(member_roles))
-            .exists()
-        )
-    return or_(*conditions)
-
-
-def _subscribed(topic: str) -> ColumnElement[bool]:
-    def choice(subscribed: bool) -> ColumnElement[bool]:
-        return (
-            select(TopicSubscription.user_id)
-            .where(col(TopicSubscription.user_id) == col(User.id))
-            .where(col(TopicSubscription.topic) == topic)
-            .where(col(TopicSubscription.subscribed).is_(subscribed))
-            .exists()
-        )
-
-    # No row means the topic's default.
-    return ~choice(False) if directory.topic(topic).default_on else choice(True)
-
-
-def _recipients_where(scope: Scope, topic: str, audience: Audience) -> list[ColumnElement[bool]]:
-    """Who receives: reachable, subscribed, matching every set filter, inside the scope."""
-    conditions: list[ColumnElement[bool]] = [
-        col(User.unreachable_at).is_(None),
-        _subscribed(topic),
-    ]
-    if scope.kind == "region":
-        conditions.append(_in_regions(scope.regions))
-    elif scope.kind == "orgs":
-        conditions.append(_in_orgs(scope.organisation_ids or (-1,)))
-    if audience.roles:
-        conditions.append(_has_roles(audience.roles))
-    if audience.regions:
-        conditions.append(_in_regions(audience.regions))
-    if audience.organisation_ids:
-        conditions.append(_in_orgs(audience.organisation_ids))
-    if audience.categories:
-        conditions.append(
-            select(TeacherProfile.user_id)
-            .where(col(TeacherProfile.user_id) == col(User.id))
-            .where(col(TeacherProfile.current_category).in_(audience.categories))
-            .exists()
-        )
-    return conditions
-
-
-async def _count(session: AsyncSession, scope: Scope, topic: str, audience: Audience) -> int:
-    query = (
-        select(func.count())
-        .select_from(User)
-        .where(and_(*_recipients_where(scope, topic, audience)))
-    )
-    return int((await session.exec(query)).one())
+    return problems + await audience_problems(session, audience)
 
 
 async def _actor_scope(session: AsyncSession, actor_id: int) -> Scope:
@@ -355,45 +135,6 @@ async def _channel_allowed(session: AsyncSession, actor_id: int, channel: Channe
     """One rule for who may post where: backend.services.channels.list_channels."""
     allowed = await channels.list_channels(session, actor_id)
     return any(candidate.id == channel.id for candidate in allowed)
-
-
-# --- outbox rows --------------------------------------------------------------------------
-
-_UNSUBSCRIBE: dict[str, str] = {
-    "kk": "🔕 «{topic}» тақырыбынан жазылымнан шығу",
-    "ru": "🔕 Отписаться от темы «{topic}»",
-    "en": "🔕 Unsubscribe from “{topic}”",
-}
-
-
-def unsubscribe_buttons(topic: str) -> list[list[dict[str, Any]]]:
-    entry = directory.topic(topic)
-    text = {
-        lang: template.format(topic=entry.name(lang)) for lang, template in _UNSUBSCRIBE.items()
-    }
-    return [[{"text": text, "callback_data": f"unsub:{topic}"}]]
-
-
-def _payload_expr(dialect: str, message_json: str, buttons_json: str) -> ColumnElement[Any]:
-    """The per-recipient payload built in SQL: the recipient's name is filled in per row."""
-    name = func.coalesce(col(User.full_name), col(User.username), literal("", String))
-    if dialect == "postgresql":
-        return func.jsonb_build_object(
-            literal_column("'message'"),
-            cast(literal(message_json, String), JSONB),
-            literal_column("'params'"),
-            func.jsonb_build_object(literal_column("'name'"), name),
-            literal_column("'buttons'"),
-            cast(literal(buttons_json, String), JSONB),
-        )
-    return func.json_object(
-        literal_column("'message'"),
-        func.json(literal(message_json, String)),
-        literal_column("'params'"),
-        func.json_object(literal_column("'name'"), name),
-        literal_column("'buttons'"),
-        func.json(literal(buttons_json, String)),
-    )
 
 
 async def _enqueue(session: AsyncSession, broadcast: Broadcast, now: dt.datetime) -> int:
@@ -419,36 +160,13 @@ async def _enqueue(session: AsyncSession, broadcast: Broadcast, now: dt.datetime
             created_at=now,
         )
     else:
-        scope = await _actor_scope(session, broadcast.curator_id)
-        audience = Audience.from_json(broadcast.audience)
-        message_json = json.dumps(broadcast.content, ensure_ascii=False)
-        buttons_json = json.dumps(unsubscribe_buttons(broadcast.topic), ensure_ascii=False)
-        rows = sa_select(
-            col(User.id),
-            col(User.telegram_id),
-            literal(bid, Integer),
-            literal(KIND, String),
-            literal(f"bc:{bid}:", String) + cast(col(User.id), String),
-            _payload_expr(dialect, message_json, buttons_json),
-            literal("pending", String),
-            literal(0, Integer),
-            literal(now, UTCDateTime()),
-            literal(now, UTCDateTime()),
-        ).where(and_(*_recipients_where(scope, broadcast.topic, audience)))
-        stmt = insert(Notification).from_select(
-            [
-                "user_id",
-                "chat_id",
-                "broadcast_id",
-                "kind",
-                "dedupe_key",
-                "payload",
-                "status",
-                "attempts",
-                "next_attempt_at",
-                "created_at",
-            ],
-            rows,
+        stmt = insert_recipients(
+            insert=insert,
+            dialect=dialect,
+            broadcast=broadcast,
+            scope=await _actor_scope(session, broadcast.curator_id),
+            kind=KIND,
+            now=now,
         )
     await session.exec(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
     total = await session.exec(
@@ -483,10 +201,10 @@ async def create_draft(
     created_via: Literal["bot", "api"] = "bot",
 ) -> Broadcast:
     scope = await _actor_scope(session, actor_id)
-    problems = await _validate(session, content, topic, audience)
+    problems = await _problems(session, content, topic, audience)
     if problems:
         raise BroadcastInputError(problems)
-    await _check_in_scope(session, scope, audience)
+    await check_in_scope(session, scope, audience)
     if channel_id is not None:
         channel = await session.get(Channel, channel_id)
         if channel is None:
@@ -513,11 +231,11 @@ async def count_recipients(
 ) -> int:
     """The exact number of people the audience reaches now (inside the actor's scope)."""
     scope = await _actor_scope(session, actor_id)
-    problems = await _validate(session, {"ru": {"type": "text", "text": "-"}}, topic, audience)
+    problems = await _problems(session, {"ru": {"type": "text", "text": "-"}}, topic, audience)
     if problems:
         raise BroadcastInputError(problems)
-    await _check_in_scope(session, scope, audience)
-    return await _count(session, scope, topic, audience)
+    await check_in_scope(session, scope, audience)
+    return await count(session, scope, topic, audience)
 
 
 async def _own(session: AsyncSession, actor_id: int, broadcast_id: int) -> Broadcast:
@@ -635,31 +353,56 @@ async def start_due(*, session: AsyncSession, now: dt.datetime) -> list[int]:
 
 
 async def pause(*, session: AsyncSession, actor_id: int, broadcast_id: int) -> Broadcast:
-    broadcast = await _own(session, actor_id, broadcast_id)
-    _require(broadcast, "running")
-    await _set_rows(session, broadcast_id, ("pending",), "held")
-    broadcast.status = "paused"
-    await session.commit()
-    await session.refresh(broadcast)
-    return broadcast
+    return await _switch(
+        session,
+        actor_id,
+        broadcast_id,
+        when=("running",),
+        rows=(("pending",), "held"),
+        to="paused",
+    )
 
 
 async def resume(*, session: AsyncSession, actor_id: int, broadcast_id: int) -> Broadcast:
-    broadcast = await _own(session, actor_id, broadcast_id)
-    _require(broadcast, "paused")
-    await _set_rows(session, broadcast_id, ("held",), "pending")
-    broadcast.status = "running"
-    await session.commit()
-    await session.refresh(broadcast)
-    return broadcast
+    return await _switch(
+        session,
+        actor_id,
+        broadcast_id,
+        when=("paused",),
+        rows=(("held",), "pending"),
+        to="running",
+    )
 
 
 async def cancel(*, session: AsyncSession, actor_id: int, broadcast_id: int) -> Broadcast:
+    return await _switch(
+        session,
+        actor_id,
+        broadcast_id,
+        when=("draft", "scheduled", "running", "paused"),
+        rows=(("pending", "held"), "cancelled"),
+        to="cancelled",
+    )
+
+
+async def _switch(
+    session: AsyncSession,
+    actor_id: int,
+    broadcast_id: int,
+    *,
+    when: tuple[str, ...],
+    rows: tuple[tuple[str, ...], str],
+    to: str,
+) -> Broadcast:
+    """Move the broadcast from one of ``when`` to ``to`` and its waiting outbox rows from
+    ``rows[0]`` to ``rows[1]``, in one transaction.
+    """
     broadcast = await _own(session, actor_id, broadcast_id)
-    _require(broadcast, "draft", "scheduled", "running", "paused")
-    await _set_rows(session, broadcast_id, ("pending", "held"), "cancelled")
-    broadcast.status = "cancelled"
-    broadcast.finished_at = utcnow()
+    _require(broadcast, *when)
+    await _set_rows(session, broadcast_id, *rows)
+    broadcast.status = to
+    if to in FINAL_STATUSES:
+        broadcast.finished_at = utcnow()
     await session.commit()
     await session.refresh(broadcast)
     return broadcast
@@ -710,6 +453,14 @@ async def progress(
     for status, n, n_blocked in rows.all():
         counts[status] = int(n)
         blocked += int(n_blocked or 0)
+    if not counts and broadcast.status in ("done", "cancelled"):
+        # The retention job purged the rows; the totals recorded when it ended remain.
+        counts = {
+            "sent": broadcast.sent_count,
+            "failed": broadcast.failed_count + broadcast.blocked_count,
+            "cancelled": broadcast.cancelled_count,
+        }
+        blocked = broadcast.blocked_count
     remaining = sum(counts.get(s, 0) for s in WAITING)
     recent = (
         await session.exec(
@@ -780,40 +531,6 @@ async def report_csv(*, session: AsyncSession, actor_id: int, broadcast_id: int)
     return to_csv(REPORT_HEADER, lines)
 
 
-async def running_ids(*, session: AsyncSession) -> list[int]:
-    """Broadcasts still in flight (running or paused), for the ticker."""
-    rows = await session.exec(
-        select(Broadcast.id).where(col(Broadcast.status).in_(("running", "paused")))
-    )
-    return [i for i in rows.all() if i is not None]
-
-
-async def finish_if_done(*, session: AsyncSession, broadcast_id: int, now: dt.datetime) -> bool:
-    """Mark a running broadcast done once none of its rows waits; True if it just finished."""
-    broadcast = await session.get(Broadcast, broadcast_id, populate_existing=True)
-    if broadcast is None or broadcast.status != "running":
-        return False
-    waiting = (
-        await session.exec(
-            select(func.count())
-            .select_from(Notification)
-            .where(col(Notification.broadcast_id) == broadcast_id)
-            .where(col(Notification.status).in_(WAITING))
-        )
-    ).one()
-    if waiting:
-        return False
-    finished = await session.exec(
-        update(Broadcast)
-        .where(col(Broadcast.id) == broadcast_id)
-        .where(col(Broadcast.status) == "running")
-        .values(status="done", finished_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    await session.commit()
-    return bool(finished.rowcount)
-
-
 async def owner_of(*, session: AsyncSession, broadcast_id: int) -> int:
     """The curator a broadcast belongs to (the API acts as them for an admin token)."""
     broadcast = await session.get(Broadcast, broadcast_id)
@@ -826,32 +543,3 @@ async def list_all(*, session: AsyncSession, limit: int = 20) -> list[Broadcast]
     """Everyone's broadcasts, newest first (the API's admin token; no person behind it)."""
     query = select(Broadcast).order_by(col(Broadcast.id).desc()).limit(limit)
     return list((await session.exec(query)).all())
-
-
-async def settle_stopped(*, session: AsyncSession) -> None:
-    """Hold or cancel rows that became pending again after a pause or cancel.
-
-    A row being sent during the pause may come back from the worker as a retry (``pending``);
-    without this it would go out although the curator stopped the broadcast.
-    """
-    for status, to in (("paused", "held"), ("cancelled", "cancelled")):
-        stopped = select(Broadcast.id).where(col(Broadcast.status) == status)
-        await session.exec(
-            update(Notification)
-            .where(col(Notification.status) == "pending")
-            .where(col(Notification.broadcast_id).in_(stopped.scalar_subquery()))
-            .values(status=to)
-            .execution_options(synchronize_session=False)
-        )
-    await session.commit()
-
-
-async def recently_cancelled_ids(*, session: AsyncSession, since: dt.datetime) -> list[int]:
-    """Broadcasts cancelled since ``since``: their progress message still shows the buttons."""
-    rows = await session.exec(
-        select(Broadcast.id)
-        .where(col(Broadcast.status) == "cancelled")
-        .where(col(Broadcast.started_at).is_not(None))  # a cancelled draft has nothing to report
-        .where(col(Broadcast.finished_at) >= since)
-    )
-    return [i for i in rows.all() if i is not None]

@@ -86,6 +86,17 @@ async def _require_reach(session: AsyncSession, actor_id: int) -> Scope:
     return scope
 
 
+async def _by_chat(session: AsyncSession, chat_id: int) -> Channel | None:
+    return (await session.exec(select(Channel).where(col(Channel.chat_id) == chat_id))).first()
+
+
+async def _save(session: AsyncSession, channel: Channel) -> Channel:
+    session.add(channel)
+    await session.commit()
+    await session.refresh(channel)
+    return channel
+
+
 async def register_channel(  # noqa: PLR0917 - the agreed signature, positional
     session: AsyncSession,
     chat_id: int,
@@ -100,7 +111,7 @@ async def register_channel(  # noqa: PLR0917 - the agreed signature, positional
     scope = await _require_reach(session, registered_by)
     if kind not in CHANNEL_KINDS:
         raise ValueError(f"not a channel or group: {kind!r}")
-    channel = (await session.exec(select(Channel).where(col(Channel.chat_id) == chat_id))).first()
+    channel = await _by_chat(session, chat_id)
     if channel is None:
         channel = Channel(
             chat_id=chat_id, title=title[:256], kind=kind, registered_by=registered_by
@@ -112,15 +123,18 @@ async def register_channel(  # noqa: PLR0917 - the agreed signature, positional
     channel.active = True
     if channel.registered_by is None:
         channel.registered_by = registered_by
-    session.add(channel)
-    await session.commit()
-    await session.refresh(channel)
-    return channel
+    return await _save(session, channel)
+
+
+async def is_registered(session: AsyncSession, chat_id: int) -> bool:
+    """Whether the chat is a registered channel the bot still posts to."""
+    channel = await _by_chat(session, chat_id)
+    return channel is not None and channel.active
 
 
 async def deactivate(session: AsyncSession, chat_id: int) -> bool:
     """The bot is no longer an administrator there; False if the chat was not registered."""
-    channel = (await session.exec(select(Channel).where(col(Channel.chat_id) == chat_id))).first()
+    channel = await _by_chat(session, chat_id)
     if channel is None or not channel.active:
         return False
     channel.active = False
@@ -131,10 +145,10 @@ async def deactivate(session: AsyncSession, chat_id: int) -> bool:
 
 async def migrate_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:
     """A group became a supergroup with a new id: the registration follows it."""
-    old = (await session.exec(select(Channel).where(col(Channel.chat_id) == old_chat_id))).first()
+    old = await _by_chat(session, old_chat_id)
     if old is None:
         return False
-    new = (await session.exec(select(Channel).where(col(Channel.chat_id) == new_chat_id))).first()
+    new = await _by_chat(session, new_chat_id)
     if new is None:
         old.chat_id, old.kind = new_chat_id, "supergroup"
         session.add(old)
@@ -212,10 +226,7 @@ async def set_links(
         except LinkError as error:
             raise LinkError(field) from error
     channel.links = links
-    session.add(channel)
-    await session.commit()
-    await session.refresh(channel)
-    return channel
+    return await _save(session, channel)
 
 
 async def set_organisation(
@@ -239,10 +250,7 @@ async def set_organisation(
         # Detached, the channel would be everyone's: only an "everyone" curator may do that.
         raise ChannelAccessError("only an everyone-scope curator may detach a channel")
     channel.organisation_id = organisation_id
-    session.add(channel)
-    await session.commit()
-    await session.refresh(channel)
-    return channel
+    return await _save(session, channel)
 
 
 async def search_organisations(

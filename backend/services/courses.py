@@ -41,6 +41,7 @@ __all__ = [
     "list_courses",
     "load_preference",
     "next_due",
+    "resume_reminders",
     "save_preference",
     "snooze_reminders",
     "stop_reminders",
@@ -190,6 +191,13 @@ async def snooze_reminders(
 async def stop_reminders(*, session: AsyncSession, user_id: int) -> ReminderPreference:
     """The "Stop these reminders" button: until the teacher turns them back on."""
     return await save_preference(session=session, user_id=user_id, stopped=True)
+
+
+async def resume_reminders(*, session: AsyncSession, user_id: int) -> ReminderPreference:
+    """The "Turn reminders on" button of My courses: it ends a snooze too."""
+    return await save_preference(
+        session=session, user_id=user_id, stopped=False, snoozed_until=None
+    )
 
 
 def add_sweep_job(

@@ -8,7 +8,7 @@ transaction (it commits what it changes).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,6 +18,7 @@ from backend.models import CuratorScope, Organisation, User, UserRole
 from backend.models.types import utcnow
 
 ScopeKind = Literal["everyone", "region", "orgs"]
+SCOPE_KINDS: tuple[ScopeKind, ...] = get_args(ScopeKind)
 ADMIN_ROLE = "admin"
 CURATOR_ROLE = "curator"
 
@@ -29,6 +30,10 @@ class Scope:
     kind: ScopeKind = "everyone"
     regions: tuple[str, ...] = ()  # region codes of backend.directory.REGIONS
     organisation_ids: tuple[int, ...] = ()
+
+
+# Whom a curator reaches when their scope is missing or unreadable: nobody (fail closed).
+NOBODY = Scope(kind="orgs", organisation_ids=())
 
 
 @dataclass(frozen=True)
@@ -71,10 +76,12 @@ async def _validated(session: AsyncSession, scope: Scope) -> Scope:
     raise ScopeError(f"unknown scope kind {scope.kind!r}")
 
 
-def _scope_of_row(row: CuratorScope) -> Scope:
-    kind = row.kind if row.kind in ("everyone", "region", "orgs") else "everyone"
+def _scope_of_row(row: CuratorScope | None) -> Scope:
+    """The stored scope; a missing row or a kind this code does not know reaches nobody."""
+    if row is None or row.kind not in SCOPE_KINDS:
+        return NOBODY
     return Scope(
-        kind=kind,  # type: ignore[arg-type]
+        kind=row.kind,
         regions=tuple(row.regions or ()),
         organisation_ids=tuple(int(i) for i in row.organisation_ids or ()),
     )
@@ -128,11 +135,7 @@ async def scope_of(*, session: AsyncSession, user_id: int) -> Scope:
         return Scope()
     if await session.get(UserRole, (user_id, CURATOR_ROLE)) is None:
         raise NotCuratorError(f"user {user_id} is not a curator")
-    row = await session.get(CuratorScope, user_id)
-    # A role without a scope row reaches nobody rather than everyone: fail closed.
-    if row is None:
-        return Scope(kind="orgs", organisation_ids=())
-    return _scope_of_row(row)
+    return _scope_of_row(await session.get(CuratorScope, user_id))
 
 
 async def list_curators(*, session: AsyncSession) -> list[CuratorEntry]:
@@ -143,13 +146,7 @@ async def list_curators(*, session: AsyncSession) -> list[CuratorEntry]:
         .where(col(UserRole.role) == CURATOR_ROLE)
         .order_by(col(User.id))
     )
-    return [
-        CuratorEntry(
-            user=user,
-            scope=_scope_of_row(row) if row is not None else Scope(kind="orgs"),
-        )
-        for user, row in rows.all()
-    ]
+    return [CuratorEntry(user=user, scope=_scope_of_row(row)) for user, row in rows.all()]
 
 
 async def user_id_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> int | None:

@@ -1,1 +1,2 @@
-"""Organisations' staff: roster file parsing and the weekly digest (no database access here)."""
+"""Organisations' staff: roster parsing and digest texts (pure), and the database work behind
+``backend.services.staff`` (organisations, invitations, roster import, weekly digest)."""

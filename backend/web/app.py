@@ -8,7 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.db import create_session_pool
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
-from backend.web import broadcasts_api, courses_api, health, openapi, rules_api, staff_api
+from backend.web import (
+    broadcasts_api,
+    courses_api,
+    health,
+    openapi,
+    rules_api,
+    staff_api,
+    tokens_api,
+)
 from backend.web.auth import auth_middleware
 from backend.web.keys import engine_key, ruleset_key, session_pool_key, settings_key
 from backend.web.problems import problem_middleware
@@ -29,5 +37,6 @@ def create_app(settings: Settings, *, engine: AsyncEngine, ruleset: Ruleset) -> 
     app.add_routes(courses_api.routes)
     app.add_routes(staff_api.routes)
     app.add_routes(broadcasts_api.routes)
+    app.add_routes(tokens_api.routes)
     app.add_routes(openapi.routes)
     return app

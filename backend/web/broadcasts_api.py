@@ -10,8 +10,9 @@ out of scope or not a curator, 404, 409 wrong state, 422 bad input — problem+j
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, Protocol
 
 from aiohttp import web
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,7 +29,13 @@ from backend.services.broadcasts import (
 )
 from backend.web.auth import curator_of
 from backend.web.keys import session_pool_key, settings_key
-from backend.web.problems import ProblemError, json_response, read_json
+from backend.web.problems import (
+    ProblemError,
+    iso,
+    json_response,
+    read_json_object,
+    unprocessable,
+)
 
 routes = web.RouteTableDef()
 BASE = "/api/v1/broadcasts"
@@ -40,10 +47,6 @@ clock_key: web.AppKey[Clock] = web.AppKey("broadcasts_clock")  # tests pin "now"
 
 def _now(request: web.Request) -> dt.datetime:
     return request.app.get(clock_key, utcnow)()
-
-
-def _when(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def _broadcast_json(broadcast: Broadcast) -> dict[str, Any]:
@@ -58,10 +61,10 @@ def _broadcast_json(broadcast: Broadcast) -> dict[str, Any]:
         "recipient_count": broadcast.recipient_count,
         "text_sha256": broadcast.text_sha256,
         "created_via": broadcast.created_via,
-        "scheduled_at": _when(broadcast.scheduled_at),
-        "started_at": _when(broadcast.started_at),
-        "finished_at": _when(broadcast.finished_at),
-        "created_at": _when(broadcast.created_at),
+        "scheduled_at": iso(broadcast.scheduled_at),
+        "started_at": iso(broadcast.started_at),
+        "finished_at": iso(broadcast.finished_at),
+        "created_at": iso(broadcast.created_at),
     }
 
 
@@ -80,43 +83,28 @@ def _progress_json(progress: broadcasts.Progress) -> dict[str, Any]:
 def _invalid(
     problems: list[tuple[str, str]], detail: str = "the request is invalid"
 ) -> ProblemError:
-    return ProblemError(
-        422,
-        "Unprocessable Content",
+    return unprocessable(
         detail,
         errors=[f"{field}: {code}" for field, code in problems],
         invalid=[{"field": field, "code": code} for field, code in problems],
     )
 
 
-class _Errors:
+@contextmanager
+def _service_errors() -> Iterator[None]:
     """Service errors as problems: one mapping for every view."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
-    ) -> None:
-        if exc is None:
-            return
-        if isinstance(exc, BroadcastInputError):
-            raise _invalid(exc.problems) from exc
-        if isinstance(exc, curators.ScopeError):
-            raise _invalid([("scope", "invalid")], str(exc)) from exc
-        if isinstance(exc, BroadcastNotFoundError):
-            raise ProblemError(404, "Not Found", "no such broadcast") from exc
-        if isinstance(exc, BroadcastStateError):
-            raise ProblemError(409, "Conflict", str(exc)) from exc
-        if isinstance(exc, OutOfScopeError | curators.NotCuratorError):
-            raise ProblemError(403, "Forbidden", str(exc)) from exc
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ProblemError(422, "Unprocessable Content", "the body must be a JSON object")
-    return body
+    try:
+        yield
+    except BroadcastInputError as exc:
+        raise _invalid(exc.problems) from exc
+    except curators.ScopeError as exc:
+        raise _invalid([("scope", "invalid")], str(exc)) from exc
+    except BroadcastNotFoundError as exc:
+        raise ProblemError(404, "Not Found", "no such broadcast") from exc
+    except BroadcastStateError as exc:
+        raise ProblemError(409, "Conflict", str(exc)) from exc
+    except (OutOfScopeError, curators.NotCuratorError) as exc:
+        raise ProblemError(403, "Forbidden", str(exc)) from exc
 
 
 def _int(value: object, field: str) -> int:
@@ -140,12 +128,19 @@ def _acting_curator(request: web.Request, named: object) -> int:
     return _int(named, "curator_id")
 
 
-async def _owner_actor(session: AsyncSession, request: web.Request, broadcast_id: int) -> int:
-    own = curator_of(request)
-    if own is not None:
-        return own
-    with _Errors():
-        return await broadcasts.owner_of(session=session, broadcast_id=broadcast_id)
+@asynccontextmanager
+async def _as_owner(request: web.Request) -> AsyncIterator[tuple[AsyncSession, int, int]]:
+    """A session, the actor and the broadcast id of a ``/broadcasts/<id>`` request.
+
+    The actor is the token's curator, or for an admin token the broadcast's own curator.
+    """
+    broadcast_id = int(request.match_info["broadcast_id"])
+    async with request.app[session_pool_key]() as session:
+        actor = curator_of(request)
+        if actor is None:
+            with _service_errors():
+                actor = await broadcasts.owner_of(session=session, broadcast_id=broadcast_id)
+        yield session, actor, broadcast_id
 
 
 def _audience(data: object) -> Audience:
@@ -185,7 +180,7 @@ async def _send(
 ) -> Broadcast:
     """Apply ``send_now`` / ``send_at`` of a request body; the broadcast as it is then."""
     at = _send_at(request, body["send_at"]) if body.get("send_at") is not None else None
-    with _Errors():
+    with _service_errors():
         if at is not None or body.get("send_now") is True:
             return await broadcasts.start(
                 session=session,
@@ -199,7 +194,7 @@ async def _send(
 
 @routes.post(BASE)
 async def create_broadcast(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await read_json_object(request)
     actor = _acting_curator(request, body.get("curator_id"))
     channel_id = body.get("channel_id")
     topic = body.get("topic", "news")
@@ -211,7 +206,7 @@ async def create_broadcast(request: web.Request) -> web.Response:
         # Checked before the draft exists, so a bad time leaves nothing behind.
         raise _invalid([("send_at", "past")])
     async with request.app[session_pool_key]() as session:
-        with _Errors():
+        with _service_errors():
             draft = await broadcasts.create_draft(
                 session=session,
                 actor_id=actor,
@@ -231,7 +226,7 @@ async def list_broadcasts(request: web.Request) -> web.Response:
     limit = min(max(_int(request.query.get("limit", "20"), "limit"), 1), 200)
     own = curator_of(request)
     async with request.app[session_pool_key]() as session:
-        with _Errors():
+        with _service_errors():
             if own is None:
                 found = await broadcasts.list_all(session=session, limit=limit)
             else:
@@ -259,7 +254,7 @@ async def count_broadcast_audience(request: web.Request) -> web.Response:
         }
     )
     async with request.app[session_pool_key]() as session:
-        with _Errors():
+        with _service_errors():
             count = await broadcasts.count_recipients(
                 session=session, actor_id=actor, topic=topic, audience=audience
             )
@@ -268,10 +263,8 @@ async def count_broadcast_audience(request: web.Request) -> web.Response:
 
 @routes.get(ONE)
 async def get_broadcast(request: web.Request) -> web.Response:
-    broadcast_id = int(request.match_info["broadcast_id"])
-    async with request.app[session_pool_key]() as session:
-        actor = await _owner_actor(session, request, broadcast_id)
-        with _Errors():
+    async with _as_owner(request) as (session, actor, broadcast_id):
+        with _service_errors():
             broadcast = await broadcasts.get(
                 session=session, actor_id=actor, broadcast_id=broadcast_id
             )
@@ -281,11 +274,16 @@ async def get_broadcast(request: web.Request) -> web.Response:
     return json_response({**_broadcast_json(broadcast), "progress": _progress_json(progress)})
 
 
-async def _transition(request: web.Request, action: Any) -> web.Response:
-    broadcast_id = int(request.match_info["broadcast_id"])
-    async with request.app[session_pool_key]() as session:
-        actor = await _owner_actor(session, request, broadcast_id)
-        with _Errors():
+class _Transition(Protocol):
+    def __call__(
+        self, *, session: AsyncSession, actor_id: int, broadcast_id: int
+    ) -> Awaitable[Broadcast]: ...
+
+
+async def _transition(request: web.Request, action: _Transition) -> web.Response:
+    """Pause, resume or cancel: the same request and answer around a different service call."""
+    async with _as_owner(request) as (session, actor, broadcast_id):
+        with _service_errors():
             broadcast = await action(session=session, actor_id=actor, broadcast_id=broadcast_id)
     return json_response(_broadcast_json(broadcast))
 
@@ -308,22 +306,18 @@ async def cancel_broadcast(request: web.Request) -> web.Response:
 @routes.post(ONE + "/schedule")
 async def schedule_broadcast(request: web.Request) -> web.Response:
     """Body ``{"send_at": ISO time}`` (Almaty when no offset) or ``{"send_now": true}``."""
-    broadcast_id = int(request.match_info["broadcast_id"])
-    body = await _body(request)
+    body = await read_json_object(request)
     if body.get("send_at") is None and body.get("send_now") is not True:
         raise _invalid([("send_at", "required")], "give send_at or send_now: true")
-    async with request.app[session_pool_key]() as session:
-        actor = await _owner_actor(session, request, broadcast_id)
+    async with _as_owner(request) as (session, actor, broadcast_id):
         broadcast = await _send(session, request, actor, broadcast_id, body)
     return json_response(_broadcast_json(broadcast))
 
 
 @routes.get(ONE + "/report.csv")
 async def broadcast_report(request: web.Request) -> web.Response:
-    broadcast_id = int(request.match_info["broadcast_id"])
-    async with request.app[session_pool_key]() as session:
-        actor = await _owner_actor(session, request, broadcast_id)
-        with _Errors():
+    async with _as_owner(request) as (session, actor, broadcast_id):
+        with _service_errors():
             data = await broadcasts.report_csv(
                 session=session, actor_id=actor, broadcast_id=broadcast_id
             )
@@ -391,11 +385,11 @@ async def _user_for(session: AsyncSession, body: dict[str, Any]) -> int:
 
 @routes.post(CURATORS)
 async def grant_curator(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await read_json_object(request)
     scope = _scope(body.get("scope"))
     async with request.app[session_pool_key]() as session:
         user_id = await _user_for(session, body)
-        with _Errors():
+        with _service_errors():
             try:
                 entry = await curators.grant_curator(session=session, user_id=user_id, scope=scope)
             except LookupError:
@@ -451,44 +445,47 @@ _ID_PARAM = {"name": "broadcast_id", "in": "path", "required": True, "schema": {
 _SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
-def _action(summary: str) -> dict[str, Any]:
-    return {
-        "post": {
-            "summary": summary,
-            "security": _SECURITY,
-            "parameters": [_ID_PARAM],
-            "responses": _responses(200, _BROADCAST, 404, 409),
+def _operation(
+    summary: str,
+    responses: dict[str, Any],
+    parameters: list[dict[str, Any]] | None = None,
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One documented operation; every one of them needs a bearer token."""
+    operation: dict[str, Any] = {"summary": summary, "security": _SECURITY}
+    if parameters is not None:
+        operation["parameters"] = parameters
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": body}},
         }
-    }
+    operation["responses"] = responses
+    return operation
+
+
+def _action(summary: str) -> dict[str, Any]:
+    return {"post": _operation(summary, _responses(200, _BROADCAST, 404, 409), [_ID_PARAM])}
 
 
 OPENAPI_PATHS: dict[str, Any] = {
     BASE: {
-        "post": {
-            "summary": "Create a broadcast; send it now or schedule it",
-            "security": _SECURITY,
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/NewBroadcast"}}
-                },
-            },
-            "responses": _responses(201, _BROADCAST, 409, 422),
-        },
-        "get": {
-            "summary": "Broadcasts of the token's curator (an admin token: everyone's)",
-            "security": _SECURITY,
-            "parameters": [
-                {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 200}}
-            ],
-            "responses": _responses(200, {"type": "object"}),
-        },
+        "post": _operation(
+            "Create a broadcast; send it now or schedule it",
+            _responses(201, _BROADCAST, 409, 422),
+            body={"$ref": "#/components/schemas/NewBroadcast"},
+        ),
+        "get": _operation(
+            "Broadcasts of the token's curator (an admin token: everyone's)",
+            _responses(200, {"type": "object"}),
+            [{"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 200}}],
+        ),
     },
     BASE + "/count": {
-        "get": {
-            "summary": "How many people an audience reaches now (inside the curator's scope)",
-            "security": _SECURITY,
-            "parameters": [
+        "get": _operation(
+            "How many people an audience reaches now (inside the curator's scope)",
+            _responses(200, {"type": "object"}, 422),
+            [
                 {"name": name, "in": "query", "schema": {"type": "string"}}
                 for name in (
                     "topic",
@@ -499,80 +496,56 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "curator_id",
                 )
             ],
-            "responses": _responses(200, {"type": "object"}, 422),
-        }
+        )
     },
     BASE + "/{broadcast_id}": {
-        "get": {
-            "summary": "A broadcast with its progress",
-            "security": _SECURITY,
-            "parameters": [_ID_PARAM],
-            "responses": _responses(200, _BROADCAST, 404),
-        }
+        "get": _operation(
+            "A broadcast with its progress", _responses(200, _BROADCAST, 404), [_ID_PARAM]
+        )
     },
     BASE + "/{broadcast_id}/pause": _action("Pause sending (pending messages are held)"),
     BASE + "/{broadcast_id}/resume": _action("Resume a paused broadcast"),
     BASE + "/{broadcast_id}/cancel": _action("Cancel: nothing more is sent"),
     BASE + "/{broadcast_id}/schedule": {
-        "post": {
-            "summary": "Schedule (send_at; Almaty time without an offset) or send now",
-            "security": _SECURITY,
-            "parameters": [_ID_PARAM],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {
-                                "send_at": {"type": "string", "format": "date-time"},
-                                "send_now": {"type": "boolean"},
-                            },
-                        }
-                    }
+        "post": _operation(
+            "Schedule (send_at; Almaty time without an offset) or send now",
+            _responses(200, _BROADCAST, 404, 409, 422),
+            [_ID_PARAM],
+            body={
+                "type": "object",
+                "properties": {
+                    "send_at": {"type": "string", "format": "date-time"},
+                    "send_now": {"type": "boolean"},
                 },
             },
-            "responses": _responses(200, _BROADCAST, 404, 409, 422),
-        }
+        )
     },
     BASE + "/{broadcast_id}/report.csv": {
-        "get": {
-            "summary": "Per-recipient report as CSV",
-            "security": _SECURITY,
-            "parameters": [_ID_PARAM],
-            "responses": {
+        "get": _operation(
+            "Per-recipient report as CSV",
+            {
                 **_responses(200, None, 404),
                 "200": {"description": "CSV", "content": {"text/csv": {}}},
             },
-        }
+            [_ID_PARAM],
+        )
     },
     CURATORS: {
-        "get": {
-            "summary": "Curators and their scopes (admin token)",
-            "security": _SECURITY,
-            "responses": _responses(200, {"type": "object"}),
-        },
-        "post": {
-            "summary": "Grant the curator role with a scope (admin token)",
-            "security": _SECURITY,
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/CuratorGrant"}}
-                },
-            },
-            "responses": _responses(201, {"type": "object"}, 404, 422),
-        },
+        "get": _operation(
+            "Curators and their scopes (admin token)", _responses(200, {"type": "object"})
+        ),
+        "post": _operation(
+            "Grant the curator role with a scope (admin token)",
+            _responses(201, {"type": "object"}, 404, 422),
+            body={"$ref": "#/components/schemas/CuratorGrant"},
+        ),
     },
     CURATORS + "/{user_id}": {
-        "delete": {
-            "summary": "Revoke the curator role (admin token)",
-            "security": _SECURITY,
-            "parameters": [
-                {"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
-            "responses": {**_responses(204, None, 404), "204": {"description": "revoked"}},
-        }
+        "delete": _operation(
+            "Revoke the curator role (admin token)",
+            {**_responses(204, None, 404), "204": {"description": "revoked"}},
+            [{"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        )
     },
 }
 

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from backend import __version__
-from backend.web import broadcasts_api, staff_api
+from backend.web import broadcasts_api, staff_api, tokens_api
 from backend.web.auth import requires_token
 from backend.web.problems import json_response
 
@@ -342,7 +342,7 @@ DOCUMENT: dict[str, Any] = {
 
 DOCUMENT["paths"].update(COURSE_PATHS)
 DOCUMENT["components"]["schemas"].update(COURSE_SCHEMAS)
-for _module in (staff_api, broadcasts_api):
+for _module in (staff_api, broadcasts_api, tokens_api):
     DOCUMENT["paths"].update(_module.OPENAPI_PATHS)
     DOCUMENT["components"]["schemas"].update(_module.OPENAPI_SCHEMAS)
 DOCUMENT["components"]["securitySchemes"] = {

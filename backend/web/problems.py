@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -66,3 +67,21 @@ async def read_json(request: web.Request) -> Any:
         return await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ProblemError(400, "Bad Request", f"the body is not valid JSON: {exc}") from exc
+
+
+def unprocessable(detail: str, **extra: Any) -> ProblemError:
+    """A 422: the request is well-formed JSON but says something the API cannot accept."""
+    return ProblemError(422, "Unprocessable Content", detail, **extra)
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The request body as a JSON object (400 if not JSON, 422 if not an object)."""
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise unprocessable("the body must be a JSON object")
+    return body
+
+
+def iso(value: dt.date | None) -> str | None:
+    """A date or time for a JSON body (ISO 8601), or null."""
+    return value.isoformat() if value is not None else None

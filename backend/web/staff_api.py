@@ -19,7 +19,13 @@ from backend.rules.schema import OrgKind
 from backend.services import staff
 from backend.staff.digest import Digest, DigestRow, digest_filename
 from backend.web.keys import ruleset_key, session_pool_key, settings_key
-from backend.web.problems import ProblemError, json_response, read_json
+from backend.web.problems import (
+    ProblemError,
+    iso,
+    json_response,
+    read_json_object,
+    unprocessable,
+)
 
 routes = web.RouteTableDef()
 BASE = "/api/v1/organisations"
@@ -46,17 +52,6 @@ def _organisation_id(request: web.Request) -> int:
     return int(request.match_info["organisation_id"])
 
 
-def _unprocessable(detail: str, **extra: Any) -> ProblemError:
-    return ProblemError(422, "Unprocessable Content", detail, **extra)
-
-
-async def _object_body(request: web.Request) -> dict[str, Any]:
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise _unprocessable("the body must be a JSON object")
-    return body
-
-
 def _organisation_json(organisation: Organisation) -> dict[str, Any]:
     return {
         "id": organisation.id,
@@ -75,8 +70,8 @@ def _invitation_json(invitation: Invitation, now: dt.datetime) -> dict[str, Any]
         "roster_entry_id": invitation.roster_entry_id,
         "max_uses": invitation.max_uses,
         "uses": invitation.uses,
-        "expires_at": invitation.expires_at.isoformat() if invitation.expires_at else None,
-        "revoked_at": invitation.revoked_at.isoformat() if invitation.revoked_at else None,
+        "expires_at": iso(invitation.expires_at),
+        "revoked_at": iso(invitation.revoked_at),
         "active": invitation.revoked_at is None and not expired and not used_up,
     }
 
@@ -100,7 +95,7 @@ async def list_organisations(request: web.Request) -> web.Response:
 
 @routes.post(BASE)
 async def create_organisation(request: web.Request) -> web.Response:
-    body = await _object_body(request)
+    body = await read_json_object(request)
     name, kind, region = body.get("name"), body.get("kind"), body.get("region")
     problems: list[dict[str, Any]] = []
     if not isinstance(name, str) or not name.strip() or len(name) > 256:
@@ -110,7 +105,7 @@ async def create_organisation(request: web.Request) -> web.Response:
     if region is not None and (not isinstance(region, str) or len(region) > 64):
         problems.append({"field": "region", "code": "invalid"})
     if problems:
-        raise _unprocessable("the organisation is invalid", invalid=problems)
+        raise unprocessable("the organisation is invalid", invalid=problems)
     async with request.app[session_pool_key]() as session:
         organisation = await staff.create_organisation(
             session=session, name=str(name), kind=str(kind), region=region
@@ -136,14 +131,14 @@ def _positive_int(body: dict[str, Any], name: str) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100_000:
-        raise _unprocessable(f"{name} must be a whole number from 1", invalid=[{"field": name}])
+        raise unprocessable(f"{name} must be a whole number from 1", invalid=[{"field": name}])
     return value
 
 
 @routes.post(ORG + "/invitations")
 async def create_invitation(request: web.Request) -> web.Response:
     await _existing(request)
-    body = await _object_body(request)
+    body = await read_json_object(request)
     settings = request.app[settings_key]
     days = _positive_int(body, "days") or settings.staff.invitation_ttl_days
     max_uses = _positive_int(body, "max_uses")
@@ -151,7 +146,7 @@ async def create_invitation(request: web.Request) -> web.Response:
     role = body.get("role", staff.TEACHER_ROLE if roster_entry_id else None)
     allowed = (staff.TEACHER_ROLE,) if roster_entry_id else staff.STAFF_ROLES
     if role not in allowed:
-        raise _unprocessable(
+        raise unprocessable(
             "role must be one of " + ", ".join(allowed), invalid=[{"field": "role"}]
         )
     organisation_id = _organisation_id(request)
@@ -229,7 +224,7 @@ def _entry_json(entry: RosterEntry) -> dict[str, Any]:
         "full_name": entry.full_name,
         "position_id": entry.position_id,
         "username": entry.username,
-        "last_course_on": entry.last_course_on.isoformat() if entry.last_course_on else None,
+        "last_course_on": iso(entry.last_course_on),
         "category": entry.category,
         "linked": entry.user_id is not None,
     }
@@ -262,7 +257,7 @@ async def import_roster(request: web.Request) -> web.Response:
         except staff.RosterFileError as error:
             if error.code == "too_large":
                 raise _too_large(settings.staff.roster_max_bytes) from None
-            raise _unprocessable(
+            raise unprocessable(
                 f"the roster file is refused: {error.code}"
                 + (f" ({error.detail})" if error.detail else ""),
                 code=error.code,
@@ -296,8 +291,8 @@ def _row_json(row: DigestRow) -> dict[str, Any]:
         "full_name": row.full_name,
         "position": row.position,
         "position_name": row.position_name,
-        "last_course_on": row.last_course_on.isoformat() if row.last_course_on else None,
-        "due_on": row.due_on.isoformat() if row.due_on else None,
+        "last_course_on": iso(row.last_course_on),
+        "due_on": iso(row.due_on),
         "days_left": row.days_left,
         "linked": row.linked,
     }
@@ -321,7 +316,7 @@ async def digest(request: web.Request) -> web.Response:
     file_format = request.query.get("format", "json")
     language = request.query.get("language", "ru")
     if file_format not in ("json", *FILE_TYPES) or language not in ("kk", "ru", "en"):
-        raise _unprocessable("format is json, csv or xlsx; language is kk, ru or en")
+        raise unprocessable("format is json, csv or xlsx; language is kk, ru or en")
     async with request.app[session_pool_key]() as session:
         report = await staff.digest(
             session=session,

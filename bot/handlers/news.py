@@ -22,16 +22,18 @@ from backend.services import topics
 from bot.flow import show
 from bot.keyboards.broadcast import (
     NO_REGION,
+    REGION_PAGE_SIZE,
     RegionCallback,
     RegionPageCallback,
     ResubscribeCallback,
     TopicToggleCallback,
     UnsubscribeCallback,
+    add_page_arrows,
+    page_of,
+    tick,
 )
 from bot.keyboards.callback_data import MenuCallback
 from bot.screens import Screen
-
-REGION_PAGE_SIZE = 8
 
 
 def _language(deps: dict[str, Any]) -> str:
@@ -41,9 +43,8 @@ def _language(deps: dict[str, Any]) -> str:
 def news_screen(chosen: dict[str, bool], region_code: str | None, language: str) -> Screen:
     builder = InlineKeyboardBuilder()
     for entry in TOPICS:
-        mark = "✅" if chosen.get(entry.code) else "▫️"
         builder.button(
-            text=f"{mark} {entry.name(language)}",
+            text=f"{tick(bool(chosen.get(entry.code)))} {entry.name(language)}",
             callback_data=TopicToggleCallback(topic=entry.code),
         )
     region_name = region(region_code).name(language) if region_code in REGION_CODES else None
@@ -61,9 +62,7 @@ def news_screen(chosen: dict[str, bool], region_code: str | None, language: str)
 
 
 def regions_screen(page: int, current: str | None, language: str) -> Screen:
-    pages = max(1, -(-len(REGIONS) // REGION_PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    shown = REGIONS[page * REGION_PAGE_SIZE : (page + 1) * REGION_PAGE_SIZE]
+    page, pages, shown = page_of(REGIONS, page, REGION_PAGE_SIZE)
     builder = InlineKeyboardBuilder()
     for entry in shown:
         mark = "✅ " if entry.code == current else ""
@@ -71,15 +70,9 @@ def regions_screen(page: int, current: str | None, language: str) -> Screen:
             text=mark + entry.name(language), callback_data=RegionCallback(code=entry.code)
         )
     sizes = [1] * len(shown)
-    nav = 0
-    if page > 0:
-        builder.button(text="◀", callback_data=RegionPageCallback(page=page - 1))
-        nav += 1
-    if page < pages - 1:
-        builder.button(text="▶", callback_data=RegionPageCallback(page=page + 1))
-        nav += 1
-    if nav:
-        sizes.append(nav)
+    arrows = add_page_arrows(builder, page, pages, lambda p: RegionPageCallback(page=p))
+    if arrows:
+        sizes.append(arrows)
     builder.button(text=_("No region"), callback_data=RegionCallback(code=NO_REGION))
     builder.button(text=_("⬅ Back"), callback_data=MenuCallback(item="news"))
     sizes += [1, 1]
@@ -107,6 +100,14 @@ async def open_section(
     await show(event, screen, new=new)
 
 
+async def _stale_button(
+    query: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, deps: dict[str, Any]
+) -> None:
+    """A code no longer in the directory (or forged): change nothing, show the topics again."""
+    callback_answer.text = _("This button is out of date. Here are your topics.")
+    await open_section(query, state, **deps)
+
+
 async def toggle_topic(
     query: CallbackQuery,
     callback_data: TopicToggleCallback,
@@ -117,8 +118,7 @@ async def toggle_topic(
     user: UserRead = deps["user"]
     session = deps["session"]
     if callback_data.topic not in TOPIC_CODES:
-        callback_answer.text = _("This button is out of date. Here are your topics.")
-        await open_section(query, state, **deps)
+        await _stale_button(query, state, callback_answer, deps)
         return
     chosen = await topics.topics_of(session, user.id)
     await topics.set_topic(session, user.id, callback_data.topic, not chosen[callback_data.topic])
@@ -141,8 +141,7 @@ async def choose_region(
 ) -> None:
     code = None if callback_data.code == NO_REGION else callback_data.code
     if code is not None and code not in REGION_CODES:
-        callback_answer.text = _("This button is out of date. Here are your topics.")
-        await open_section(query, state, **deps)
+        await _stale_button(query, state, callback_answer, deps)
         return
     await topics.set_region(deps["session"], deps["user"].id, code)
     if code is None:
@@ -187,8 +186,7 @@ async def resubscribe(
     **deps: Any,
 ) -> None:
     if callback_data.topic not in TOPIC_CODES:
-        callback_answer.text = _("This button is out of date. Here are your topics.")
-        await open_section(query, state, **deps)
+        await _stale_button(query, state, callback_answer, deps)
         return
     await topics.set_topic(deps["session"], deps["user"].id, callback_data.topic, True)
     name = topic(callback_data.topic).name(_language(deps))

@@ -1,4 +1,6 @@
-"""My organisation (college/school staff): joining by invitation link, roster, digest, invites.
+"""My organisation (college/school staff): its screen, roster upload, digest and invites.
+
+Joining by an invitation link is in ``bot.handlers.staff_join``, included from this router.
 
 The user is always the Telegram sender; every button names an organisation by id, and each
 press asks ``backend.services.staff`` whether the sender is on that organisation's staff.
@@ -7,17 +9,13 @@ Reading files, checking rows and computing the digest belong to the service.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import math
-import re
 from collections.abc import Sequence
 from html import escape
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.filters import CommandObject, CommandStart, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Document, Message
@@ -25,16 +23,15 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
-from backend.models import Organisation, UserRead
-from backend.models.types import utcnow
+from backend.exports import to_csv
+from backend.models import Organisation
 from backend.services import assessments, staff
-from backend.services.users import get_or_create_user
 from backend.settings import Settings
 from backend.staff.digest import digest_filename, digest_text
 from backend.staff.roster import ImportReport, RowError
 from bot.flow import show
-from bot.handlers.start import LANGUAGE_PROMPT
-from bot.keyboards.common import language_keyboard
+from bot.handlers.staff_join import create_router as create_join_router
+from bot.handlers.staff_join import role_label
 from bot.keyboards.staff import (
     EXPORT,
     INVITE,
@@ -48,13 +45,8 @@ from bot.keyboards.staff import (
     organisation_keyboard,
     organisations_keyboard,
 )
-from bot.screens import Screen, menu_screen
+from bot.screens import Screen
 
-# Invitation tokens are ``secrets.token_urlsafe(TOKEN_BYTES)``: exactly this many characters of
-# [A-Za-z0-9_-]. Anything else after /start (a word, another kind of deep link) is left to the
-# menu's plain /start instead of being refused as a bad invitation.
-TOKEN_CHARS = math.ceil(staff.TOKEN_BYTES * 4 / 3)
-INVITATION_TOKEN = re.compile(rf"^[A-Za-z0-9_-]{{{TOKEN_CHARS}}}$")
 ORG_KEY = "staff_org"  # the organisation whose roster is being uploaded, in the FSM data
 ROSTER_EXTENSIONS = (".csv", ".xlsx")
 REPORT_ERROR_LINES = 20
@@ -66,36 +58,7 @@ class StaffStates(StatesGroup):
     upload = State()  # waiting for the roster file (.csv or .xlsx) as a document
 
 
-# --- texts ------------------------------------------------------------------------------------
-def role_label(role: str) -> str:
-    labels = {
-        "head": _("head of the organisation"),
-        "hr": _("HR specialist"),
-        "methodist": _("methodist"),
-        "teacher": _("teacher"),
-    }
-    return labels.get(role, role)
-
-
-def invitation_problem(code: str) -> str:
-    reasons = {
-        "unknown": _(
-            "This invitation link is not valid. Check that you opened the whole link, or ask "
-            "for a new one."
-        ),
-        "expired": _(
-            "This invitation link has expired. Ask the person who sent it for a new one."
-        ),
-        "revoked": _(
-            "This invitation link was withdrawn. Ask the person who sent it for a new one."
-        ),
-        "used_up": _(
-            "This invitation link has already been used. Ask the person who sent it for a new one."
-        ),
-    }
-    return reasons.get(code, reasons["unknown"])
-
-
+# --- roster upload texts ----------------------------------------------------------------------
 def roster_file_problem(code: str, settings: Settings) -> str:
     megabytes = settings.staff.roster_max_bytes / (1024 * 1024)
     reasons = {
@@ -190,47 +153,22 @@ async def _staff_memberships(deps: dict[str, Any]) -> list[tuple[Organisation, s
     return [(org, role) for org, role in memberships if role in staff.STAFF_ROLES]
 
 
+def _not_staff_text() -> str:
+    return _("Sorry, this is only for the staff of that organisation. Use /start for the menu.")
+
+
 def _refuse(callback_answer: CallbackAnswer) -> None:
-    callback_answer.text = _(
-        "Sorry, this is only for the staff of that organisation. Use /start for the menu."
-    )
+    callback_answer.text = _not_staff_text()
     callback_answer.show_alert = True
 
 
-# --- joining by invitation link ---------------------------------------------------------------
-async def join_by_link(
-    message: Message, command: CommandObject, user: UserRead, **deps: Any
-) -> None:
-    session = deps["session"]
-    token = command.args or ""
-    try:
-        joined = await staff.redeem_invitation(
-            session=session, token=token, user_id=user.id, now=utcnow()
-        )
-    except staff.InvitationError as error:
-        await message.answer(invitation_problem(error.code))
-    else:
-        text = _("Welcome! You joined «{organisation}». Your role: {role}.").format(
-            organisation=escape(joined.organisation.name), role=role_label(joined.role)
-        )
-        if joined.roster_entry is not None:
-            text += "\n" + _("Your record on its roster is now linked to you: {name}.").format(
-                name=escape(joined.roster_entry.full_name)
-            )
-        await message.answer(text)
-        sender = message.from_user
-        if sender is not None:  # the roles changed: read them again for the menu
-            user = await get_or_create_user(
-                session=session,
-                telegram_id=sender.id,
-                username=sender.username,
-                full_name=sender.full_name,
-            )
-    if user.language is None:  # a first contact: the menu comes after the language choice
-        await message.answer(LANGUAGE_PROMPT, reply_markup=language_keyboard())
-        return
-    screen = menu_screen(user.roles)
-    await message.answer(screen.text, reply_markup=screen.markup)
+async def _digest(org_id: int, deps: dict[str, Any]) -> staff.Digest:
+    return await staff.digest(
+        session=deps["session"],
+        organisation_id=org_id,
+        today=_today(deps),
+        ruleset=deps["ruleset"],
+    )
 
 
 # --- the section ------------------------------------------------------------------------------
@@ -258,12 +196,7 @@ async def open_section(
 async def organisation_screen(org_id: int, **deps: Any) -> Screen:
     memberships = await _staff_memberships(deps)
     role = next((role for org, role in memberships if org.id == org_id), "")
-    digest = await staff.digest(
-        session=deps["session"],
-        organisation_id=org_id,
-        today=_today(deps),
-        ruleset=deps["ruleset"],
-    )
+    digest = await _digest(org_id, deps)
     lines = [
         f"🏫 <b>{escape(digest.organisation_name)}</b>",
         _("Your role: {role}").format(role=role_label(role)),
@@ -312,12 +245,7 @@ async def organisation_action(
 # --- the digest -------------------------------------------------------------------------------
 async def send_digest(query: CallbackQuery, org_id: int, **deps: Any) -> None:
     i18n: I18n = deps["i18n"]
-    digest = await staff.digest(
-        session=deps["session"],
-        organisation_id=org_id,
-        today=_today(deps),
-        ruleset=deps["ruleset"],
-    )
+    digest = await _digest(org_id, deps)
     language = i18n.current_locale
     csv_body, xlsx_body = staff.digest_files(digest, language)
     if not isinstance(query.message, Message):
@@ -407,16 +335,11 @@ async def invite_entry(
 
 # --- uploading the roster ---------------------------------------------------------------------
 def _errors_csv(errors: Sequence[RowError]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("line"), _("reason"), _("value")])
-    for error in errors:
-        # A leading = + - @ would make a spreadsheet run the cell as a formula.
-        value = error.detail or ""
-        if value[:1] in ("=", "+", "-", "@"):
-            value = "'" + value
-        writer.writerow([error.line, row_problem(error.code), value])
-    return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+    # backend.exports keeps a value like "=HYPERLINK(...)" from running as a formula.
+    return to_csv(
+        [_("line"), _("reason"), _("value")],
+        ([error.line, row_problem(error.code), error.detail or ""] for error in errors),
+    )
 
 
 def import_report_text(report: ImportReport) -> str:
@@ -460,9 +383,7 @@ async def roster_document(message: Message, state: FSMContext, bot: Bot, **deps:
     org_id = (await state.get_data()).get(ORG_KEY)
     if not isinstance(org_id, int) or await _staff_org(deps, org_id) is None:
         await state.set_state(None)
-        await message.answer(
-            _("Sorry, this is only for the staff of that organisation. Use /start for the menu.")
-        )
+        await message.answer(_not_staff_text())
         return
     document = message.document
     assert document is not None  # the filter let only documents in
@@ -509,10 +430,7 @@ async def not_a_document(message: Message) -> None:
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(
-        join_by_link,
-        CommandStart(deep_link=True, magic=F.args.regexp(INVITATION_TOKEN)),
-    )
+    router.include_router(create_join_router())  # /start <token> before the menu's /start
     uploading = StateFilter(StaffStates.upload)
     router.message.register(roster_document, uploading, F.document)
     router.message.register(not_a_document, uploading, ~F.text.startswith("/"))

@@ -1,7 +1,7 @@
 """Callback data and screens of broadcasts, News and the compose dialog.
 
 Callback data carries codes and ids only (64 bytes). Screens are pure functions of the draft
-(the FSM data) and the curator's scope; the handlers in ``bot.handlers.broadcast`` decide.
+(the FSM data) and the curator's scope; the handlers in ``bot.handlers.broadcast_*`` decide.
 
 ``bc`` and ``unsub`` are shared with the backend, which builds the same strings by hand
 (``backend.services.broadcast_texts`` and the broadcast outbox payload): keep them in step.
@@ -10,8 +10,9 @@ Callback data carries codes and ids only (64 bytes). Screens are pure functions 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from html import escape
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
@@ -29,6 +30,8 @@ from bot.screens import Screen, short
 ROLES = ("teachers", "staff", "students")
 REGION_PAGE_SIZE = 8
 TIME_FORMAT = "%d.%m.%Y %H:%M"
+
+T = TypeVar("T")
 
 
 class BroadcastCallback(CallbackData, prefix="bc"):
@@ -68,7 +71,7 @@ NO_REGION = "-"
 class ComposeCallback(CallbackData, prefix="bk"):
     """A step of the compose dialog; stale presses are caught by the dialog state."""
 
-    a: str  # see bot.handlers.broadcast: skip topic role reg regs org orgs chan chans ...
+    a: str  # a key of bot.handlers.broadcast_steps.STEPS, or new | cancel
     v: str = ""  # a topic, role or region code, an organisation or channel id, a page
 
 
@@ -84,6 +87,42 @@ def status_name(status: str) -> str:
     return names.get(status, status)
 
 
+# --- building blocks shared by the screens below and News -------------------------------
+def tick(on: bool) -> str:
+    """The mark in front of a filter or topic button: ticked or not."""
+    return "✅" if on else "▫️"
+
+
+def page_of(items: Sequence[T], page: int, size: int) -> tuple[int, int, Sequence[T]]:
+    """(the page clamped to what exists, the number of pages, the items on it)."""
+    pages = max(1, -(-len(items) // size))
+    page = min(max(page, 0), pages - 1)
+    return page, pages, items[page * size : (page + 1) * size]
+
+
+def add_page_arrows(
+    builder: InlineKeyboardBuilder, page: int, pages: int, to_page: Callable[[int], CallbackData]
+) -> int:
+    """◀ and ▶ where there is a page to go to; returns how many were added (a row's width)."""
+    arrows = 0
+    if page > 0:
+        builder.button(text="◀", callback_data=to_page(page - 1))
+        arrows += 1
+    if page < pages - 1:
+        builder.button(text="▶", callback_data=to_page(page + 1))
+        arrows += 1
+    return arrows
+
+
+def _add_cancel(builder: InlineKeyboardBuilder) -> None:
+    builder.button(text=_("✖ Cancel"), callback_data=ComposeCallback(a="cancel"))
+
+
+def _add_done(builder: InlineKeyboardBuilder) -> None:
+    """Back from a filter's sub-screen to the audience screen."""
+    builder.button(text=_("✔ Done"), callback_data=ComposeCallback(a="aud"))
+
+
 # --- compose screens ---------------------------------------------------------------------
 def language_name(language: str) -> str:
     return _("Kazakh") if language == "kk" else _("Russian")
@@ -96,7 +135,7 @@ def role_name(role: str) -> str:
 
 def cancel_markup() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("✖ Cancel"), callback_data=ComposeCallback(a="cancel"))
+    _add_cancel(builder)
     return builder.as_markup()
 
 
@@ -113,7 +152,7 @@ def content_prompt() -> Screen:
 def second_prompt(language: str) -> Screen:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Skip"), callback_data=ComposeCallback(a="skip"))
-    builder.button(text=_("✖ Cancel"), callback_data=ComposeCallback(a="cancel"))
+    _add_cancel(builder)
     builder.adjust(2)
     text = _(
         "Add the variant in {language}? Send it now, or skip: then everyone gets this one."
@@ -127,7 +166,7 @@ def topic_screen(language: str) -> Screen:
         builder.button(
             text=entry.name(language), callback_data=ComposeCallback(a="topic", v=entry.code)
         )
-    builder.button(text=_("✖ Cancel"), callback_data=ComposeCallback(a="cancel"))
+    _add_cancel(builder)
     builder.adjust(1)
     text = _(
         "Choose the topic. Only people subscribed to it receive the broadcast, and each can "
@@ -152,9 +191,9 @@ def audience_screen(draft: dict[str, Any], scope: Scope, language: str) -> Scree
     builder = InlineKeyboardBuilder()
     roles = set(draft.get("roles") or ())
     for role in ROLES:
-        mark = "✅" if role in roles else "▫️"
         builder.button(
-            text=f"{mark} {role_name(role)}", callback_data=ComposeCallback(a="role", v=role)
+            text=f"{tick(role in roles)} {role_name(role)}",
+            callback_data=ComposeCallback(a="role", v=role),
         )
     regions = draft.get("regions") or []
     sizes = [3]
@@ -186,7 +225,7 @@ def audience_screen(draft: dict[str, Any], scope: Scope, language: str) -> Scree
         text=_("📢 Post to a channel instead"), callback_data=ComposeCallback(a="chans")
     )
     builder.button(text=_("👁 Preview"), callback_data=ComposeCallback(a="preview"))
-    builder.button(text=_("✖ Cancel"), callback_data=ComposeCallback(a="cancel"))
+    _add_cancel(builder)
     sizes += [1, 1, 1, 1]
     builder.adjust(*sizes)
     parts = [
@@ -203,29 +242,19 @@ def audience_screen(draft: dict[str, Any], scope: Scope, language: str) -> Scree
 
 
 def regions_screen(draft: dict[str, Any], scope: Scope, page: int, language: str) -> Screen:
-    codes = regions_in(scope)
-    pages = max(1, -(-len(codes) // REGION_PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
+    page, pages, shown = page_of(regions_in(scope), page, REGION_PAGE_SIZE)
     chosen = set(draft.get("regions") or ())
     builder = InlineKeyboardBuilder()
-    shown = codes[page * REGION_PAGE_SIZE : (page + 1) * REGION_PAGE_SIZE]
     for code in shown:
-        mark = "✅" if code in chosen else "▫️"
         builder.button(
-            text=f"{mark} {region(code).name(language)}",
+            text=f"{tick(code in chosen)} {region(code).name(language)}",
             callback_data=ComposeCallback(a="reg", v=code),
         )
     sizes = [1] * len(shown)
-    nav = 0
-    if page > 0:
-        builder.button(text="◀", callback_data=ComposeCallback(a="regs", v=str(page - 1)))
-        nav += 1
-    if page < pages - 1:
-        builder.button(text="▶", callback_data=ComposeCallback(a="regs", v=str(page + 1)))
-        nav += 1
-    if nav:
-        sizes.append(nav)
-    builder.button(text=_("✔ Done"), callback_data=ComposeCallback(a="aud"))
+    arrows = add_page_arrows(builder, page, pages, lambda p: ComposeCallback(a="regs", v=str(p)))
+    if arrows:
+        sizes.append(arrows)
+    _add_done(builder)
     sizes.append(1)
     builder.adjust(*sizes)
     text = _("Tick the regions (page {page} of {pages}); none ticked means all.").format(
@@ -238,12 +267,11 @@ def orgs_screen(draft: dict[str, Any], scope: Scope, names: dict[int, str]) -> S
     chosen = {int(i) for i in draft.get("orgs") or ()}
     builder = InlineKeyboardBuilder()
     for org_id in orgs_in(scope):
-        mark = "✅" if org_id in chosen else "▫️"
         builder.button(
-            text=short(f"{mark} {names.get(org_id, f'#{org_id}')}"),
+            text=short(f"{tick(org_id in chosen)} {names.get(org_id, f'#{org_id}')}"),
             callback_data=ComposeCallback(a="org", v=str(org_id)),
         )
-    builder.button(text=_("✔ Done"), callback_data=ComposeCallback(a="aud"))
+    _add_done(builder)
     builder.adjust(1)
     text = _("Tick the organisations; none ticked means all of yours.")
     return Screen(text, builder.as_markup())
@@ -253,12 +281,11 @@ def categories_screen(draft: dict[str, Any], ruleset: Ruleset, language: str) ->
     chosen = set(draft.get("categories") or ())
     builder = InlineKeyboardBuilder()
     for info in ruleset.meta.categories:
-        mark = "✅" if info.id in chosen else "▫️"
         builder.button(
-            text=short(f"{mark} {info.name.get(language)}"),
+            text=short(f"{tick(info.id in chosen)} {info.name.get(language)}"),
             callback_data=ComposeCallback(a="cat", v=info.id),
         )
-    builder.button(text=_("✔ Done"), callback_data=ComposeCallback(a="aud"))
+    _add_done(builder)
     builder.adjust(1)
     text = _(
         "Tick the current qualification categories to reach; none ticked means any category "
@@ -283,7 +310,7 @@ def summary_screen(count_line: str) -> Screen:
     builder.button(text=_("🚀 Send now"), callback_data=ComposeCallback(a="send"))
     builder.button(text=_("🕒 Schedule"), callback_data=ComposeCallback(a="sched"))
     builder.button(text=_("✏️ Edit audience"), callback_data=ComposeCallback(a="aud"))
-    builder.button(text=_("✖ Cancel"), callback_data=ComposeCallback(a="cancel"))
+    _add_cancel(builder)
     builder.adjust(2, 1, 1)
     return Screen(count_line, builder.as_markup())
 
@@ -292,7 +319,7 @@ def schedule_prompt(settings: Settings) -> Screen:
     example = (utcnow().astimezone(settings.tz) + dt.timedelta(days=1)).replace(hour=10, minute=0)
     builder = InlineKeyboardBuilder()
     builder.button(text=_("⬅ Back"), callback_data=ComposeCallback(a="preview"))
-    builder.button(text=_("✖ Cancel"), callback_data=ComposeCallback(a="cancel"))
+    _add_cancel(builder)
     builder.adjust(2)
     text = _(
         "Type when to send it, in Almaty time, as DD.MM.YYYY HH:MM — for example {example}."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
@@ -47,15 +47,30 @@ class RelayCallback(CallbackData, prefix="subc"):
     ch: int  # the channel
 
 
-def channels_keyboard(channels: Sequence[Channel]) -> InlineKeyboardMarkup:
+def _column(buttons: Iterable[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
+    """One button per row: (label, callback data)."""
     builder = InlineKeyboardBuilder()
-    for channel in channels:
-        assert channel.id is not None
-        builder.button(
-            text=short(channel.title), callback_data=ChannelCallback(a="open", id=channel.id)
-        )
+    for text, data in buttons:
+        builder.button(text=text, callback_data=data)
     builder.adjust(1)
     return builder.as_markup()
+
+
+def _id(value: int | None) -> int:
+    """A stored row's id (never None once it is in the database)."""
+    assert value is not None
+    return value
+
+
+def _person(user: User) -> str:
+    return user.full_name or user.username or str(user.telegram_id)
+
+
+def channels_keyboard(channels: Sequence[Channel]) -> InlineKeyboardMarkup:
+    return _column(
+        (short(channel.title), ChannelCallback(a="open", id=_id(channel.id)))
+        for channel in channels
+    )
 
 
 def channel_keyboard(channel: Channel) -> InlineKeyboardMarkup:
@@ -76,71 +91,47 @@ def channel_keyboard(channel: Channel) -> InlineKeyboardMarkup:
 def organisations_keyboard(
     channel_id: int, organisations: Sequence[Organisation], *, detach: bool
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for organisation in organisations:
-        assert organisation.id is not None
-        builder.button(
-            text=short(organisation.name),
-            callback_data=ChannelOrgCallback(id=channel_id, org=organisation.id),
-        )
+    buttons: list[tuple[str, CallbackData]] = [
+        (short(organisation.name), ChannelOrgCallback(id=channel_id, org=_id(organisation.id)))
+        for organisation in organisations
+    ]
     if detach:
-        builder.button(
-            text=_("No organisation (national)"),
-            callback_data=ChannelOrgCallback(id=channel_id, org=0),
-        )
-    builder.button(text=_("⬅ Back"), callback_data=ChannelCallback(a="open", id=channel_id))
-    builder.adjust(1)
-    return builder.as_markup()
+        buttons.append((_("No organisation (national)"), ChannelOrgCallback(id=channel_id, org=0)))
+    buttons.append((_("⬅ Back"), ChannelCallback(a="open", id=channel_id)))
+    return _column(buttons)
 
 
 def duty_keyboard(organisation_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("📅 Set the day"), callback_data=DutySetCallback(a="day", org=organisation_id)
+    return _column(
+        [
+            (_("📅 Set the day"), DutySetCallback(a="day", org=organisation_id)),
+            (_("🙋 I am responsible"), DutySetCallback(a="me", org=organisation_id)),
+            (_("👥 Choose another member"), DutySetCallback(a="who", org=organisation_id)),
+        ]
     )
-    builder.button(
-        text=_("🙋 I am responsible"), callback_data=DutySetCallback(a="me", org=organisation_id)
-    )
-    builder.button(
-        text=_("👥 Choose another member"),
-        callback_data=DutySetCallback(a="who", org=organisation_id),
-    )
-    builder.adjust(1)
-    return builder.as_markup()
 
 
 def organisations_duty_keyboard(organisations: Sequence[Organisation]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for organisation in organisations:
-        assert organisation.id is not None
-        builder.button(
-            text=short(organisation.name),
-            callback_data=DutySetCallback(a="open", org=organisation.id),
-        )
-    builder.adjust(1)
-    return builder.as_markup()
+    return _column(
+        (short(organisation.name), DutySetCallback(a="open", org=_id(organisation.id)))
+        for organisation in organisations
+    )
 
 
 def members_keyboard(organisation_id: int, people: Sequence[User]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for person in people:
-        assert person.id is not None
-        label = person.full_name or person.username or str(person.telegram_id)
-        builder.button(
-            text=short(label),
-            callback_data=DutySetCallback(a="pick", org=organisation_id, user=person.id),
+    buttons: list[tuple[str, CallbackData]] = [
+        (
+            short(_person(person)),
+            DutySetCallback(a="pick", org=organisation_id, user=_id(person.id)),
         )
-    builder.button(text=_("⬅ Back"), callback_data=DutySetCallback(a="open", org=organisation_id))
-    builder.adjust(1)
-    return builder.as_markup()
+        for person in people
+    ]
+    buttons.append((_("⬅ Back"), DutySetCallback(a="open", org=organisation_id)))
+    return _column(buttons)
 
 
 def relay_keyboard(submission_id: int, channels: Sequence[Channel]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for channel in channels:
-        assert channel.id is not None
-        builder.button(
-            text=short(channel.title), callback_data=RelayCallback(id=submission_id, ch=channel.id)
-        )
-    builder.adjust(1)
-    return builder.as_markup()
+    return _column(
+        (short(channel.title), RelayCallback(id=submission_id, ch=_id(channel.id)))
+        for channel in channels
+    )

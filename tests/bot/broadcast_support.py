@@ -7,45 +7,21 @@ import datetime as dt
 import itertools
 from typing import Any
 
-from aiogram import Dispatcher
-from aiogram.types import (
-    Chat as TgChat,
-)
-from aiogram.types import (
-    Document,
-    Message,
-    MessageOriginChannel,
-    PhotoSize,
-    Update,
-    User,
-)
+from aiogram.types import Chat as TgChat
+from aiogram.types import Document, MessageOriginChannel, PhotoSize
 from sqlmodel import col, select
 
 from backend.db import SessionPool
 from backend.models import Broadcast, Membership, Notification, TeacherProfile
 from backend.models import User as DbUser
 from backend.models.types import utcnow
-from backend.services import courses, curators, users
+from backend.services import curators, users
 from backend.services.curators import Scope
-from tests.bot.chat import Chat
+from tests.bot.chat import Chat, user_id_of
+from tests.factories import private_message_update
 from tests.mocked_bot import MockedBot
 
 _ids = itertools.count(900_000)
-
-
-async def started(dispatcher: Dispatcher, bot: MockedBot, user_id: int) -> Chat:
-    """A person who opened the bot and chose Russian."""
-    chat = Chat(dispatcher, bot, user_id=user_id)
-    await chat.send("/start")
-    await chat.press("Русский")
-    return chat
-
-
-async def user_id_of(session_pool: SessionPool, chat: Chat) -> int:
-    async with session_pool() as session:
-        found = await courses.find_user_id(session=session, telegram_id=chat.user.id)
-    assert found is not None
-    return found
 
 
 async def make_curator(session_pool: SessionPool, chat: Chat, scope: Scope | None = None) -> int:
@@ -53,6 +29,12 @@ async def make_curator(session_pool: SessionPool, chat: Chat, scope: Scope | Non
     async with session_pool() as session:
         await curators.grant_curator(session=session, user_id=user_id, scope=scope or Scope())
     return user_id
+
+
+async def scope_of(session_pool: SessionPool, user_id: int) -> Scope:
+    """Whom the user may reach as a curator (raises NotCuratorError if they are not one)."""
+    async with session_pool() as session:
+        return await curators.scope_of(session=session, user_id=user_id)
 
 
 async def make_admin(session_pool: SessionPool, chat: Chat) -> int:
@@ -121,15 +103,8 @@ async def outbox_of(session_pool: SessionPool, broadcast_id: int) -> list[Notifi
         return list(rows.all())
 
 
-def _message(user: User, **fields: Any) -> Update:
-    message = Message(
-        message_id=next(_ids),
-        date=dt.datetime.now(dt.UTC),
-        chat=TgChat(id=user.id, type="private"),
-        from_user=user,
-        **fields,
-    )
-    return Update(update_id=next(_ids), message=message)
+async def _send_content(chat: Chat, **content: Any) -> None:
+    await chat.dispatcher.feed_update(chat.bot, private_message_update(chat.user, **content))
 
 
 async def send_photo(
@@ -139,16 +114,12 @@ async def send_photo(
         PhotoSize(file_id=f"{file_id}-small", file_unique_id="s", width=90, height=90),
         PhotoSize(file_id=file_id, file_unique_id="l", width=1280, height=1280),
     ]
-    await chat.dispatcher.feed_update(
-        chat.bot, _message(chat.user, photo=photo, caption=caption, media_group_id=album)
-    )
+    await _send_content(chat, photo=photo, caption=caption, media_group_id=album)
 
 
 async def send_document(chat: Chat, file_id: str, caption: str | None = None) -> None:
     document = Document(file_id=file_id, file_unique_id="d", file_name="order.pdf")
-    await chat.dispatcher.feed_update(
-        chat.bot, _message(chat.user, document=document, caption=caption)
-    )
+    await _send_content(chat, document=document, caption=caption)
 
 
 async def forward_channel_post(chat: Chat, channel_id: int, post_id: int, text: str) -> None:
@@ -157,18 +128,7 @@ async def forward_channel_post(chat: Chat, channel_id: int, post_id: int, text: 
         chat=TgChat(id=channel_id, type="channel", title="ZHASTALAP"),
         message_id=post_id,
     )
-    await chat.dispatcher.feed_update(
-        chat.bot, _message(chat.user, text=text, forward_origin=origin)
-    )
-
-
-def all_callback_data(bot: MockedBot) -> list[str]:
-    data = []
-    for request in bot.session.requests:
-        markup = getattr(request, "reply_markup", None)
-        for row in getattr(markup, "inline_keyboard", None) or []:
-            data += [button.callback_data for button in row if button.callback_data]
-    return data
+    await _send_content(chat, text=text, forward_origin=origin)
 
 
 def alerts(bot: MockedBot) -> list[str]:

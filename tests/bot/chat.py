@@ -7,6 +7,8 @@ from typing import Any
 from aiogram import Dispatcher
 from aiogram.types import InlineKeyboardMarkup
 
+from backend.db import SessionPool
+from backend.services import courses
 from tests.factories import callback_update, message_update, tg_user
 from tests.mocked_bot import MockedBot
 
@@ -48,3 +50,30 @@ class Chat:
 
     def last_text(self) -> str:
         return self.texts()[-1]
+
+
+async def started_chat(dispatcher: Dispatcher, bot: MockedBot, user_id: int) -> Chat:
+    """A person who opened the bot and chose Russian (so the menu, not the language prompt,
+    comes next)."""
+    chat = Chat(dispatcher, bot, user_id=user_id)
+    await chat.send("/start")
+    await chat.press("Русский")
+    return chat
+
+
+async def user_id_of(session_pool: SessionPool, chat: Chat) -> int:
+    """The database id of the person behind ``chat`` (they must have started the bot)."""
+    async with session_pool() as session:
+        found = await courses.find_user_id(session=session, telegram_id=chat.user.id)
+    assert found is not None
+    return found
+
+
+def callback_data_shown(bot: MockedBot) -> list[str]:
+    """The callback data of every button the bot has shown so far."""
+    data = []
+    for request in bot.session.requests:
+        markup = getattr(request, "reply_markup", None)
+        for row in getattr(markup, "inline_keyboard", None) or []:
+            data += [button.callback_data for button in row if button.callback_data]
+    return data

@@ -6,17 +6,18 @@ import datetime as dt
 import io
 import itertools
 import pathlib
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from aiogram import Dispatcher
-from aiogram.types import Chat as TgChat
-from aiogram.types import Document, Downloadable, Message, PhotoSize, Update, User
+from aiogram.types import Document, Downloadable, PhotoSize
 from sqlmodel import select
 
 from backend.db import SessionPool
 from backend.models import Membership, Organisation, RosterEntry
 from backend.services import staff
-from tests.bot.chat import Chat
+from bot.keyboards.staff import StaffOrgCallback
+from tests.bot.chat import Chat, started_chat
+from tests.factories import private_message_update
 from tests.mocked_bot import MockedBot
 
 _ids = itertools.count(50_000)
@@ -43,17 +44,6 @@ class FileBot(MockedBot):
         return io.BytesIO(self.files[file_id])
 
 
-def _message(user: User, **content: Any) -> Update:
-    message = Message(
-        message_id=next(_ids),
-        date=dt.datetime.now(dt.UTC),
-        chat=TgChat(id=user.id, type="private"),
-        from_user=user,
-        **content,
-    )
-    return Update(update_id=next(_ids), message=message)
-
-
 async def send_document(
     chat: Chat, bot: FileBot, file_name: str, data: bytes, *, file_size: int | None = None
 ) -> str:
@@ -66,13 +56,13 @@ async def send_document(
         file_name=file_name,
         file_size=len(data) if file_size is None else file_size,
     )
-    await chat.dispatcher.feed_update(bot, _message(chat.user, document=document))
+    await chat.dispatcher.feed_update(bot, private_message_update(chat.user, document=document))
     return file_id
 
 
 async def send_photo(chat: Chat, bot: FileBot) -> None:
     photo = PhotoSize(file_id="photo-1", file_unique_id="uphoto-1", width=10, height=10)
-    await chat.dispatcher.feed_update(bot, _message(chat.user, photo=[photo]))
+    await chat.dispatcher.feed_update(bot, private_message_update(chat.user, photo=[photo]))
 
 
 async def make_organisation(session_pool: SessionPool, name: str = "Колледж №1") -> int:
@@ -99,14 +89,6 @@ async def invitation_token(
     return created.token
 
 
-async def started_chat(dispatcher: Dispatcher, bot: MockedBot, user_id: int) -> Chat:
-    """A person who has chosen Russian (so the menu, not the language prompt, comes next)."""
-    chat = Chat(dispatcher, bot, user_id=user_id)
-    await chat.send("/start")
-    await chat.press("Русский")
-    return chat
-
-
 async def staff_chat(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool, user_id: int, org_id: int
 ) -> Chat:
@@ -114,6 +96,22 @@ async def staff_chat(
     chat = await started_chat(dispatcher, bot, user_id)
     await chat.send(f"/start {await invitation_token(session_pool, org_id)}")
     return chat
+
+
+async def organisation_with_head(
+    dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool, user_id: int
+) -> tuple[int, Chat]:
+    """A new organisation and its head's chat."""
+    org_id = await make_organisation(session_pool)
+    return org_id, await staff_chat(dispatcher, bot, session_pool, user_id, org_id)
+
+
+async def upload_roster(
+    chat: Chat, bot: FileBot, org_id: int, data: bytes, *, file_name: str = "roster.csv"
+) -> None:
+    """The head presses the organisation's upload button and sends the roster file."""
+    await chat.press_data(StaffOrgCallback(o=org_id, a="up").pack())
+    await send_document(chat, bot, file_name, data)
 
 
 async def memberships(session_pool: SessionPool, org_id: int) -> list[Membership]:
@@ -134,13 +132,3 @@ def documents(bot: MockedBot) -> list[tuple[str, bytes]]:
         upload = request.document
         sent.append((str(upload.filename), bytes(upload.data)))
     return sent
-
-
-def callback_data_of(bot: MockedBot) -> list[str]:
-    """The callback data of every button the bot has shown so far."""
-    data = []
-    for request in bot.session.requests:
-        markup = getattr(request, "reply_markup", None)
-        for row in getattr(markup, "inline_keyboard", None) or []:
-            data += [button.callback_data for button in row if button.callback_data]
-    return data

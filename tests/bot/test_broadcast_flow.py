@@ -16,7 +16,7 @@ from aiogram.methods import TelegramMethod
 from backend.db import SessionPool
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
-from backend.services import broadcasts, channels, curators, staff, topics
+from backend.services import broadcasts, channels, staff, topics
 from backend.services.curators import NotCuratorError, Scope
 from backend.settings import Settings
 from bot.factory import create_dispatcher, create_i18n
@@ -25,19 +25,17 @@ from tests.bot.broadcast_support import (
     add_members,
     add_people,
     alerts,
-    all_callback_data,
     broadcasts_of,
     forward_channel_post,
     make_admin,
     make_curator,
     outbox_of,
+    scope_of,
     send_document,
     send_photo,
     set_category,
-    started,
-    user_id_of,
 )
-from tests.bot.chat import Chat
+from tests.bot.chat import Chat, callback_data_shown, started_chat, user_id_of
 from tests.mocked_bot import MockedBot
 
 
@@ -46,6 +44,19 @@ async def compose_text(chat: Chat, text: str = "Сәлем, {name}! Жаңалы
     await chat.send(text)
     await chat.press_data("bk:skip:")
     await chat.press_data("bk:topic:news")
+
+
+async def curator_at_preview(
+    dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool, user_id: int, people: int
+) -> tuple[Chat, int]:
+    """A curator (their chat and database id) with ``people`` more subscribers, who composed a
+    text broadcast on "news" and is looking at its preview."""
+    chat = await started_chat(dispatcher, bot, user_id)
+    curator_id = await make_curator(session_pool, chat)
+    await add_people(session_pool, people)
+    await compose_text(chat)
+    await chat.press_data("bk:preview:")
+    return chat, curator_id
 
 
 def count_in(text: str) -> int:
@@ -57,9 +68,9 @@ def count_in(text: str) -> int:
 async def test_non_curator_is_refused_and_forged_compose_buttons_do_nothing(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 8201)
+    chat = await started_chat(dispatcher, bot, 8201)
     await chat.send("/broadcast")
-    assert not any(d.startswith("bk:") for d in all_callback_data(bot))
+    assert not any(d.startswith("bk:") for d in callback_data_shown(bot))
     await chat.send("Всем привет")  # not taken as a broadcast message
     for forged in ("bk:topic:news", "bk:send:", "bk:new:", "bk:preview:"):
         await chat.press_data(forged)
@@ -71,7 +82,7 @@ async def test_non_curator_is_refused_and_forged_compose_buttons_do_nothing(
 async def test_compose_preview_counts_exactly_and_send_now_fills_the_outbox(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 8202)
+    chat = await started_chat(dispatcher, bot, 8202)
     curator_id = await make_curator(session_pool, chat)
     people = await add_people(session_pool, 4)
     await add_people(session_pool, 2, unreachable=True)  # blocked the bot: never counted
@@ -100,7 +111,7 @@ async def test_compose_preview_counts_exactly_and_send_now_fills_the_outbox(
     assert {r.dedupe_key for r in rows} == {f"bc:{created.id}:{r.user_id}" for r in rows}
     assert opted_out not in {r.user_id for r in rows}
     # The progress message carries the bc buttons and is remembered for the ticker.
-    assert f"bc:p:{created.id}" in all_callback_data(bot)
+    assert f"bc:p:{created.id}" in callback_data_shown(bot)
     [after] = await broadcasts_of(session_pool)
     assert after.progress_chat_id == chat.user.id
     assert after.progress_message_id is not None
@@ -112,7 +123,7 @@ async def test_compose_preview_counts_exactly_and_send_now_fills_the_outbox(
 async def test_roles_filter_narrows_the_count(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 8203)
+    chat = await started_chat(dispatcher, bot, 8203)
     await make_curator(session_pool, chat)
     await add_people(session_pool, 3, role="teacher")
     await add_people(session_pool, 2, role="student")
@@ -126,11 +137,7 @@ async def test_roles_filter_narrows_the_count(
 async def test_schedule_rejects_a_bad_time_then_accepts_a_good_one(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool, settings: Settings
 ) -> None:
-    chat = await started(dispatcher, bot, 8204)
-    await make_curator(session_pool, chat)
-    await add_people(session_pool, 2)
-    await compose_text(chat)
-    await chat.press_data("bk:preview:")
+    chat, _ = await curator_at_preview(dispatcher, bot, session_pool, 8204, 2)
     await chat.press_data("bk:sched:")
     await chat.send("завтра утром")
     await chat.send("01.01.2020 10:00")  # parseable, but past
@@ -143,13 +150,13 @@ async def test_schedule_rejects_a_bad_time_then_accepts_a_good_one(
     assert created.status == "scheduled"
     assert created.scheduled_at is not None
     assert created.scheduled_at == when.astimezone(dt.UTC)
-    assert f"bc:x:{created.id}" in all_callback_data(bot)
+    assert f"bc:x:{created.id}" in callback_data_shown(bot)
 
 
 async def test_forwarded_channel_post_becomes_a_copy_variant(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 8205)
+    chat = await started_chat(dispatcher, bot, 8205)
     await make_curator(session_pool, chat)
     await chat.send("/broadcast")
     await forward_channel_post(chat, -1001234567890, 77, "Пост канала")
@@ -178,7 +185,7 @@ async def test_forwarded_channel_post_becomes_a_copy_variant(
 async def test_document_variant_and_unusable_message_keeps_the_step(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool, settings: Settings
 ) -> None:
-    chat = await started(dispatcher, bot, 8206)
+    chat = await started_chat(dispatcher, bot, 8206)
     await make_curator(session_pool, chat)
     await chat.send("/broadcast")
     await chat.send("x" * 5000)  # too long for Telegram
@@ -194,7 +201,7 @@ async def test_document_variant_and_unusable_message_keeps_the_step(
 async def test_region_curator_cannot_reach_another_region(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 8207)
+    chat = await started_chat(dispatcher, bot, 8207)
     await make_curator(session_pool, chat, Scope(kind="region", regions=("astana",)))
     await add_people(session_pool, 2, region="astana")
     await add_people(session_pool, 3, region="almaty")
@@ -216,11 +223,7 @@ async def test_region_curator_cannot_reach_another_region(
 async def test_forged_progress_button_on_someone_elses_broadcast_does_nothing(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool, settings: Settings
 ) -> None:
-    owner = await started(dispatcher, bot, 8208)
-    await make_curator(session_pool, owner)
-    await add_people(session_pool, 3)
-    await compose_text(owner)
-    await owner.press_data("bk:preview:")
+    owner, _ = await curator_at_preview(dispatcher, bot, session_pool, 8208, 3)
     await owner.press_data("bk:sched:")
     when = utcnow() + dt.timedelta(days=3)
     await owner.send(
@@ -228,7 +231,7 @@ async def test_forged_progress_button_on_someone_elses_broadcast_does_nothing(
     )
     [theirs] = await broadcasts_of(session_pool)
     assert theirs.status == "scheduled"
-    other = await started(dispatcher, bot, 8209)
+    other = await started_chat(dispatcher, bot, 8209)
     await make_curator(session_pool, other)
     for action in ("x", "p", "csv"):
         await other.press_data(f"bc:{action}:{theirs.id}")
@@ -247,11 +250,7 @@ async def test_forged_progress_button_on_someone_elses_broadcast_does_nothing(
 async def test_pause_and_resume_from_the_progress_message(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 8210)
-    curator_id = await make_curator(session_pool, chat)
-    await add_people(session_pool, 3)
-    await compose_text(chat)
-    await chat.press_data("bk:preview:")
+    chat, curator_id = await curator_at_preview(dispatcher, bot, session_pool, 8210, 3)
     await chat.press_data("bk:send:")
     [created] = await broadcasts_of(session_pool)
     await chat.press_data(f"bc:p:{created.id}")
@@ -269,17 +268,14 @@ async def test_pause_and_resume_from_the_progress_message(
 async def test_broadcasts_section_lists_the_curators_broadcasts(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 8211)
-    await make_curator(session_pool, chat)
-    await compose_text(chat)
-    await chat.press_data("bk:preview:")
+    chat, _ = await curator_at_preview(dispatcher, bot, session_pool, 8211, 0)
     await chat.press_data("bk:send:")
     [created] = await broadcasts_of(session_pool)
     await chat.press_data("m:bcast")
     data = [d for _, d in chat.buttons()]
     assert f"bc:v:{created.id}" in data
     assert "bk:new:" in data
-    stranger = await started(dispatcher, bot, 8212)
+    stranger = await started_chat(dispatcher, bot, 8212)
     mark = len(bot.sent("SendMessage"))
     await stranger.press_data("m:bcast")
     answers = bot.sent("SendMessage")[mark:]
@@ -290,37 +286,31 @@ async def test_broadcasts_section_lists_the_curators_broadcasts(
 async def test_admin_grants_and_revokes_the_curator_role_by_command(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    admin = await started(dispatcher, bot, 8213)
+    admin = await started_chat(dispatcher, bot, 8213)
     await make_admin(session_pool, admin)
-    teacher = await started(dispatcher, bot, 8214)
+    teacher = await started_chat(dispatcher, bot, 8214)
     teacher_id = await user_id_of(session_pool, teacher)
     await admin.send("/curator grant 8214 region almaty astana")
-    async with session_pool() as session:
-        scope = await curators.scope_of(session=session, user_id=teacher_id)
-    assert scope == Scope(kind="region", regions=("almaty", "astana"))
+    assert await scope_of(session_pool, teacher_id) == Scope(
+        kind="region", regions=("almaty", "astana")
+    )
     await admin.send("/curators")
     assert "8214" in admin.last_text()
     await admin.send("/curator grant 8214 region atlantis")  # unknown: nothing changes
-    async with session_pool() as session:
-        assert (await curators.scope_of(session=session, user_id=teacher_id)).regions == (
-            "almaty",
-            "astana",
-        )
+    assert (await scope_of(session_pool, teacher_id)).regions == ("almaty", "astana")
     await admin.send("/curator revoke 8214")
-    async with session_pool() as session:
-        with pytest.raises(NotCuratorError):
-            await curators.scope_of(session=session, user_id=teacher_id)
+    with pytest.raises(NotCuratorError):
+        await scope_of(session_pool, teacher_id)
     await admin.send("/curator grant @Teacher8214")  # by @username, any case: everyone
-    async with session_pool() as session:
-        assert (await curators.scope_of(session=session, user_id=teacher_id)).kind == "everyone"
+    assert (await scope_of(session_pool, teacher_id)).kind == "everyone"
 
 
 async def test_non_admin_cannot_grant_and_learns_nothing(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    curator = await started(dispatcher, bot, 8215)
+    curator = await started_chat(dispatcher, bot, 8215)
     await make_curator(session_pool, curator)
-    teacher = await started(dispatcher, bot, 8216)
+    teacher = await started_chat(dispatcher, bot, 8216)
     teacher_id = await user_id_of(session_pool, teacher)
     await curator.send("/curator grant 8216")
     refusal = curator.last_text()
@@ -328,9 +318,8 @@ async def test_non_admin_cannot_grant_and_learns_nothing(
     assert curator.last_text() == refusal  # the same answer as an unknown command
     await curator.send("/curators")
     assert curator.last_text() == refusal
-    async with session_pool() as session:
-        with pytest.raises(NotCuratorError):
-            await curators.scope_of(session=session, user_id=teacher_id)
+    with pytest.raises(NotCuratorError):
+        await scope_of(session_pool, teacher_id)
 
 
 async def test_a_half_composed_broadcast_survives_a_restart(
@@ -340,7 +329,7 @@ async def test_a_half_composed_broadcast_survives_a_restart(
     settings: Settings,
     ruleset: Ruleset,
 ) -> None:
-    chat = await started(dispatcher, bot, 8217)
+    chat = await started_chat(dispatcher, bot, 8217)
     await make_curator(session_pool, chat)
     await add_people(session_pool, 2)
     await compose_text(chat, "Перед перезапуском")
@@ -365,7 +354,7 @@ async def test_a_post_the_bot_cannot_copy_is_asked_for_again(
     session_pool: SessionPool,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    chat = await started(dispatcher, bot, 8218)
+    chat = await started_chat(dispatcher, bot, 8218)
     await make_curator(session_pool, chat)
     answer = bot.session._result
 
@@ -404,7 +393,7 @@ async def test_organisation_curator_picks_among_their_organisations_only(
     assert mine.id
     assert second.id
     assert foreign.id
-    chat = await started(dispatcher, bot, 8219)
+    chat = await started_chat(dispatcher, bot, 8219)
     await make_curator(
         session_pool, chat, Scope(kind="orgs", organisation_ids=(mine.id, second.id))
     )
@@ -431,7 +420,7 @@ async def test_organisation_curator_picks_among_their_organisations_only(
 async def test_categories_narrow_the_audience(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 8220)
+    chat = await started_chat(dispatcher, bot, 8220)
     await make_curator(session_pool, chat)
     experts = await add_people(session_pool, 2)
     await set_category(session_pool, experts, "pedagog_expert")
@@ -449,7 +438,7 @@ async def test_categories_narrow_the_audience(
 async def test_post_to_a_registered_channel(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 8221)
+    chat = await started_chat(dispatcher, bot, 8221)
     curator_id = await make_curator(session_pool, chat)
     async with session_pool() as session:
         channel = await channels.register_channel(
@@ -475,7 +464,7 @@ async def test_post_to_a_registered_channel(
 async def test_the_rest_of_an_album_is_not_taken_for_the_second_variant(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 8222)
+    chat = await started_chat(dispatcher, bot, 8222)
     await make_curator(session_pool, chat)
     await chat.send("/broadcast")
     await send_photo(chat, "ALBUM-1", caption="Фотоальбом", album="g1")

@@ -17,9 +17,8 @@ from backend.rules.loader import Ruleset
 from backend.services import courses
 from backend.settings import Settings
 from bot.keyboards.callback_data import CourseCallback, CourseEditCallback
-from tests.bot.chat import Chat
-from tests.bot.test_courses_flow import add_stored_course, started, user_id_of
-from tests.courses.helpers import local, outbox
+from tests.bot.chat import Chat, started_chat, user_id_of
+from tests.courses.helpers import add_course, local, outbox, stored_courses
 from tests.mocked_bot import MockedBot
 
 SKIP = CourseCallback(a="skip").pack()
@@ -70,41 +69,55 @@ async def send_file(
 
 
 async def only_course(session_pool: SessionPool, user_id: int) -> CourseRecord:
-    async with session_pool() as session:
-        [course] = await courses.list_courses(session=session, user_id=user_id)
+    [course] = await stored_courses(session_pool, user_id)
     return course
-
-
-async def stored(session_pool: SessionPool, user_id: int) -> list[CourseRecord]:
-    async with session_pool() as session:
-        return await courses.list_courses(session=session, user_id=user_id)
 
 
 def screen_data(chat: Chat) -> list[str]:
     return [data for _, data in chat.buttons()]
 
 
-async def up_to_hours(chat: Chat) -> None:
+async def at_the_hours_step(
+    dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool, telegram_id: int
+) -> tuple[Chat, int]:
+    """A chat adding a course, past the required steps; and the user's database id."""
+    chat = await started_chat(dispatcher, bot, telegram_id)
+    user_id = await user_id_of(session_pool, chat)
     await chat.press("📚")
     await chat.press("➕")
     await chat.send("20.04.2024")
     await chat.send("Цифровая грамотность педагога")
     await chat.press("Өрлеу")
+    return chat, user_id
+
+
+async def with_a_course(
+    dispatcher: Dispatcher,
+    bot: MockedBot,
+    session_pool: SessionPool,
+    telegram_id: int,
+    completed_on: dt.date,
+    *,
+    title: str = "Курс",
+) -> tuple[Chat, int, int]:
+    """A chat whose user has one recorded course: the chat, the user's id and the course's id."""
+    chat = await started_chat(dispatcher, bot, telegram_id)
+    user_id = await user_id_of(session_pool, chat)
+    course_id = await add_course(session_pool, user_id, completed_on, title=title)
+    return chat, user_id, course_id
 
 
 async def test_adding_a_course_with_hours_number_and_a_document(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 7201)
-    user_id = await user_id_of(session_pool, chat)
     content = b"%PDF-1.4 certificate of Aigul " * 100
     bot.add_file("doc-7201", content)
-    await up_to_hours(chat)
+    chat, user_id = await at_the_hours_step(dispatcher, bot, session_pool, 7201)
     assert SKIP in screen_data(chat)  # the optional steps start after the provider
-    assert not await stored(session_pool, user_id)
+    assert not await stored_courses(session_pool, user_id)
     await chat.send("72")
     await chat.send("  № 0412-2024 ")
-    assert not await stored(session_pool, user_id)
+    assert not await stored_courses(session_pool, user_id)
     await send_file(chat, document=("doc-7201", len(content)))
     course = await only_course(session_pool, user_id)
     assert (course.completed_on, course.provider, course.hours) == (
@@ -123,12 +136,10 @@ async def test_adding_a_course_with_hours_number_and_a_document(
 async def test_skipping_every_optional_step(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 7202)
-    user_id = await user_id_of(session_pool, chat)
-    await up_to_hours(chat)
+    chat, user_id = await at_the_hours_step(dispatcher, bot, session_pool, 7202)
     await chat.press_data(SKIP)
     await chat.press_data(SKIP)
-    assert not await stored(session_pool, user_id)
+    assert not await stored_courses(session_pool, user_id)
     await chat.press_data(SKIP)
     course = await only_course(session_pool, user_id)
     assert (course.hours, course.certificate_number, course.certificate_file_id) == (
@@ -137,21 +148,19 @@ async def test_skipping_every_optional_step(
         None,
     )
     await chat.press_data(SKIP)  # a stale Skip adds nothing
-    assert len(await stored(session_pool, user_id)) == 1
+    assert len(await stored_courses(session_pool, user_id)) == 1
 
 
 async def test_an_oversize_file_is_refused_and_nothing_typed_is_lost(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 7203)
-    user_id = await user_id_of(session_pool, chat)
-    await up_to_hours(chat)
+    chat, user_id = await at_the_hours_step(dispatcher, bot, session_pool, 7203)
     await chat.send("36")
     await chat.send("A-1")
     await send_file(chat, document=("big-doc", 21 * MB))
     assert not bot.sent("GetFile")  # never downloaded
     assert "20 МБ" in chat.texts()[-2]  # the Russian catalog: the user chose ru
-    assert not await stored(session_pool, user_id)
+    assert not await stored_courses(session_pool, user_id)
     assert SKIP in screen_data(chat)  # still asking for the file
     small = b"\xff\xd8 a jpeg"
     bot.add_file("photo-big-side", small)
@@ -167,9 +176,7 @@ async def test_an_oversize_file_is_refused_and_nothing_typed_is_lost(
 async def test_free_text_for_the_hours_gives_a_hint_and_keeps_the_step(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 7204)
-    user_id = await user_id_of(session_pool, chat)
-    await up_to_hours(chat)
+    chat, user_id = await at_the_hours_step(dispatcher, bot, session_pool, 7204)
     question = chat.last_screen().text
     await chat.send("seventy two")
     assert chat.texts()[-2] == "Введите количество часов целым числом, например 72."
@@ -178,7 +185,7 @@ async def test_free_text_for_the_hours_gives_a_hint_and_keeps_the_step(
     assert "от 1 до 2000" in chat.texts()[-2]
     await chat.send("5000")
     assert "от 1 до 2000" in chat.texts()[-2]
-    assert not await stored(session_pool, user_id)
+    assert not await stored_courses(session_pool, user_id)
     await chat.send("48")
     await chat.press_data(SKIP)
     await chat.send("not a file")  # the file step wants a document or a photo
@@ -191,11 +198,9 @@ async def test_free_text_for_the_hours_gives_a_hint_and_keeps_the_step(
 async def test_editing_each_field_of_a_course(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 7205)
-    user_id = await user_id_of(session_pool, chat)
-    await add_stored_course(session_pool, user_id, dt.date(2024, 1, 10), title="Старое название")
-    course_id = (await only_course(session_pool, user_id)).id
-    assert course_id is not None
+    chat, user_id, course_id = await with_a_course(
+        dispatcher, bot, session_pool, 7205, dt.date(2024, 1, 10), title="Старое название"
+    )
     await chat.press("📚")
     await chat.press("📄")  # the course in the list opens its detail screen
     detail = chat.last_screen()
@@ -245,11 +250,10 @@ async def test_correcting_the_date_moves_the_due_date_and_cancels_waiting_remind
     settings: Settings,
     ruleset: Ruleset,
 ) -> None:
-    chat = await started(dispatcher, bot, 7206)
-    user_id = await user_id_of(session_pool, chat)
-    await add_stored_course(session_pool, user_id, dt.date(2023, 5, 10))  # due 10.05.2026
-    course_id = (await only_course(session_pool, user_id)).id
-    assert course_id is not None
+    # completed on 10.05.2023: due 10.05.2026
+    chat, user_id, course_id = await with_a_course(
+        dispatcher, bot, session_pool, 7206, dt.date(2023, 5, 10)
+    )
     # the 30-days reminder is waiting in the outbox (swept at night, to go out in the morning)
     assert await courses.sweep(session_pool, settings, ruleset, local(2026, 4, 10, 23)) == 1
     await chat.press_data(CourseCallback(a="show", id=course_id).pack())
@@ -272,11 +276,9 @@ async def test_correcting_the_date_moves_the_due_date_and_cancels_waiting_remind
 async def test_a_stale_course_button_shows_the_list(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 7207)
-    user_id = await user_id_of(session_pool, chat)
-    await add_stored_course(session_pool, user_id, dt.date(2024, 1, 10))
-    course_id = (await only_course(session_pool, user_id)).id
-    assert course_id is not None
+    chat, user_id, course_id = await with_a_course(
+        dispatcher, bot, session_pool, 7207, dt.date(2024, 1, 10)
+    )
     await chat.press("📚")
     await chat.press("📄")
     await chat.press_data(CourseEditCallback(id=course_id, f="title").pack())
@@ -296,4 +298,4 @@ async def test_a_stale_course_button_shows_the_list(
         await chat.press_data(data)
         assert len(bot.session.requests) > requests
         assert GONE in chat.last_screen().text
-    assert not await stored(session_pool, user_id)
+    assert not await stored_courses(session_pool, user_id)

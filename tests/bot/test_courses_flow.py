@@ -7,10 +7,9 @@ import datetime as dt
 from aiogram import Dispatcher
 from sqlmodel import select
 
-from backend.courses import validate_course
 from backend.courses.validation import format_date
 from backend.db import SessionPool
-from backend.models import CourseRecord, ReminderPreference
+from backend.models import ReminderPreference
 from backend.rules.loader import Ruleset
 from backend.services import assessments, courses
 from backend.settings import Settings
@@ -21,29 +20,11 @@ from bot.keyboards.callback_data import (
     ProviderCallback,
     ReminderCallback,
 )
-from tests.bot.chat import Chat
+from tests.bot.chat import callback_data_shown, started_chat, user_id_of
+from tests.courses.helpers import add_course, stored_courses
 from tests.mocked_bot import MockedBot
 
 DUE = "2027-03-15"
-
-
-async def started(dispatcher: Dispatcher, bot: MockedBot, user_id: int) -> Chat:
-    chat = Chat(dispatcher, bot, user_id=user_id)
-    await chat.send("/start")
-    await chat.press("Русский")
-    return chat
-
-
-async def user_id_of(session_pool: SessionPool, chat: Chat) -> int:
-    async with session_pool() as session:
-        found = await courses.find_user_id(session=session, telegram_id=chat.user.id)
-    assert found is not None
-    return found
-
-
-async def stored_courses(session_pool: SessionPool, user_id: int) -> list[CourseRecord]:
-    async with session_pool() as session:
-        return await courses.list_courses(session=session, user_id=user_id)
 
 
 async def preference(session_pool: SessionPool, user_id: int) -> ReminderPreference | None:
@@ -55,31 +36,14 @@ async def preference(session_pool: SessionPool, user_id: int) -> ReminderPrefere
         ).first()
 
 
-async def add_stored_course(
-    session_pool: SessionPool, user_id: int, on: dt.date, title: str = "Курс"
-) -> None:
-    course = validate_course({"completed_on": on, "title": title, "provider": "orleu"}, on)
-    async with session_pool() as session:
-        await courses.add_course(session=session, user_id=user_id, course=course)
-
-
 def alerts(bot: MockedBot) -> list[str]:
     return [str(r.text) for r in bot.sent("AnswerCallbackQuery") if r.text]
-
-
-def all_callback_data(bot: MockedBot) -> list[str]:
-    data = []
-    for request in bot.session.requests:
-        markup = getattr(request, "reply_markup", None)
-        for row in getattr(markup, "inline_keyboard", None) or []:
-            data += [button.callback_data for button in row if button.callback_data]
-    return data
 
 
 async def test_snooze_button_snoozes_for_seven_days(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 7101)
+    chat = await started_chat(dispatcher, bot, 7101)
     user_id = await user_id_of(session_pool, chat)
     before = dt.datetime.now(dt.UTC)
     await chat.press_data(f"rem:snooze:{DUE}")
@@ -95,7 +59,7 @@ async def test_snooze_button_snoozes_for_seven_days(
 async def test_stop_button_stops_and_says_how_to_resume(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 7102)
+    chat = await started_chat(dispatcher, bot, 7102)
     user_id = await user_id_of(session_pool, chat)
     await chat.press_data(f"rem:stop:{DUE}")
     stored = await preference(session_pool, user_id)
@@ -117,15 +81,18 @@ async def test_done_today_records_a_course_and_shows_the_next_due_date(
     settings: Settings,
     ruleset: Ruleset,
 ) -> None:
-    chat = await started(dispatcher, bot, 7103)
+    chat = await started_chat(dispatcher, bot, 7103)
     user_id = await user_id_of(session_pool, chat)
     await chat.press_data(f"rem:done:{DUE}")
     assert not await stored_courses(session_pool, user_id)  # the first tap only asks when
-    await chat.press("Сегодня")
+    await chat.press("Сегодня")  # the second tap records it: no title, provider or hours asked
     today = assessments.today_in(settings.tz)
     [course] = await stored_courses(session_pool, user_id)
     assert course.completed_on == today
     assert course.provider == "other"
+    assert (course.hours, course.certificate_number, course.certificate_file_id) == (None,) * 3
+    assert "Мои курсы" in chat.last_screen().text  # back on My courses, no step left to skip
+    assert CourseCallback(a="skip").pack() not in [data for _, data in chat.buttons()]
     due = courses.due_date(today, ruleset.meta.refresher.period_years)
     assert format_date(due) in chat.last_screen().text
     await chat.press_data(CourseDoneCallback(a="today", d=DUE).pack())  # a second tap
@@ -135,7 +102,7 @@ async def test_done_today_records_a_course_and_shows_the_next_due_date(
 async def test_done_on_another_date_with_a_bad_then_a_good_date(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 7104)
+    chat = await started_chat(dispatcher, bot, 7104)
     user_id = await user_id_of(session_pool, chat)
     await chat.press_data(f"rem:done:{DUE}")
     await chat.press("Другая дата")
@@ -155,7 +122,7 @@ async def test_done_on_another_date_with_a_bad_then_a_good_date(
 async def test_adding_a_course_through_the_dialog_shows_the_due_date(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 7105)
+    chat = await started_chat(dispatcher, bot, 7105)
     user_id = await user_id_of(session_pool, chat)
     await chat.press("📚")
     assert "Мои курсы" in chat.last_screen().text
@@ -176,9 +143,9 @@ async def test_adding_a_course_through_the_dialog_shows_the_due_date(
 async def test_deleting_a_course_asks_for_confirmation(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 7106)
+    chat = await started_chat(dispatcher, bot, 7106)
     user_id = await user_id_of(session_pool, chat)
-    await add_stored_course(session_pool, user_id, dt.date(2024, 1, 10))
+    await add_course(session_pool, user_id, dt.date(2024, 1, 10))
     await chat.press("📚")
     await chat.press("10.01.2024")  # the course's own screen
     await chat.press("🗑")
@@ -194,9 +161,9 @@ async def test_deleting_a_course_asks_for_confirmation(
 async def test_calendar_is_sent_as_an_ics_document(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 7107)
+    chat = await started_chat(dispatcher, bot, 7107)
     user_id = await user_id_of(session_pool, chat)
-    await add_stored_course(session_pool, user_id, dt.date(2024, 1, 10))
+    await add_course(session_pool, user_id, dt.date(2024, 1, 10))
     await chat.press("📚")
     await chat.press("📅")
     [sent] = bot.sent("SendDocument")
@@ -208,11 +175,11 @@ async def test_calendar_is_sent_as_an_ics_document(
 async def test_timeline_is_sent_as_a_photo(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 7109)
+    chat = await started_chat(dispatcher, bot, 7109)
     await chat.press("📚")
     assert not any("🖼" in text for text, _ in chat.buttons())  # no course, no timeline
     user_id = await user_id_of(session_pool, chat)
-    await add_stored_course(session_pool, user_id, dt.date(2024, 1, 10))
+    await add_course(session_pool, user_id, dt.date(2024, 1, 10))
     await chat.press_data(CourseCallback(a="open").pack())
     await chat.press("🖼")
     [sent] = bot.sent("SendPhoto")
@@ -225,9 +192,9 @@ async def test_timeline_is_sent_as_a_photo(
 async def test_every_callback_data_fits_in_64_bytes(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 7108)
+    chat = await started_chat(dispatcher, bot, 7108)
     user_id = await user_id_of(session_pool, chat)
-    await add_stored_course(session_pool, user_id, dt.date(2024, 1, 10), title="Т" * 500)
+    await add_course(session_pool, user_id, dt.date(2024, 1, 10), title="Т" * 500)
     await chat.press("📚")
     await chat.press("10.01.2024")
     await chat.press("⬅")
@@ -235,7 +202,7 @@ async def test_every_callback_data_fits_in_64_bytes(
     await chat.send("20.04.2024")
     await chat.send("Курс")
     await chat.press_data(f"rem:done:{DUE}")
-    seen = all_callback_data(bot)
+    seen = callback_data_shown(bot)
     assert any(data.startswith("cs:del:") for data in seen)
     assert any(data.startswith("ce:") for data in seen)
     assert any(data.startswith("cp:") for data in seen)
@@ -255,9 +222,7 @@ async def test_every_callback_data_fits_in_64_bytes(
 async def test_cancel_in_the_course_dialog_says_what_was_cancelled(
     dispatcher: Dispatcher, bot: MockedBot
 ) -> None:
-    chat = Chat(dispatcher, bot, user_id=9901)
-    await chat.send("/start")
-    await chat.press("Русский")
+    chat = await started_chat(dispatcher, bot, 9901)
     await chat.press("📚")
     await chat.press("➕")
     await chat.send("/cancel")

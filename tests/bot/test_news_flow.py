@@ -8,7 +8,8 @@ from sqlmodel import select
 from backend.db import SessionPool
 from backend.models import TopicSubscription
 from backend.services import topics
-from tests.bot.broadcast_support import alerts, started, user_id_of
+from tests.bot.broadcast_support import alerts
+from tests.bot.chat import Chat, started_chat, user_id_of
 from tests.mocked_bot import MockedBot
 
 
@@ -22,10 +23,18 @@ async def region(session_pool: SessionPool, user_id: int) -> str | None:
         return await topics.region_of(session, user_id)
 
 
+async def person(
+    dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool, telegram_id: int
+) -> tuple[Chat, int]:
+    """Someone who started the bot in Russian: their chat and their database id."""
+    chat = await started_chat(dispatcher, bot, telegram_id)
+    return chat, await user_id_of(session_pool, chat)
+
+
 async def test_news_shows_every_topic_with_its_default(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 8101)
+    chat = await started_chat(dispatcher, bot, 8101)
     await chat.send("/news")
     buttons = {data: text for text, data in chat.buttons()}
     assert [d for d in buttons if d.startswith("nt:")] == [
@@ -42,8 +51,7 @@ async def test_news_shows_every_topic_with_its_default(
 async def test_topic_toggles_persist(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 8102)
-    user_id = await user_id_of(session_pool, chat)
+    chat, user_id = await person(dispatcher, bot, session_pool, 8102)
     await chat.send("/news")
     await chat.press_data("nt:contests")
     await chat.press_data("nt:news")
@@ -61,8 +69,7 @@ async def test_topic_toggles_persist(
 async def test_region_is_chosen_from_the_list_and_forged_codes_change_nothing(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 8103)
-    user_id = await user_id_of(session_pool, chat)
+    chat, user_id = await person(dispatcher, bot, session_pool, 8103)
     await chat.send("/news")
     await chat.press_data("nrp:0")
     first_page = [data for _, data in chat.buttons() if data.startswith("nr:")]
@@ -81,8 +88,7 @@ async def test_region_is_chosen_from_the_list_and_forged_codes_change_nothing(
 async def test_unsubscribe_button_leaves_the_topic_in_one_tap_and_undo_restores(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 8104)
-    user_id = await user_id_of(session_pool, chat)
+    chat, user_id = await person(dispatcher, bot, session_pool, 8104)
     await chat.press_data("unsub:news")
     assert (await chosen(session_pool, user_id))["news"] is False
     assert any("Новости" in text or "News" in text for text in alerts(bot))
@@ -96,8 +102,7 @@ async def test_unsubscribe_button_leaves_the_topic_in_one_tap_and_undo_restores(
 async def test_forged_unsubscribe_topic_changes_nothing(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:
-    chat = await started(dispatcher, bot, 8105)
-    user_id = await user_id_of(session_pool, chat)
+    chat, user_id = await person(dispatcher, bot, session_pool, 8105)
     before = len(bot.session.requests)
     await chat.press_data("unsub:everything")
     await chat.press_data("nt:everything")

@@ -23,22 +23,24 @@ from backend.services.courses import find_user_id
 from backend.settings import Settings
 from bot.factory import create_i18n
 from bot.handlers import staff as staff_handlers
+from bot.handlers import staff_join
 from bot.keyboards.staff import InviteEntryCallback, StaffOrgCallback
 from tests.bot import staff_support as support
-from tests.bot.chat import Chat
+from tests.bot.chat import Chat, started_chat
 from tests.bot.staff_support import FileBot
 from tests.mocked_bot import MockedBot
 
 TODAY = dt.date.today()
 LONG_AGO = (TODAY - dt.timedelta(days=4 * 365)).strftime("%d.%m.%Y")  # overdue
 RECENT = (TODAY - dt.timedelta(days=3 * 365 - 30)).strftime("%d.%m.%Y")  # due within 90 days
+ROSTER_HEADER = "ФИО;Должность;Telegram;Дата последнего курса;Категория\n"
 ROSTER_CSV = (
-    "ФИО;Должность;Telegram;Дата последнего курса;Категория\n"
-    f"Аманова Алия;2.1;@amanova;{LONG_AGO};pedagog\n"
-    "Беков Бекзат;9.99;;01.01.2024;pedagog\n"  # line 3: no such position
-    f"Сейітова Гүлнар;2.1;;{RECENT};pedagog\n"
-    "Жоқ Күн;2.1;;32.13.2020;pedagog\n"  # line 5: not a date
-    f"Аманова Алия;2.1;;{RECENT};pedagog\n"  # line 6: the same person as line 2
+    ROSTER_HEADER
+    + f"Аманова Алия;2.1;@amanova;{LONG_AGO};pedagog\n"
+    + "Беков Бекзат;9.99;;01.01.2024;pedagog\n"  # line 3: no such position
+    + f"Сейітова Гүлнар;2.1;;{RECENT};pedagog\n"
+    + "Жоқ Күн;2.1;;32.13.2020;pedagog\n"  # line 5: not a date
+    + f"Аманова Алия;2.1;;{RECENT};pedagog\n"  # line 6: the same person as line 2
 ).encode()
 
 
@@ -68,7 +70,7 @@ async def user_id(session_pool: SessionPool, telegram_id: int) -> int:
 
 # --- joining ----------------------------------------------------------------------------------
 async def test_plain_start_still_opens_the_menu(dispatcher: Dispatcher, bot: FileBot) -> None:
-    chat = await support.started_chat(dispatcher, bot, 8101)
+    chat = await started_chat(dispatcher, bot, 8101)
     await chat.send("/start")
     assert "m:assess" in menu_items(bot)
     for payload in ("hello", "x" * 20, "y" * 40):  # not shaped like an invitation token
@@ -81,7 +83,7 @@ async def test_a_staff_invitation_joins_the_organisation(
     dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool
 ) -> None:
     org_id = await support.make_organisation(session_pool, "Колледж «Сәт»")
-    chat = await support.started_chat(dispatcher, bot, 8102)
+    chat = await started_chat(dispatcher, bot, 8102)
     token = await support.invitation_token(session_pool, org_id, "methodist")
     await chat.send(f"/start {token}")
     welcome, menu = bot.sent("SendMessage")[-2:]
@@ -127,18 +129,14 @@ async def test_a_bad_invitation_is_explained_and_the_menu_follows(
             [invitation] = (await session.exec(select(Invitation))).all()
             assert invitation.id is not None
             assert await staff.revoke_invitation(session=session, invitation_id=invitation.id)
-    chat = await support.started_chat(dispatcher, bot, 8104)
+    chat = await started_chat(dispatcher, bot, 8104)
     await chat.send(f"/start {token}")
     reason, menu = bot.sent("SendMessage")[-2:]
-    assert reason.text == in_locale(
-        settings, "ru", lambda: staff_handlers.invitation_problem(problem)
-    )
+    assert reason.text == in_locale(settings, "ru", lambda: staff_join.invitation_problem(problem))
     assert reason.text != in_locale(
         settings,
         "ru",
-        lambda: staff_handlers.invitation_problem(
-            "used_up" if problem == "unknown" else "unknown"
-        ),
+        lambda: staff_join.invitation_problem("used_up" if problem == "unknown" else "unknown"),
     )
     assert "m:assess" in [
         b.callback_data for row in menu.reply_markup.inline_keyboard for b in row
@@ -150,8 +148,7 @@ async def test_a_bad_invitation_is_explained_and_the_menu_follows(
 async def test_uploading_a_roster_imports_good_rows_and_reports_bad_ones(
     dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool
 ) -> None:
-    org_id = await support.make_organisation(session_pool)
-    chat = await support.staff_chat(dispatcher, bot, session_pool, 8201, org_id)
+    org_id, chat = await support.organisation_with_head(dispatcher, bot, session_pool, 8201)
     await chat.press_data("m:org")
     await chat.press_data(StaffOrgCallback(o=org_id, a="up").pack())
     await support.send_photo(chat, bot)  # a photo instead of a file: a hint, still waiting
@@ -177,8 +174,7 @@ async def test_uploading_a_roster_imports_good_rows_and_reports_bad_ones(
 async def test_an_oversize_roster_is_refused_before_download_and_the_upload_continues(
     dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool, settings: Settings
 ) -> None:
-    org_id = await support.make_organisation(session_pool)
-    chat = await support.staff_chat(dispatcher, bot, session_pool, 8202, org_id)
+    org_id, chat = await support.organisation_with_head(dispatcher, bot, session_pool, 8202)
     await chat.press_data(StaffOrgCallback(o=org_id, a="up").pack())
     too_big = settings.staff.roster_max_bytes + 1
     await support.send_document(chat, bot, "big.xlsx", b"PK", file_size=too_big)
@@ -193,8 +189,7 @@ async def test_an_oversize_roster_is_refused_before_download_and_the_upload_cont
 async def test_a_file_without_the_columns_imports_nothing(
     dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool, settings: Settings
 ) -> None:
-    org_id = await support.make_organisation(session_pool)
-    chat = await support.staff_chat(dispatcher, bot, session_pool, 8203, org_id)
+    org_id, chat = await support.organisation_with_head(dispatcher, bot, session_pool, 8203)
     await chat.press_data(StaffOrgCallback(o=org_id, a="up").pack())
     await support.send_document(
         chat, bot, "roster.csv", "ФИО;Город\nАманова Алия;Алматы\n".encode()
@@ -209,10 +204,8 @@ async def test_a_file_without_the_columns_imports_nothing(
 async def test_export_sends_the_digest_text_csv_and_xlsx(
     dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool
 ) -> None:
-    org_id = await support.make_organisation(session_pool)
-    chat = await support.staff_chat(dispatcher, bot, session_pool, 8301, org_id)
-    await chat.press_data(StaffOrgCallback(o=org_id, a="up").pack())
-    await support.send_document(chat, bot, "roster.csv", ROSTER_CSV)
+    org_id, chat = await support.organisation_with_head(dispatcher, bot, session_pool, 8301)
+    await support.upload_roster(chat, bot, org_id, ROSTER_CSV)
     bot.session.requests.clear()
     await chat.press_data(StaffOrgCallback(o=org_id, a="exp").pack())
     digest_message = bot.sent("SendMessage")[0].text
@@ -229,10 +222,8 @@ async def test_export_sends_the_digest_text_csv_and_xlsx(
 async def test_an_invite_link_links_the_teacher_who_opens_it(
     dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool
 ) -> None:
-    org_id = await support.make_organisation(session_pool)
-    chat = await support.staff_chat(dispatcher, bot, session_pool, 8401, org_id)
-    await chat.press_data(StaffOrgCallback(o=org_id, a="up").pack())
-    await support.send_document(chat, bot, "roster.csv", ROSTER_CSV)
+    org_id, chat = await support.organisation_with_head(dispatcher, bot, session_pool, 8401)
+    await support.upload_roster(chat, bot, org_id, ROSTER_CSV)
     await chat.press_data(StaffOrgCallback(o=org_id, a="inv").pack())
     entries = {e.full_name: e.id for e in await support.roster(session_pool, org_id)}
     offered = [d for _, d in chat.buttons() if d.startswith("se:")]
@@ -242,7 +233,7 @@ async def test_an_invite_link_links_the_teacher_who_opens_it(
     await chat.press_data(InviteEntryCallback(o=org_id, e=entries["Сейітова Гүлнар"] or 0).pack())
     found = re.search(r"https://t\.me/sanat_test_bot\?start=([A-Za-z0-9_-]+)", chat.last_text())
     assert found is not None
-    teacher = await support.started_chat(dispatcher, bot, 8402)
+    teacher = await started_chat(dispatcher, bot, 8402)
     await teacher.send(f"/start {found.group(1)}")
     linked = {e.full_name: e.user_id for e in await support.roster(session_pool, org_id)}
     assert linked == {"Аманова Алия": None, "Сейітова Гүлнар": await user_id(session_pool, 8402)}
@@ -259,11 +250,10 @@ async def test_forged_buttons_of_another_organisation_are_refused(
     own = await support.make_organisation(session_pool, "Своя школа")
     other = await support.make_organisation(session_pool, "Чужая школа")
     head = await support.staff_chat(dispatcher, bot, session_pool, 8501, other)
-    await head.press_data(StaffOrgCallback(o=other, a="up").pack())
-    await support.send_document(head, bot, "roster.csv", ROSTER_CSV)
+    await support.upload_roster(head, bot, other, ROSTER_CSV)
     [entry, *_] = await support.roster(session_pool, other)
     intruder = await support.staff_chat(dispatcher, bot, session_pool, 8502, own)
-    stranger = await support.started_chat(dispatcher, bot, 8503)
+    stranger = await started_chat(dispatcher, bot, 8503)
     bot.session.requests.clear()
     for chat in (intruder, stranger):
         for action in ("open", "up", "exp", "inv"):
@@ -296,10 +286,8 @@ async def test_an_xlsx_roster_is_imported_too(
     sheet.append(["", "2.1", "", "", ""])  # line 3: no name
     body = io.BytesIO()
     workbook.save(body)
-    org_id = await support.make_organisation(session_pool)
-    chat = await support.staff_chat(dispatcher, bot, session_pool, 8204, org_id)
-    await chat.press_data(StaffOrgCallback(o=org_id, a="up").pack())
-    await support.send_document(chat, bot, "Roster.XLSX", body.getvalue())
+    org_id, chat = await support.organisation_with_head(dispatcher, bot, session_pool, 8204)
+    await support.upload_roster(chat, bot, org_id, body.getvalue(), file_name="Roster.XLSX")
     [entry] = await support.roster(session_pool, org_id)
     assert (entry.full_name, entry.last_course_on) == ("Нұрлан Әлиев", dt.date(2024, 5, 20))
     [(_, errors)] = support.documents(bot)
@@ -309,12 +297,9 @@ async def test_an_xlsx_roster_is_imported_too(
 async def test_a_long_error_list_is_capped_and_the_file_has_every_line(
     dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool
 ) -> None:
-    header = "ФИО;Должность;Telegram;Дата последнего курса;Категория\n"
     bad = "".join(f"Учитель {n} {'x' * 200};9.99;;01.01.2024;pedagog\n" for n in range(30))
-    org_id = await support.make_organisation(session_pool)
-    chat = await support.staff_chat(dispatcher, bot, session_pool, 8205, org_id)
-    await chat.press_data(StaffOrgCallback(o=org_id, a="up").pack())
-    await support.send_document(chat, bot, "roster.csv", (header + bad).encode())
+    org_id, chat = await support.organisation_with_head(dispatcher, bot, session_pool, 8205)
+    await support.upload_roster(chat, bot, org_id, (ROSTER_HEADER + bad).encode())
     report = next(text for text in bot.texts() if "9.99" in text)
     assert len(report) < 4096
     shown = re.findall(r"\b(\d+)\b: ", report)  # "line N: …" whatever the language
@@ -329,20 +314,18 @@ async def test_a_long_error_list_is_capped_and_the_file_has_every_line(
 async def test_a_single_use_teacher_link_cannot_be_used_by_someone_else(
     dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool, settings: Settings
 ) -> None:
-    org_id = await support.make_organisation(session_pool)
-    chat = await support.staff_chat(dispatcher, bot, session_pool, 8403, org_id)
-    await chat.press_data(StaffOrgCallback(o=org_id, a="up").pack())
-    await support.send_document(chat, bot, "roster.csv", ROSTER_CSV)
+    org_id, chat = await support.organisation_with_head(dispatcher, bot, session_pool, 8403)
+    await support.upload_roster(chat, bot, org_id, ROSTER_CSV)
     [first, *_] = await support.roster(session_pool, org_id)
     await chat.press_data(InviteEntryCallback(o=org_id, e=first.id or 0).pack())
     found = re.search(r"\?start=([A-Za-z0-9_-]+)", chat.last_text())
     assert found is not None
-    teacher = await support.started_chat(dispatcher, bot, 8404)
+    teacher = await started_chat(dispatcher, bot, 8404)
     await teacher.send(f"/start {found.group(1)}")
-    someone = await support.started_chat(dispatcher, bot, 8405)
+    someone = await started_chat(dispatcher, bot, 8405)
     await someone.send(f"/start {found.group(1)}")
     assert bot.sent("SendMessage")[-2].text == in_locale(
-        settings, "ru", lambda: staff_handlers.invitation_problem("used_up")
+        settings, "ru", lambda: staff_join.invitation_problem("used_up")
     )
     [linked] = [e for e in await support.roster(session_pool, org_id) if e.id == first.id]
     assert linked.user_id == await user_id(session_pool, 8404)
@@ -351,12 +334,9 @@ async def test_a_single_use_teacher_link_cannot_be_used_by_someone_else(
 async def test_a_long_roster_is_offered_page_by_page(
     dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool
 ) -> None:
-    header = "ФИО;Должность;Telegram;Дата последнего курса;Категория\n"
     rows = "".join(f"Учитель {n:02};2.1;;01.01.2024;pedagog\n" for n in range(11))
-    org_id = await support.make_organisation(session_pool)
-    chat = await support.staff_chat(dispatcher, bot, session_pool, 8406, org_id)
-    await chat.press_data(StaffOrgCallback(o=org_id, a="up").pack())
-    await support.send_document(chat, bot, "roster.csv", (header + rows).encode())
+    org_id, chat = await support.organisation_with_head(dispatcher, bot, session_pool, 8406)
+    await support.upload_roster(chat, bot, org_id, (ROSTER_HEADER + rows).encode())
     await chat.press_data(StaffOrgCallback(o=org_id, a="inv").pack())
     first_page = [t for t, d in chat.buttons() if d.startswith("se:")]
     assert len(first_page) == 8
@@ -386,6 +366,6 @@ async def test_staff_of_several_organisations_choose_one(
 async def test_a_teacher_or_stranger_opening_the_section_is_told_they_are_not_staff(
     dispatcher: Dispatcher, bot: FileBot
 ) -> None:
-    chat = await support.started_chat(dispatcher, bot, 8602)
+    chat = await started_chat(dispatcher, bot, 8602)
     await chat.press_data("m:org")
     assert [d for _, d in chat.buttons()] == ["m:home"]

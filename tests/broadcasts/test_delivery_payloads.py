@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -39,6 +40,17 @@ async def api() -> AsyncIterator[LocalBotAPI]:
         yield server
 
 
+async def deliver(
+    api: LocalBotAPI,
+    pool: SessionPool,
+    items: Iterable[tuple[int | None, int, str, dict[str, Any]]],
+) -> None:
+    """Enqueue ``items`` and run a worker until the outbox has nothing left to send."""
+    await enqueue(pool, items)
+    async with running(make_worker(api, pool)):
+        await drained(pool)
+
+
 def text_variant(text: str, parse_mode: str | None = None) -> dict[str, object]:
     return {"type": "text", "text": text, "parse_mode": parse_mode}
 
@@ -53,7 +65,8 @@ async def test_text_variant_in_the_recipients_language_with_their_name_and_unsub
         "kk": text_variant("Сәлеметсіз бе, {name}!"),
         "ru": text_variant("Здравствуйте, {name}!"),
     }
-    await enqueue(
+    await deliver(
+        api,
         session_pool,
         [
             (kk[5001], 5001, "bc:1:a", broadcast_payload(variants, name="Айгүл")),
@@ -61,8 +74,6 @@ async def test_text_variant_in_the_recipients_language_with_their_name_and_unsub
             (en[5003], 5003, "bc:1:c", broadcast_payload(variants, name="Ann")),
         ],
     )
-    async with running(make_worker(api, session_pool)):
-        await drained(session_pool)
 
     kk_message, ru_message, en_message = (api.messages(c)[0] for c in (5001, 5002, 5003))
     assert kk_message.text == "Сәлеметсіз бе, Айгүл!"
@@ -80,11 +91,9 @@ async def test_a_single_variant_reaches_speakers_of_the_other_language(
 ) -> None:
     ids = await add_users(session_pool, api, [5011], language="ru")
     only_kk = {"kk": text_variant("Тек қазақша, {name}")}
-    await enqueue(
-        session_pool, [(ids[5011], 5011, "bc:2:a", broadcast_payload(only_kk, name="Ә"))]
+    await deliver(
+        api, session_pool, [(ids[5011], 5011, "bc:2:a", broadcast_payload(only_kk, name="Ә"))]
     )
-    async with running(make_worker(api, session_pool)):
-        await drained(session_pool)
     assert [m.text for m in api.messages(5011)] == ["Тек қазақша, Ә"]
 
 
@@ -101,15 +110,14 @@ async def test_photo_and_document_variants_go_by_file_id_with_a_filled_caption(
     document_variants = {
         "ru": {"type": "document", "file_id": document.file_id, "caption": None},
     }
-    await enqueue(
+    await deliver(
+        api,
         session_pool,
         [
             (ids[5021], 5021, "bc:3:a", broadcast_payload(photo_variants, name="Нұр")),
             (ids[5022], 5022, "bc:4:a", broadcast_payload(document_variants, name="Нұр")),
         ],
     )
-    async with running(make_worker(api, session_pool)):
-        await drained(session_pool)
 
     [photo_call] = api.calls_to("sendPhoto")
     assert photo_call.ok
@@ -134,12 +142,11 @@ async def test_a_forwarded_channel_post_is_relayed_with_copy_message(
     post = api.channel_post(CHANNEL, "Колледж жаңалықтары")
     ids = await add_users(session_pool, api, [5031], language="ru")
     copy = {"type": "copy", "from_chat_id": CHANNEL, "message_id": post}
-    await enqueue(
+    await deliver(
+        api,
         session_pool,
         [(ids[5031], 5031, "bc:5:a", broadcast_payload({"kk": copy, "ru": copy}, name="X"))],
     )
-    async with running(make_worker(api, session_pool)):
-        await drained(session_pool)
 
     [call] = api.calls_to("copyMessage")
     assert call.ok
@@ -167,9 +174,7 @@ async def test_braces_in_curator_text_are_kept_and_never_crash(
 ) -> None:
     ids = await add_users(session_pool, api, [5041], language="kk")
     payload = broadcast_payload({"kk": text_variant(typed)}, name="Айгүл")
-    await enqueue(session_pool, [(ids[5041], 5041, "bc:6:a", payload)])
-    async with running(make_worker(api, session_pool)):
-        await drained(session_pool)
+    await deliver(api, session_pool, [(ids[5041], 5041, "bc:6:a", payload)])
     assert [m.text for m in api.messages(5041)] == [expected]
 
 
@@ -179,15 +184,14 @@ async def test_html_variant_escapes_the_name_and_plain_text_stays_plain(
     ids = await add_users(session_pool, api, [5051, 5052], language="ru")
     html = {"ru": text_variant("<b>Привет</b>, {name}", parse_mode="HTML")}
     plain = {"ru": text_variant("<b>Привет</b>, {name}")}
-    await enqueue(
+    await deliver(
+        api,
         session_pool,
         [
             (ids[5051], 5051, "bc:7:a", broadcast_payload(html, name="<i>Аня</i> & Co")),
             (ids[5052], 5052, "bc:8:a", broadcast_payload(plain, name="<i>Аня</i>")),
         ],
     )
-    async with running(make_worker(api, session_pool)):
-        await drained(session_pool)
     marked = api.messages(5051)[0]
     assert marked.text == "Привет, <i>Аня</i> & Co"  # the name's markup is shown, not applied
     assert [e["type"] for e in marked.raw["entities"]] == ["bold"]
@@ -205,9 +209,7 @@ async def test_document_upload_payload_is_sent_as_a_file(
         "document": {"filename": "digest.csv", "content_b64": base64.b64encode(data).decode()},
         "text": {"kk": "Апталық есеп", "ru": "Недельный отчёт", "en": "Weekly digest"},
     }
-    await enqueue(session_pool, [(ids[5061], 5061, "digest:1", payload)])
-    async with running(make_worker(api, session_pool)):
-        await drained(session_pool)
+    await deliver(api, session_pool, [(ids[5061], 5061, "digest:1", payload)])
     message = api.messages(5061)[0]
     assert message.text == "Апталық есеп"
     assert message.file is not None
@@ -231,9 +233,7 @@ async def test_a_bad_payload_fails_its_row_with_the_reason_and_sends_nothing(
     session_pool: SessionPool, api: LocalBotAPI, payload: dict[str, object], reason: str
 ) -> None:
     ids = await add_users(session_pool, api, [5071], language="ru")
-    await enqueue(session_pool, [(ids[5071], 5071, "bad", payload)])
-    async with running(make_worker(api, session_pool)):
-        await drained(session_pool)
+    await deliver(api, session_pool, [(ids[5071], 5071, "bad", payload)])
     row = (await notifications(session_pool))["bad"]
     assert row.status == "failed"
     assert row.last_error is not None
@@ -356,9 +356,7 @@ async def test_a_channel_that_removed_the_bot_is_deactivated(
         session.add(Channel(chat_id=CHANNEL, title="ZHASTALAP", kind="channel"))
         await session.commit()
     payload = broadcast_payload({"ru": text_variant("Пост")}, topic=None)
-    await enqueue(session_pool, [(None, CHANNEL, f"bc:30:chat:{CHANNEL}", payload)])
-    async with running(make_worker(api, session_pool)):
-        await drained(session_pool)
+    await deliver(api, session_pool, [(None, CHANNEL, f"bc:30:chat:{CHANNEL}", payload)])
     assert (await notifications(session_pool))[f"bc:30:chat:{CHANNEL}"].status == "failed"
     async with session_pool() as session:
         channel = (await session.exec(select(Channel))).one()

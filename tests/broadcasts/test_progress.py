@@ -58,26 +58,32 @@ def test_keyboard_offers_what_fits_the_status() -> None:
         assert len(data.encode()) <= 64
 
 
-async def test_tick_edits_the_progress_message(session_pool: SessionPool) -> None:
-    boss = await admin(session_pool)
-    await person(session_pool)
-    async with session_pool() as session:
+async def sending_with_progress_message(pool: SessionPool, actor: int) -> int:
+    """A broadcast to everyone, started, whose progress message is message 77 in chat 555."""
+    async with pool() as session:
         draft = await broadcasts.create_draft(
-            session=session, actor_id=boss, content=TEXT, topic="news", audience=Audience()
+            session=session, actor_id=actor, content=TEXT, topic="news", audience=Audience()
         )
         assert draft.id is not None
-        await broadcasts.start(session=session, actor_id=boss, broadcast_id=draft.id)
+        await broadcasts.start(session=session, actor_id=actor, broadcast_id=draft.id)
         await broadcasts.set_progress_message(
             session=session, broadcast_id=draft.id, chat_id=555, message_id=77
         )
+        return draft.id
+
+
+async def test_tick_edits_the_progress_message(session_pool: SessionPool) -> None:
+    boss = await admin(session_pool)
+    await person(session_pool)
+    bid = await sending_with_progress_message(session_pool, boss)
     bot = MockedBot()
     await broadcast_ticker.tick(session_pool, bot, NOW)
     [edit] = bot.sent("EditMessageText")
     assert (edit.chat_id, edit.message_id) == (555, 77)
     assert "Получателей: 2" in edit.text  # the admin has no language: Russian
     assert [b.callback_data for b in edit.reply_markup.inline_keyboard[0]] == [
-        f"bc:p:{draft.id}",
-        f"bc:x:{draft.id}",
+        f"bc:p:{bid}",
+        f"bc:x:{bid}",
     ]
 
 
@@ -132,16 +138,8 @@ async def test_tick_keeps_a_stopped_broadcast_stopped_and_reports_a_cancel(
 ) -> None:
     boss = await admin(session_pool)
     reader = await person(session_pool)
+    bid = await sending_with_progress_message(session_pool, boss)
     async with session_pool() as session:
-        draft = await broadcasts.create_draft(
-            session=session, actor_id=boss, content=TEXT, topic="news", audience=Audience()
-        )
-        assert draft.id is not None
-        bid = draft.id
-        await broadcasts.start(session=session, actor_id=boss, broadcast_id=bid)
-        await broadcasts.set_progress_message(
-            session=session, broadcast_id=bid, chat_id=555, message_id=77
-        )
         await broadcasts.pause(session=session, actor_id=boss, broadcast_id=bid)
         # The worker hands back a retry after the pause: it must not go out.
         row = (
@@ -176,3 +174,48 @@ async def test_tick_keeps_a_stopped_broadcast_stopped_and_reports_a_cancel(
         ).all()
     assert [r.dedupe_key for r in reports] == [f"bc:{bid}:report"]
     assert "Cancelled: 2" in reports[0].payload["text"]["en"]
+
+
+async def test_tick_edits_only_when_the_message_would_change(session_pool: SessionPool) -> None:
+    boss = await admin(session_pool)
+    await person(session_pool)
+    bid = await sending_with_progress_message(session_pool, boss)
+    bot = MockedBot()
+    shown: broadcast_ticker.ShownMessages = {}  # what add_broadcast_job keeps between ticks
+    await broadcast_ticker.tick(session_pool, bot, NOW, shown)
+    await broadcast_ticker.tick(session_pool, bot, NOW + dt.timedelta(seconds=5), shown)
+    assert len(bot.sent("EditMessageText")) == 1  # nothing was sent in between: no second edit
+    async with session_pool() as session:
+        await broadcasts.pause(session=session, actor_id=boss, broadcast_id=bid)
+    await broadcast_ticker.tick(session_pool, bot, NOW + dt.timedelta(seconds=10), shown)
+    edits = bot.sent("EditMessageText")
+    assert len(edits) == 2  # the status changed: the message follows
+    assert [b.callback_data for b in edits[1].reply_markup.inline_keyboard[0]] == [
+        f"bc:r:{bid}",
+        f"bc:x:{bid}",
+    ]
+
+
+async def test_the_audit_totals_outlive_the_purged_outbox_rows(session_pool: SessionPool) -> None:
+    boss = await admin(session_pool)
+    readers = [await person(session_pool) for _ in range(3)]
+    bid = await sending_with_progress_message(session_pool, boss)
+    async with session_pool() as session:
+        rows = (
+            await session.exec(select(Notification).where(col(Notification.broadcast_id) == bid))
+        ).all()
+        for row, status in zip(rows, ("sent", "sent", "failed", "sent"), strict=True):
+            row.status = status
+        await session.commit()
+    await broadcast_ticker.tick(session_pool, None, NOW)  # all final: done, report, totals
+    async with session_pool() as session:
+        before = await broadcasts.progress(session=session, broadcast_id=bid)
+        for row in (
+            await session.exec(select(Notification).where(col(Notification.broadcast_id) == bid))
+        ).all():
+            await session.delete(row)  # what the retention job does after its period
+        await session.commit()
+        after = await broadcasts.progress(session=session, broadcast_id=bid)
+    assert len(readers) + 1 == before.total  # the readers and the admin
+    assert (before.status, before.sent, before.failed) == ("done", 3, 1)
+    assert (after.total, after.sent, after.failed, after.remaining) == (4, 3, 1, 0)

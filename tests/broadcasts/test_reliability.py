@@ -11,65 +11,36 @@ and every outbox row is final.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 from collections import Counter
 
-from sqlalchemy import insert
 from sqlmodel import col, func, select
 
 from backend.db import SessionPool
 from backend.directory import TOPICS
 from backend.models import Notification, TopicSubscription, User
 from backend.services import broadcasts
-from backend.services.broadcasts import Audience
+from bench.broadcast_setup import BroadcastSetup, statuses
 from tests.broadcasts.helpers import admin
-from tests.delivery.support import WorkerProcess, drained, worker_env
+from tests.delivery.support import WorkerProcess, delivered_texts, drained, worker_env
 from tests.telegram import LocalBotAPI
 
+# Every outcome is its own commit (that is what bounds duplicates to one per crash); on
+# PostgreSQL the test database does not wait for the WAL flush (tests/databases.py), so 10 000
+# take about as long there as on SQLite.
 RECIPIENTS = 10_000
-# Each outcome is its own commit (that is what bounds duplicates to one per crash), and this
-# machine's PostgreSQL takes ~15 ms per commit (fsync): 10 000 would take minutes there. The
-# PostgreSQL run checks the same guarantees with fewer people; ``python -m bench.broadcast
-# --postgres`` measures 10 000 on it.
-RECIPIENTS_ON_POSTGRES = 1_500
-FIRST_TELEGRAM_ID = 7_000_000
-LANGUAGES = ("kk", "ru", "en")  # English speakers get the Russian variant
 # Seconds; the killed worker's claims are handed out again after it. The worker's request
 # timeout is a quarter of it: 2 s.
 LEASE = 8.0
-TEXTS = {
-    "kk": "Сәлеметсіз бе, {name}! ЖАСТАЛАП жаңалықтары",
-    "ru": "Здравствуйте, {name}! Новости",
-}
-
-
-async def add_recipients(pool: SessionPool, api: LocalBotAPI, count: int) -> None:
-    """``count`` teachers in Almaty in one INSERT, each known to the server; none chose a topic,
-    so all get "news" by its default.
-    """
-    now = dt.datetime.now(dt.UTC)
-    rows = [
-        {
-            "telegram_id": FIRST_TELEGRAM_ID + n,
-            "full_name": f"Мұғалім {n}",
-            "language": LANGUAGES[n % 3],
-            "region": "almaty",
-            "created_at": now,
-            "updated_at": now,
-        }
-        for n in range(count)
-    ]
-    async with pool() as session:
-        await session.exec(insert(User), params=rows)
-        await session.commit()
-    for n in range(count):
-        api.user(FIRST_TELEGRAM_ID + n, f"Мұғалім {n}")
-
-
-def expected_text(n: int) -> str:
-    variant = TEXTS["kk"] if LANGUAGES[n % 3] == "kk" else TEXTS["ru"]
-    return variant.replace("{name}", f"Мұғалім {n}")
+SETUP = BroadcastSetup(
+    first_telegram_id=7_000_000,
+    languages=("kk", "ru", "en"),  # English speakers get the Russian variant
+    region="almaty",
+    texts={
+        "kk": "Сәлеметсіз бе, {name}! ЖАСТАЛАП жаңалықтары",
+        "ru": "Здравствуйте, {name}! Новости",
+    },
+)
 
 
 async def duplicated_rows(pool: SessionPool, copies: Counter[tuple[int, str]]) -> str:
@@ -92,34 +63,19 @@ async def until_sent(api: LocalBotAPI, count: int, timeout: float) -> None:
 async def test_ten_thousand_recipients_survive_429_403_and_a_sigkill(
     database_url: str, session_pool: SessionPool
 ) -> None:
-    count = RECIPIENTS if database_url.startswith("sqlite") else RECIPIENTS_ON_POSTGRES
+    count = RECIPIENTS
     started = time.monotonic()
     async with LocalBotAPI() as api:
-        await add_recipients(session_pool, api, count)
-        blocked = {FIRST_TELEGRAM_ID + n for n in range(0, count, 50)}  # 2%
-        for chat in blocked:
-            api.block(chat)
+        await SETUP.add_recipients(session_pool, api, count)
+        blocked = SETUP.blocked(count)
         # Floods at the start, in the middle and near the end, and one more on the first
         # message after the restart.
         for n in (10, count * 2 // 5, count * 9 // 10):
-            api.inject(429, chat_id=FIRST_TELEGRAM_ID + n + 1, retry_after=1)
+            api.inject(429, chat_id=SETUP.telegram_id(n + 1), retry_after=1)
         api.inject(429, method="sendMessage", retry_after=1)
 
-        actor = await admin(session_pool)
-        async with session_pool() as session:
-            draft = await broadcasts.create_draft(
-                session=session,
-                actor_id=actor,
-                content={lang: {"type": "text", "text": t} for lang, t in TEXTS.items()},
-                topic="news",
-                audience=Audience(regions=("almaty",)),
-            )
-            assert draft.id is not None
-            broadcast_id = draft.id
-            launched = await broadcasts.start(
-                session=session, actor_id=actor, broadcast_id=broadcast_id
-            )
-        assert launched.recipient_count == count
+        broadcast_id, recipient_count = await SETUP.launch(session_pool, await admin(session_pool))
+        assert recipient_count == count
         enqueued = time.monotonic()
 
         worker = WorkerProcess(worker_env(database_url, api, global_rate="1000"), lease=LEASE)
@@ -133,11 +89,7 @@ async def test_ten_thousand_recipients_survive_429_403_and_a_sigkill(
         await drained(session_pool, timeout=120)
         returncode, stderr = await worker.stop()
 
-        copies = Counter(
-            (call.params["chat_id"], call.params["text"])
-            for call in api.calls_to("sendMessage")
-            if call.ok
-        )
+        copies = delivered_texts(api)
         refused = Counter(call.error_code for call in api.calls_to("sendMessage") if not call.ok)
     finished = time.monotonic()
 
@@ -147,29 +99,21 @@ async def test_ten_thousand_recipients_survive_429_403_and_a_sigkill(
     assert refused[429] >= 4
     assert refused[403] == len(blocked)
 
-    reachable = {FIRST_TELEGRAM_ID + n: n for n in range(count)}
+    reachable = {SETUP.telegram_id(n): n for n in range(count)}
     for chat in blocked:
         del reachable[chat]
     got = Counter(chat for chat, _ in copies.elements())
     missing = [chat for chat in reachable if got[chat] == 0]
     assert missing == []
     assert not blocked & set(got)
-    assert dict(copies.keys()) == {chat: expected_text(n) for chat, n in reachable.items()}
-    duplicates = sum(count - 1 for count in copies.values())
+    assert dict(copies.keys()) == {chat: SETUP.expected_text(n) for chat, n in reachable.items()}
+    duplicates = sum(times - 1 for times in copies.values())
     # One crash, one message in flight. (A request that times out although the server took it
     # is another duplicate: LEASE is long enough that a busy test machine does not get there.)
     assert duplicates <= 1, await duplicated_rows(session_pool, copies)
 
+    outbox = await statuses(session_pool, broadcast_id)
     async with session_pool() as session:
-        statuses = Counter(
-            (
-                await session.exec(
-                    select(Notification.status).where(
-                        col(Notification.broadcast_id) == broadcast_id
-                    )
-                )
-            ).all()
-        )
         unreachable = set(
             (
                 await session.exec(
@@ -186,7 +130,7 @@ async def test_ten_thousand_recipients_survive_429_403_and_a_sigkill(
             )
         ).all()
         report = await broadcasts.progress(session=session, broadcast_id=broadcast_id)
-    assert statuses == {"sent": len(reachable), "failed": len(blocked)}
+    assert outbox == {"sent": len(reachable), "failed": len(blocked)}
     assert unreachable == blocked
     assert dict(unsubscribed) == dict.fromkeys(blocked, len(TOPICS))
     assert (report.sent, report.blocked, report.remaining) == (len(reachable), len(blocked), 0)

@@ -8,7 +8,8 @@ import pytest
 from sqlmodel import delete
 
 from backend.db import SessionPool
-from backend.models import Channel, Submission
+from backend.models import Channel, Submission, User
+from backend.models.types import utcnow
 from backend.scheduler import create_scheduler
 from backend.services import duty
 from backend.settings import Settings
@@ -157,6 +158,34 @@ async def test_september_reminder_falls_back_to_the_national_channel_then_to_the
     assert last.user_id == other_head
     assert "ask your curator" in last.payload["text"]["en"]
     assert all("t.me" not in text for text in last.payload["text"].values())
+
+
+async def test_unreachable_people_get_neither_reminder(
+    session_pool: SessionPool, settings: Settings
+) -> None:
+    employee = await make_user(session_pool, 8401)
+    head = await make_user(session_pool, 8402)
+    hr = await make_user(session_pool, 8403)
+    await make_org(
+        session_pool,
+        "Org",
+        members={employee: "teacher", head: "head", hr: "hr"},
+        duty_day=1,
+        responsible=employee,
+    )
+    async with session_pool() as session:
+        # the employee and the head blocked the bot; HR did not
+        for user_id in (employee, head):
+            user = await session.get(User, user_id)
+            assert user is not None
+            user.unreachable_at = utcnow()
+            session.add(user)
+        await session.commit()
+    now = local(settings, 2026, 9, 2, 12)
+    assert await duty.enqueue_duty_reminders(session_pool, settings, now) == 0
+    assert await duty.enqueue_september_reminders(session_pool, settings, now) == 1
+    [row] = await outbox(session_pool)
+    assert (row.kind, row.user_id) == (duty.SEPTEMBER_KIND, hr)
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backend.delivery.render import DefaultRenderer
 from backend.models import Notification, Organisation, Submission
-from backend.services import duty
+from backend.services import duty, submissions
 
 
 def render(payload: dict[str, object], language: str) -> object:
@@ -29,7 +29,7 @@ def test_duty_september_and_review_payloads_render_in_every_language() -> None:
         assert markup["inline_keyboard"][0][0]["callback_data"] == "duty:12345678"
         september = render(duty.september_payload(organisation, links), language)
         assert "https://t.me/zhastalapkz" in september.text  # type: ignore[attr-defined]
-        review = render(duty._review_payload(submission), language)
+        review = render(submissions.review_payload(submission), language)
         assert review.kind == "copy"  # type: ignore[attr-defined]
         assert (review.from_chat_id, review.message_id) == (-100987654321, 42)  # type: ignore[attr-defined]
         assert [b["callback_data"] for b in review.reply_markup["inline_keyboard"][0]] == [  # type: ignore[attr-defined]

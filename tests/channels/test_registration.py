@@ -45,6 +45,20 @@ async def test_a_stranger_cannot_register_and_is_told_privately(
     assert "only curators" in told.text
 
 
+async def test_a_stranger_changing_rights_in_a_registered_channel_is_told_nothing(
+    dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
+) -> None:
+    curator = await make_user(session_pool, 9010, roles=("curator",), scope=EVERYONE)
+    await dispatcher.feed_update(bot, bot_member_update(CHANNEL, 9010, promoted=True))
+    told_curator = len(bot.sent("SendMessage"))
+    await make_user(session_pool, 9011)  # a channel owner who is not a curator
+    # the bot's rights edited by the stranger: it is still an administrator there
+    await dispatcher.feed_update(bot, bot_member_update(CHANNEL, 9011, promoted=True))
+    assert len(bot.sent("SendMessage")) == told_curator  # no "I will not post there"
+    stored = (await channels_by_chat(session_pool))[CHANNEL]
+    assert (stored.active, stored.registered_by) == (True, curator)
+
+
 async def test_demotion_and_removal_deactivate_and_promotion_reactivates(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:

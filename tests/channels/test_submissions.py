@@ -9,7 +9,7 @@ from sqlmodel import select
 from backend.db import SessionPool
 from backend.models import Organisation, Submission
 from backend.models.types import utcnow
-from backend.services import duty
+from backend.services import submissions as service
 from backend.settings import Settings
 from tests.bot.chat import Chat
 from tests.channels.helpers import (
@@ -78,7 +78,7 @@ async def test_material_goes_to_the_covering_curators_and_is_relayed_once(
     assert (submission.source_chat_id, submission.source_message_id) == (6001, 77)
     assert submission.month == utcnow().astimezone(Settings().tz).strftime("%Y-%m")
     assert "sent to the curator" in bot.texts()[-1]
-    rows = await outbox(session_pool, duty.REVIEW_KIND)
+    rows = await outbox(session_pool, service.REVIEW_KIND)
     assert {r.user_id for r in rows} == {
         college["region_curator"],
         college["org_curator"],
@@ -104,7 +104,7 @@ async def test_material_goes_to_the_covering_curators_and_is_relayed_once(
     await outsider.press_data(f"sub:r:{submission.id}")
     await outsider.press_data(f"subc:{submission.id}:{college['other_channel']}")
     assert bot.sent("AnswerCallbackQuery")[-1].show_alert is True
-    assert await outbox(session_pool, duty.RELAY_KIND) == []
+    assert await outbox(session_pool, service.RELAY_KIND) == []
 
     curator = Chat(dispatcher, bot, user_id=6101)
     await curator.press_data(f"sub:r:{submission.id}")
@@ -116,7 +116,7 @@ async def test_material_goes_to_the_covering_curators_and_is_relayed_once(
     assert bot.sent("AnswerCallbackQuery")[-1].show_alert is True
     await curator.press("Channel -5001")
     await curator.press_data(f"subc:{submission.id}:{college['channel']}")  # a second tap
-    [relayed] = await outbox(session_pool, duty.RELAY_KIND)
+    [relayed] = await outbox(session_pool, service.RELAY_KIND)
     assert (relayed.chat_id, relayed.user_id) == (-5001, None)
     assert relayed.dedupe_key == f"relay:{submission.id}:{college['channel']}"
     assert relayed.payload == {
@@ -127,7 +127,7 @@ async def test_material_goes_to_the_covering_curators_and_is_relayed_once(
     }
     [stored] = await submissions(session_pool)
     assert (stored.status, stored.reviewed_by) == ("relayed", college["region_curator"])
-    [thanks] = await outbox(session_pool, duty.RESULT_KIND)
+    [thanks] = await outbox(session_pool, service.RESULT_KIND)
     assert thanks.user_id == college["employee"]
 
     # relayed material cannot be rejected afterwards
@@ -149,13 +149,13 @@ async def test_reject_tells_the_employee_and_a_month_without_material_is_reminde
     await Chat(dispatcher, bot, user_id=6102).press_data(f"sub:x:{submission.id}")
     [stored] = await submissions(session_pool)
     assert (stored.status, stored.reviewed_by) == ("rejected", college["org_curator"])
-    [told] = await outbox(session_pool, duty.RESULT_KIND)
+    [told] = await outbox(session_pool, service.RESULT_KIND)
     assert (told.user_id, told.dedupe_key) == (college["employee"], f"subrej:{submission.id}")
     # rejected material can be neither relayed now
     await Chat(dispatcher, bot, user_id=6102).press_data(
         f"subc:{submission.id}:{college['channel']}"
     )
-    assert await outbox(session_pool, duty.RELAY_KIND) == []
+    assert await outbox(session_pool, service.RELAY_KIND) == []
 
 
 async def test_strangers_cannot_submit_and_forged_ids_change_nothing(
@@ -176,26 +176,16 @@ async def test_strangers_cannot_submit_and_forged_ids_change_nothing(
 async def test_the_same_message_is_one_submission(
     session_pool: SessionPool, settings: Settings, college: dict[str, int]
 ) -> None:
+    message = {
+        "organisation_id": college["org"],
+        "user_id": college["employee"],
+        "source_chat_id": 6001,
+        "source_message_id": 5,
+    }
     async with session_pool() as session:
-        await duty.submit(
-            session,
-            organisation_id=college["org"],
-            user_id=college["employee"],
-            source_chat_id=6001,
-            source_message_id=5,
-            now=utcnow(),
-            settings=settings,
-        )
-        with pytest.raises(duty.DuplicateSubmissionError):
-            await duty.submit(
-                session,
-                organisation_id=college["org"],
-                user_id=college["employee"],
-                source_chat_id=6001,
-                source_message_id=5,
-                now=utcnow(),
-                settings=settings,
-            )
+        await service.submit(session, **message, now=utcnow(), settings=settings)
+        with pytest.raises(service.DuplicateSubmissionError):
+            await service.submit(session, **message, now=utcnow(), settings=settings)
     assert len(await submissions(session_pool)) == 1
 
 

@@ -1,4 +1,5 @@
-"""Shared helpers of the course tests: a pinned clock in Almaty time and database shortcuts."""
+"""Shared helpers of the course tests (here and in ``tests/bot``): a pinned clock in Almaty time
+and database shortcuts."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlmodel import col, select
 
 from backend.courses.validation import CourseInput
 from backend.db import SessionPool
-from backend.models import Notification, User
+from backend.models import CourseRecord, Notification, User
 from backend.services import courses
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -33,12 +34,14 @@ async def new_teacher(pool: SessionPool, telegram_id: int) -> int:
         return user.id
 
 
-async def add_course(pool: SessionPool, user_id: int, completed_on: dt.date) -> int:
+async def add_course(
+    pool: SessionPool, user_id: int, completed_on: dt.date, title: str = "Курс"
+) -> int:
     async with pool() as session:
         record = await courses.add_course(
             session=session,
             user_id=user_id,
-            course=CourseInput(completed_on=completed_on, title="Курс", provider="orleu"),
+            course=CourseInput(completed_on=completed_on, title=title, provider="orleu"),
         )
         assert record.id is not None
         return record.id
@@ -52,3 +55,8 @@ async def outbox(pool: SessionPool) -> list[Notification]:
 
 async def keys(pool: SessionPool) -> list[str]:
     return [row.dedupe_key for row in await outbox(pool)]
+
+
+async def stored_courses(pool: SessionPool, user_id: int) -> list[CourseRecord]:
+    async with pool() as session:
+        return await courses.list_courses(session=session, user_id=user_id)

@@ -12,7 +12,9 @@ from sqlmodel import col, select
 
 from backend.db import SessionPool
 from backend.models import Notification, RosterEntry, User
+from backend.rules.loader import Ruleset
 from backend.services import staff
+from backend.settings import StaffSettings
 
 TODAY = dt.date(2026, 5, 5)
 HEADER_RU = "ФИО;Должность;Telegram;Дата последнего курса;Категория"
@@ -40,6 +42,28 @@ async def roster(pool: SessionPool, organisation_id: int) -> dict[str, RosterEnt
     async with pool() as session:
         entries = await staff.roster_entries(session=session, organisation_id=organisation_id)
         return {entry.full_name: entry for entry in entries}
+
+
+async def run_import(
+    pool: SessionPool,
+    organisation_id: int,
+    ruleset: Ruleset,
+    data: bytes,
+    *,
+    filename: str = "roster.csv",
+    limits: StaffSettings | None = None,
+) -> staff.ImportReport:
+    """Import a roster file through the service, as of ``TODAY``."""
+    async with pool() as session:
+        return await staff.import_roster(
+            session=session,
+            organisation_id=organisation_id,
+            filename=filename,
+            data=data,
+            limits=limits or StaffSettings(),
+            ruleset=ruleset,
+            today=TODAY,
+        )
 
 
 async def outbox(pool: SessionPool) -> list[Notification]:

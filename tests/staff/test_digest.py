@@ -16,10 +16,17 @@ from backend.db import SessionPool
 from backend.models import Membership, User
 from backend.rules.loader import Ruleset
 from backend.services import courses, staff
-from backend.settings import Settings, StaffSettings
-from tests.staff.helpers import HEADER_RU, csv_bytes, new_organisation, new_user, outbox
+from backend.settings import Settings
+from tests.staff.helpers import (
+    HEADER_RU,
+    TODAY,
+    csv_bytes,
+    new_organisation,
+    new_user,
+    outbox,
+    run_import,
+)
 
-TODAY = dt.date(2026, 5, 5)
 # Monday 11.05.2026 09:00 in Almaty (UTC+5) and the same ISO week's Sunday evening.
 MONDAY = dt.datetime(2026, 5, 11, 4, 0, tzinfo=dt.UTC)
 SUNDAY = dt.datetime(2026, 5, 17, 13, 0, tzinfo=dt.UTC)
@@ -36,17 +43,15 @@ async def fill_roster(pool: SessionPool, organisation_id: int, ruleset: Ruleset)
         "No Date;2.4;;;педагог",
         '=HYPERLINK("http://evil");2.4;;01.01.2023;педагог',  # formula injection attempt
     ]
-    async with pool() as session:
-        report = await staff.import_roster(
-            session=session,
-            organisation_id=organisation_id,
-            filename="r.csv",
-            data=csv_bytes(lines),
-            limits=StaffSettings(),
-            ruleset=ruleset,
-            today=TODAY,
-        )
+    report = await run_import(pool, organisation_id, ruleset, csv_bytes(lines))
     assert report.errors == []
+
+
+async def digest_of(pool: SessionPool, organisation_id: int, ruleset: Ruleset) -> staff.Digest:
+    async with pool() as session:
+        return await staff.digest(
+            session=session, organisation_id=organisation_id, today=TODAY, ruleset=ruleset
+        )
 
 
 async def test_digest_sorts_people_by_due_date(
@@ -54,10 +59,7 @@ async def test_digest_sorts_people_by_due_date(
 ) -> None:
     organisation_id = await new_organisation(session_pool)
     await fill_roster(session_pool, organisation_id, ruleset)
-    async with session_pool() as session:
-        report = await staff.digest(
-            session=session, organisation_id=organisation_id, today=TODAY, ruleset=ruleset
-        )
+    report = await digest_of(session_pool, organisation_id, ruleset)
     assert [(row.full_name, row.days_left) for row in report.overdue] == [
         ('=HYPERLINK("http://evil")', -124),
         ("Overdue Long", -65),
@@ -101,10 +103,7 @@ async def test_a_linked_teachers_own_course_moves_their_due_date(
             user_id=teacher,
             course=CourseInput(completed_on=dt.date(2023, 6, 1), title="Курс", provider="orleu"),
         )
-    async with session_pool() as session:
-        report = await staff.digest(
-            session=session, organisation_id=organisation_id, today=TODAY, ruleset=ruleset
-        )
+    report = await digest_of(session_pool, organisation_id, ruleset)
     moved = next(row for row in report.due_soon if row.full_name == "Overdue Long")
     assert (moved.due_on, moved.days_left, moved.linked) == (dt.date(2026, 6, 1), 27, True)
 
@@ -114,10 +113,7 @@ async def test_files_are_safe_against_formula_injection(
 ) -> None:
     organisation_id = await new_organisation(session_pool)
     await fill_roster(session_pool, organisation_id, ruleset)
-    async with session_pool() as session:
-        report = await staff.digest(
-            session=session, organisation_id=organisation_id, today=TODAY, ruleset=ruleset
-        )
+    report = await digest_of(session_pool, organisation_id, ruleset)
     csv_data, xlsx_data = staff.digest_files(report, "en")
     rows = list(csv.reader(io.StringIO(csv_data.decode("utf-8-sig"))))
     assert rows[0][0] == "Full name"

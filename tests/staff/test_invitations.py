@@ -11,8 +11,14 @@ from backend.db import SessionPool
 from backend.models import Invitation, Membership, UserRole
 from backend.rules.loader import Ruleset
 from backend.services import staff
-from backend.settings import StaffSettings
-from tests.staff.helpers import HEADER_RU, TODAY, csv_bytes, new_organisation, new_user, roster
+from tests.staff.helpers import (
+    HEADER_RU,
+    csv_bytes,
+    new_organisation,
+    new_user,
+    roster,
+    run_import,
+)
 
 NOW = dt.datetime(2026, 5, 5, 6, 0, tzinfo=dt.UTC)
 
@@ -38,6 +44,26 @@ async def redeem(
         return await staff.redeem_invitation(
             session=session, token=token, user_id=user_id, now=now
         )
+
+
+async def roster_link(
+    pool: SessionPool, organisation_id: int, roster_entry_id: int, created_by: int
+) -> staff.CreatedInvitation:
+    async with pool() as session:
+        return await staff.roster_invitation(
+            session=session,
+            organisation_id=organisation_id,
+            roster_entry_id=roster_entry_id,
+            created_by=created_by,
+        )
+
+
+async def organisation_with_roster(pool: SessionPool, ruleset: Ruleset, full_name: str) -> int:
+    """A new organisation whose roster is one teacher, ``full_name``."""
+    organisation_id = await new_organisation(pool)
+    data = csv_bytes([HEADER_RU, f"{full_name};2.4;;01.01.2024;педагог"])
+    await run_import(pool, organisation_id, ruleset, data)
+    return organisation_id
 
 
 async def test_a_staff_link_makes_a_member_with_the_staff_role(session_pool: SessionPool) -> None:
@@ -109,28 +135,13 @@ async def test_unknown_expired_revoked_and_used_up(session_pool: SessionPool) ->
 async def test_roster_link_joins_the_teacher_to_their_entry(
     session_pool: SessionPool, ruleset: Ruleset
 ) -> None:
-    organisation_id = await new_organisation(session_pool)
-    async with session_pool() as session:
-        await staff.import_roster(
-            session=session,
-            organisation_id=organisation_id,
-            filename="r.csv",
-            data=csv_bytes([HEADER_RU, "Ким Анна;2.4;;01.01.2024;педагог"]),
-            limits=StaffSettings(),
-            ruleset=ruleset,
-            today=TODAY,
-        )
+    organisation_id = await organisation_with_roster(session_pool, ruleset, "Ким Анна")
     entry = (await roster(session_pool, organisation_id))["Ким Анна"]
     head = await new_user(session_pool, 700)
     teacher, stranger = await new_user(session_pool, 701), await new_user(session_pool, 702)
+    created = await roster_link(session_pool, organisation_id, entry.id or 0, head)
+    other = await new_organisation(session_pool, "Другая школа")
     async with session_pool() as session:
-        created = await staff.roster_invitation(
-            session=session,
-            organisation_id=organisation_id,
-            roster_entry_id=entry.id or 0,
-            created_by=head,
-        )
-        other = await new_organisation(session_pool, "Другая школа")
         with pytest.raises(LookupError):
             await staff.roster_invitation(
                 session=session,
@@ -169,27 +180,11 @@ async def test_bad_role_and_max_uses_are_refused(session_pool: SessionPool) -> N
 async def test_a_head_who_opens_their_own_roster_link_stays_head(
     session_pool: SessionPool, ruleset: Ruleset
 ) -> None:
-    organisation_id = await new_organisation(session_pool)
-    async with session_pool() as session:
-        await staff.import_roster(
-            session=session,
-            organisation_id=organisation_id,
-            filename="r.csv",
-            data=csv_bytes([HEADER_RU, "Директор Школы;2.4;;01.01.2024;педагог"]),
-            limits=StaffSettings(),
-            ruleset=ruleset,
-            today=TODAY,
-        )
+    organisation_id = await organisation_with_roster(session_pool, ruleset, "Директор Школы")
     head = await new_user(session_pool, 710)
     await redeem(session_pool, (await invite(session_pool, organisation_id, "head")).token, head)
     entry = (await roster(session_pool, organisation_id))["Директор Школы"]
-    async with session_pool() as session:
-        created = await staff.roster_invitation(
-            session=session,
-            organisation_id=organisation_id,
-            roster_entry_id=entry.id or 0,
-            created_by=head,
-        )
+    created = await roster_link(session_pool, organisation_id, entry.id or 0, head)
     joined = await redeem(session_pool, created.token, head)
     assert joined.role == "head"
     assert (await roster(session_pool, organisation_id))["Директор Школы"].user_id == head

@@ -16,29 +16,9 @@ from tests.staff.helpers import (
     csv_bytes,
     new_organisation,
     roster,
+    run_import,
     xlsx_bytes,
 )
-
-
-async def run_import(
-    pool: SessionPool,
-    organisation_id: int,
-    ruleset: Ruleset,
-    data: bytes,
-    *,
-    filename: str = "roster.csv",
-    limits: StaffSettings | None = None,
-) -> staff.ImportReport:
-    async with pool() as session:
-        return await staff.import_roster(
-            session=session,
-            organisation_id=organisation_id,
-            filename=filename,
-            data=data,
-            limits=limits or StaffSettings(),
-            ruleset=ruleset,
-            today=TODAY,
-        )
 
 
 async def test_good_rows_go_in_and_bad_rows_are_reported_by_line(

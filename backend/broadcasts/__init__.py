@@ -1,0 +1,1 @@
+"""Broadcast rules that need no database (the services live in backend.services)."""

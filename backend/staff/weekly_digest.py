@@ -1,0 +1,239 @@
+"""The weekly digest from the database: who is overdue or due soon, and its outbox rows.
+
+Texts, tables and file names live in ``backend.staff.digest`` (no database access there).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import logging
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.courses.cycle import due_date
+from backend.courses.quiet import next_send_moment
+from backend.db import SessionPool
+from backend.exports import to_csv, to_xlsx
+from backend.models import CourseRecord, Membership, Notification, User
+from backend.models.types import utcnow
+from backend.rules.loader import Ruleset
+from backend.settings import Settings
+from backend.staff.digest import (
+    Digest,
+    DigestRow,
+    digest_captions,
+    digest_filename,
+    digest_table,
+    digest_texts,
+)
+from backend.staff.organisations import STAFF_ROLES, get_organisation, list_organisations
+from backend.staff.roster_import import roster_entries
+
+DUE_SOON_DAYS = 90
+DIGEST_JOB_ID = "staff_weekly_digest"
+DIGEST_KIND = "staff_digest"
+DIGEST_FILE_KIND = "staff_digest_file"
+
+log = logging.getLogger(__name__)
+
+
+def _soonest_first(row: DigestRow) -> tuple[int, str]:
+    return (row.days_left or 0, row.full_name)
+
+
+async def digest(
+    *, session: AsyncSession, organisation_id: int, today: dt.date, ruleset: Ruleset
+) -> Digest:
+    """Who is overdue and who is due within ``DUE_SOON_DAYS`` days, as of ``today``.
+
+    A linked teacher's own course records count too: the later of the roster date and their
+    latest recorded course is the one the due date follows.
+    """
+    organisation = await get_organisation(session=session, organisation_id=organisation_id)
+    entries = await roster_entries(session=session, organisation_id=organisation_id)
+    linked_ids = [entry.user_id for entry in entries if entry.user_id is not None]
+    recorded: dict[int, dt.date] = {}
+    if linked_ids:
+        query = (
+            select(CourseRecord.user_id, func.max(CourseRecord.completed_on))
+            .where(col(CourseRecord.user_id).in_(linked_ids))
+            .group_by(col(CourseRecord.user_id))
+        )
+        recorded = {user: last for user, last in (await session.exec(query)).all() if last}
+    period = ruleset.meta.refresher.period_years
+    overdue: list[DigestRow] = []
+    due_soon: list[DigestRow] = []
+    without_date: list[DigestRow] = []
+    for entry in entries:
+        dates = [entry.last_course_on, recorded.get(entry.user_id or -1)]
+        known = [value for value in dates if value is not None]
+        last = max(known) if known else None
+        due = due_date(last, period) if last else None
+        days_left = (due - today).days if due else None
+        position = ruleset.positions.get(entry.position_id or "")
+        names = (
+            {"kk": position.name.kk, "ru": position.name.ru, "en": position.name.get("en")}
+            if position
+            else {}
+        )
+        row = DigestRow(
+            full_name=entry.full_name,
+            position=entry.position_id,
+            position_name=names,
+            last_course_on=last,
+            due_on=due,
+            days_left=days_left,
+            linked=entry.user_id is not None,
+        )
+        if days_left is None:
+            without_date.append(row)
+        elif days_left < 0:
+            overdue.append(row)
+        elif days_left <= DUE_SOON_DAYS:
+            due_soon.append(row)
+    return Digest(
+        organisation_id=organisation_id,
+        organisation_name=organisation.name,
+        today=today,
+        overdue=sorted(overdue, key=_soonest_first),
+        due_soon=sorted(due_soon, key=_soonest_first),
+        without_date=without_date,
+        total=len(entries),
+    )
+
+
+def digest_files(report: Digest, language: str) -> tuple[bytes, bytes]:
+    """The digest as (CSV, XLSX) bytes, formula-safe (``backend.exports``)."""
+    header, rows = digest_table(report, language)
+    return to_csv(header, rows), to_xlsx(header, rows, title="Sanat")
+
+
+def week_key(now: dt.datetime, settings: Settings) -> str:
+    """The local ISO week, e.g. "2026-W49": one digest per recipient per week."""
+    year, week, _ = now.astimezone(settings.tz).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+async def _digest_recipients(session: AsyncSession, organisation_id: int) -> list[User]:
+    """The organisation's heads, HR and methodists who have not blocked the bot."""
+    query = (
+        select(User)
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(
+            Membership.organisation_id == organisation_id,
+            col(Membership.role).in_(STAFF_ROLES),
+            col(User.unreachable_at).is_(None),
+        )
+    )
+    return list((await session.exec(query)).all())
+
+
+def _outbox_rows(
+    report: Digest, recipients: list[User], *, week: str, send_at: dt.datetime, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """Per recipient: the message in every language and the XLSX in theirs, as a document."""
+    texts = digest_texts(report, DUE_SOON_DAYS)
+    captions = digest_captions(report)
+    rows: list[dict[str, Any]] = []
+    for user in recipients:
+        key = f"digest:{report.organisation_id}:{user.id}:{week}"
+        _, xlsx = digest_files(report, user.language or "ru")
+        common = {
+            "user_id": user.id,
+            "chat_id": user.telegram_id,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": send_at,  # not in the quiet hours
+            "created_at": now,
+        }
+        rows.append({**common, "kind": DIGEST_KIND, "dedupe_key": key, "payload": {"text": texts}})
+        document = {
+            "filename": digest_filename(report, "xlsx"),
+            "content_b64": base64.b64encode(xlsx).decode("ascii"),
+        }
+        rows.append(
+            {
+                **common,
+                "kind": DIGEST_FILE_KIND,
+                "dedupe_key": f"{key}:xlsx",
+                "payload": {"document": document, "text": captions},
+            }
+        )
+    return rows
+
+
+async def _insert_outbox(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    if not rows:
+        return 0
+    connection = await session.connection()
+    builder = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = builder(Notification.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
+        index_elements=["dedupe_key"]
+    )
+    inserted = 0
+    for row in rows:  # a handful per organisation; rowcount per row tells what went in
+        result = await connection.execute(statement.values(**row))
+        inserted += max(result.rowcount, 0)
+    return inserted
+
+
+async def enqueue_weekly_digests(
+    session_pool: SessionPool, settings: Settings, ruleset: Ruleset, now: dt.datetime
+) -> int:
+    """Enqueue this week's digest to every head, HR and methodist; returns rows inserted.
+
+    Two outbox rows per recipient: the message (dedupe ``digest:<org>:<user>:<week>``) and the
+    XLSX as a document (``…:<week>:xlsx``) — a document caption is limited to 1024 characters,
+    too short for the lists. An organisation with an empty roster gets nothing; people who
+    blocked the bot are skipped. Each organisation is its own transaction.
+    """
+    delivery = settings.delivery
+    send_at = next_send_moment(now, settings.tz, delivery.quiet_start, delivery.quiet_end)
+    today = now.astimezone(settings.tz).date()
+    week = week_key(now, settings)
+    async with session_pool() as session:
+        organisation_ids = [
+            organisation.id
+            for organisation in await list_organisations(session=session)
+            if organisation.id is not None
+        ]
+    inserted = 0
+    for organisation_id in organisation_ids:
+        async with session_pool() as session:
+            recipients = await _digest_recipients(session, organisation_id)
+            if not recipients:
+                continue
+            report = await digest(
+                session=session, organisation_id=organisation_id, today=today, ruleset=ruleset
+            )
+            if report.total == 0:
+                continue
+            rows = _outbox_rows(report, recipients, week=week, send_at=send_at, now=now)
+            inserted += await _insert_outbox(session, rows)
+            await session.commit()
+    if inserted:
+        log.info("staff digests enqueued", extra={"count": inserted})
+    return inserted
+
+
+def add_digest_job(
+    scheduler: Any, session_pool: SessionPool, settings: Settings, ruleset: Ruleset
+) -> None:
+    """Weekly at ``staff.digest_weekday`` / ``digest_time`` local time, fixed id."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    async def run() -> None:
+        await enqueue_weekly_digests(session_pool, settings, ruleset, utcnow())
+
+    staff = settings.staff
+    trigger = CronTrigger(
+        day_of_week=staff.digest_weekday,
+        hour=staff.digest_time.hour,
+        minute=staff.digest_time.minute,
+        timezone=settings.tz,
+    )
+    scheduler.add_job(run, trigger, id=DIGEST_JOB_ID, replace_existing=True)
