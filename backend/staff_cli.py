@@ -127,7 +127,12 @@ def add_commands(admin_subcommands: Any) -> None:
     invites = invite.add_subparsers(dest="invite_command", required=True, metavar="INVITE_COMMAND")
     make = invites.add_parser("create", help="create a link and print it (shown only once)")
     make.add_argument("--org", type=int, required=True, help="organisation id")
-    make.add_argument("--role", required=True, choices=staff.STAFF_ROLES, help="the staff role")
+    make.add_argument(
+        "--role",
+        required=True,
+        choices=(*staff.STAFF_ROLES, staff.STUDENT_ROLE),
+        help="the staff role, or student (one link for a whole group of new students)",
+    )
     make.add_argument("--max-uses", type=_positive, default=None, help="people who may join")
     make.add_argument("--days", type=_positive, default=None, help="days the link is valid")
     make.set_defaults(handler=_guarded(cmd_invite_create))

@@ -8,7 +8,8 @@ curator may only act on their own broadcasts and only reach people inside their 
 
 What a broadcast says (the message variants) is backend.broadcasts.content; who receives it (the
 audience SQL) is backend.services.audience; the ticker driving running broadcasts is
-backend.services.broadcast_ticker. The outbox rows are the per-recipient record: their status is
+backend.services.broadcast_ticker; progress and the report are backend.services.broadcast_progress
+(re-exported here). The outbox rows are the per-recipient record: their status is
 each recipient's status, and a broadcast survives restarts because nothing about its progress
 lives in memory.
 """
@@ -18,19 +19,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend import directory
 from backend.broadcasts.content import Problems, Variant, content_problems, text_sha256
-from backend.exports import Cell, to_csv
-from backend.models import Broadcast, Channel, Notification, User
+from backend.models import Broadcast, Channel, Notification
 from backend.models.types import utcnow
 from backend.services import channels
 from backend.services.audience import (
@@ -43,6 +42,15 @@ from backend.services.audience import (
     count,
     insert_recipients,
     unsubscribe_buttons,
+)
+from backend.services.broadcast_progress import (
+    REPORT_HEADER,
+    WAITING,
+    BroadcastNotFoundError,
+    Progress,
+    owned_broadcast,
+    progress,
+    report_csv,
 )
 from backend.services.curators import Scope, is_admin, scope_of
 
@@ -82,27 +90,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 KIND = "broadcast"
 FINAL_STATUSES = ("done", "cancelled")
-# Outbox statuses of a recipient still waiting: "held" is a paused broadcast's pending row.
-WAITING = ("pending", "sending", "held")
-
-
-@dataclass(frozen=True)
-class Progress:
-    broadcast_id: int
-    status: str  # draft | scheduled | running | paused | done | cancelled
-    total: int
-    sent: int
-    failed: int
-    blocked: int
-    cancelled: int
-    remaining: int
-    eta_seconds: float | None  # None when nothing remains or the rate is unknown
-    scheduled_at: dt.datetime | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-class BroadcastNotFoundError(LookupError):
-    pass
 
 
 class BroadcastStateError(ValueError):
@@ -238,17 +225,6 @@ async def count_recipients(
     return await count(session, scope, topic, audience)
 
 
-async def _own(session: AsyncSession, actor_id: int, broadcast_id: int) -> Broadcast:
-    """The broadcast if the actor may act on it: its curator (still a curator) or an admin."""
-    await _actor_scope(session, actor_id)
-    broadcast = await session.get(Broadcast, broadcast_id)
-    if broadcast is None:
-        raise BroadcastNotFoundError(broadcast_id)
-    if broadcast.curator_id != actor_id and not await is_admin(session=session, user_id=actor_id):
-        raise OutOfScopeError(f"broadcast {broadcast_id} belongs to another curator")
-    return broadcast
-
-
 def _require(broadcast: Broadcast, *allowed: str) -> None:
     if broadcast.status not in allowed:
         raise BroadcastStateError(
@@ -269,7 +245,7 @@ async def start(
     A scheduled broadcast may be rescheduled or sent at once.
     """
     now = now or utcnow()
-    broadcast = await _own(session, actor_id, broadcast_id)
+    broadcast = await owned_broadcast(session, actor_id, broadcast_id)
     _require(broadcast, "draft", "scheduled")
     if at is not None:
         if at.tzinfo is None:
@@ -352,56 +328,49 @@ async def start_due(*, session: AsyncSession, now: dt.datetime) -> list[int]:
     return started
 
 
+@dataclass(frozen=True)
+class _Switch:
+    """A status change from one of ``when`` to ``to``, moving waiting rows ``rows_from`` to
+    ``rows_to``.
+    """
+
+    when: tuple[str, ...]
+    rows_from: tuple[str, ...]
+    rows_to: str
+    to: str
+
+
+_PAUSE = _Switch(when=("running",), rows_from=("pending",), rows_to="held", to="paused")
+_RESUME = _Switch(when=("paused",), rows_from=("held",), rows_to="pending", to="running")
+_CANCEL = _Switch(
+    when=("draft", "scheduled", "running", "paused"),
+    rows_from=("pending", "held"),
+    rows_to="cancelled",
+    to="cancelled",
+)
+
+
 async def pause(*, session: AsyncSession, actor_id: int, broadcast_id: int) -> Broadcast:
-    return await _switch(
-        session,
-        actor_id,
-        broadcast_id,
-        when=("running",),
-        rows=(("pending",), "held"),
-        to="paused",
-    )
+    return await _switch(session, actor_id, broadcast_id, _PAUSE)
 
 
 async def resume(*, session: AsyncSession, actor_id: int, broadcast_id: int) -> Broadcast:
-    return await _switch(
-        session,
-        actor_id,
-        broadcast_id,
-        when=("paused",),
-        rows=(("held",), "pending"),
-        to="running",
-    )
+    return await _switch(session, actor_id, broadcast_id, _RESUME)
 
 
 async def cancel(*, session: AsyncSession, actor_id: int, broadcast_id: int) -> Broadcast:
-    return await _switch(
-        session,
-        actor_id,
-        broadcast_id,
-        when=("draft", "scheduled", "running", "paused"),
-        rows=(("pending", "held"), "cancelled"),
-        to="cancelled",
-    )
+    return await _switch(session, actor_id, broadcast_id, _CANCEL)
 
 
 async def _switch(
-    session: AsyncSession,
-    actor_id: int,
-    broadcast_id: int,
-    *,
-    when: tuple[str, ...],
-    rows: tuple[tuple[str, ...], str],
-    to: str,
+    session: AsyncSession, actor_id: int, broadcast_id: int, switch: _Switch
 ) -> Broadcast:
-    """Move the broadcast from one of ``when`` to ``to`` and its waiting outbox rows from
-    ``rows[0]`` to ``rows[1]``, in one transaction.
-    """
-    broadcast = await _own(session, actor_id, broadcast_id)
-    _require(broadcast, *when)
-    await _set_rows(session, broadcast_id, *rows)
-    broadcast.status = to
-    if to in FINAL_STATUSES:
+    """Apply ``switch`` to the broadcast and its waiting outbox rows, in one transaction."""
+    broadcast = await owned_broadcast(session, actor_id, broadcast_id)
+    _require(broadcast, *switch.when)
+    await _set_rows(session, broadcast_id, switch.rows_from, switch.rows_to)
+    broadcast.status = switch.to
+    if switch.to in FINAL_STATUSES:
         broadcast.finished_at = utcnow()
     await session.commit()
     await session.refresh(broadcast)
@@ -409,7 +378,7 @@ async def _switch(
 
 
 async def get(*, session: AsyncSession, actor_id: int, broadcast_id: int) -> Broadcast:
-    return await _own(session, actor_id, broadcast_id)
+    return await owned_broadcast(session, actor_id, broadcast_id)
 
 
 async def list_for(*, session: AsyncSession, actor_id: int, limit: int = 20) -> list[Broadcast]:
@@ -419,73 +388,6 @@ async def list_for(*, session: AsyncSession, actor_id: int, limit: int = 20) -> 
     if not await is_admin(session=session, user_id=actor_id):
         query = query.where(col(Broadcast.curator_id) == actor_id)
     return list((await session.exec(query)).all())
-
-
-def _blocked() -> ColumnElement[bool]:
-    return and_(
-        col(Notification.status) == "failed",
-        or_(
-            col(User.unreachable_at).is_not(None),
-            col(Notification.last_error).startswith("blocked"),
-        ),
-    )
-
-
-async def progress(
-    *, session: AsyncSession, broadcast_id: int, now: dt.datetime | None = None
-) -> Progress:
-    now = now or utcnow()
-    broadcast = await session.get(Broadcast, broadcast_id, populate_existing=True)
-    if broadcast is None:
-        raise BroadcastNotFoundError(broadcast_id)
-    rows = await session.exec(
-        select(
-            Notification.status,
-            func.count(),
-            func.sum(case((_blocked(), 1), else_=0)),
-        )
-        .outerjoin(User, col(User.id) == col(Notification.user_id))
-        .where(col(Notification.broadcast_id) == broadcast_id)
-        .group_by(col(Notification.status))
-    )
-    counts: dict[str, int] = {}
-    blocked = 0
-    for status, n, n_blocked in rows.all():
-        counts[status] = int(n)
-        blocked += int(n_blocked or 0)
-    if not counts and broadcast.status in ("done", "cancelled"):
-        # The retention job purged the rows; the totals recorded when it ended remain.
-        counts = {
-            "sent": broadcast.sent_count,
-            "failed": broadcast.failed_count + broadcast.blocked_count,
-            "cancelled": broadcast.cancelled_count,
-        }
-        blocked = broadcast.blocked_count
-    remaining = sum(counts.get(s, 0) for s in WAITING)
-    recent = (
-        await session.exec(
-            select(func.count())
-            .select_from(Notification)
-            .where(col(Notification.broadcast_id) == broadcast_id)
-            .where(col(Notification.status) == "sent")
-            .where(col(Notification.sent_at) >= now - dt.timedelta(minutes=1))
-        )
-    ).one()
-    # Observed rate over the last minute: independent of configured limits, honest under 429s.
-    eta = remaining / (int(recent) / 60.0) if remaining and recent else None
-    return Progress(
-        broadcast_id=broadcast_id,
-        status=broadcast.status,
-        total=sum(counts.values()) or broadcast.recipient_count,
-        sent=counts.get("sent", 0),
-        failed=counts.get("failed", 0) - blocked,
-        blocked=blocked,
-        cancelled=counts.get("cancelled", 0),
-        remaining=remaining,
-        eta_seconds=eta,
-        scheduled_at=broadcast.scheduled_at,
-        extra={"topic": broadcast.topic, "channel_id": broadcast.channel_id},
-    )
 
 
 async def set_progress_message(
@@ -498,37 +400,6 @@ async def set_progress_message(
     broadcast.progress_chat_id = chat_id
     broadcast.progress_message_id = message_id
     await session.commit()
-
-
-REPORT_HEADER = ("user_id", "name", "username", "status", "sent_at", "error")
-
-
-async def report_csv(*, session: AsyncSession, actor_id: int, broadcast_id: int) -> bytes:
-    """Per-recipient report (no formula injection: backend.exports)."""
-    await _own(session, actor_id, broadcast_id)
-    rows = await session.exec(
-        select(Notification, User)
-        .outerjoin(User, col(User.id) == col(Notification.user_id))
-        .where(col(Notification.broadcast_id) == broadcast_id)
-        .order_by(col(Notification.id))
-    )
-    lines: list[list[Cell]] = []
-    for row, user in rows.all():
-        blocked = row.status == "failed" and (
-            (user is not None and user.unreachable_at is not None)
-            or (row.last_error or "").startswith("blocked")
-        )
-        lines.append(
-            [
-                row.user_id,
-                user.full_name if user else None,
-                user.username if user else None,
-                "blocked" if blocked else row.status,
-                row.sent_at,
-                row.last_error,
-            ]
-        )
-    return to_csv(REPORT_HEADER, lines)
 
 
 async def owner_of(*, session: AsyncSession, broadcast_id: int) -> int:

@@ -25,6 +25,7 @@ from backend.staff.invitations import (
 )
 from backend.staff.organisations import (
     STAFF_ROLES,
+    STUDENT_ROLE,
     TEACHER_ROLE,
     NotStaffError,
     OrganisationNotFoundError,
@@ -55,6 +56,7 @@ __all__ = [
     "DUE_SOON_DAYS",
     "INVITATION_ERRORS",
     "STAFF_ROLES",
+    "STUDENT_ROLE",
     "TEACHER_ROLE",
     "TOKEN_BYTES",
     "CreatedInvitation",

@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.models import Membership, Organisation, UserRole
 from backend.models.staff import Invitation, RosterEntry
 from backend.models.types import utcnow
-from backend.staff.organisations import STAFF_ROLES, TEACHER_ROLE, get_organisation
+from backend.staff.organisations import STAFF_ROLES, STUDENT_ROLE, TEACHER_ROLE, get_organisation
 
 INVITATION_ERRORS = ("unknown", "expired", "revoked", "used_up")
 TOKEN_BYTES = 24  # 32 URL-safe characters: within Telegram's 64-character start parameter
@@ -70,12 +70,13 @@ async def create_invitation(
     max_uses: int | None = None,
     now: dt.datetime | None = None,
 ) -> CreatedInvitation:
-    """A new invitation link valid for ``ttl_days``; ``role`` is a staff role or "teacher".
+    """A new invitation link valid for ``ttl_days``; ``role`` is a staff role, "teacher" or
+    "student".
 
     Raises ``ValueError`` for an unknown role or a max_uses below 1, and
     ``OrganisationNotFoundError``.
     """
-    if role not in (*STAFF_ROLES, TEACHER_ROLE):
+    if role not in (*STAFF_ROLES, TEACHER_ROLE, STUDENT_ROLE):
         raise ValueError(f"unknown role {role!r}")
     if max_uses is not None and max_uses < 1:
         raise ValueError("max_uses must be at least 1")
@@ -166,11 +167,11 @@ async def _join(
             return membership  # a staff member linked to their own roster entry stays staff
         role = TEACHER_ROLE
     else:
-        await _grant_role(session, user_id, "staff")
-        if membership is not None:
-            membership.role = invitation.role  # the latest link decides the role
-            return membership
         role = invitation.role
+        await _grant_role(session, user_id, "staff" if role in STAFF_ROLES else role)
+        if membership is not None:
+            membership.role = role  # the latest link decides (staff are never demoted: above)
+            return membership
     membership = Membership(organisation_id=invitation.organisation_id, user_id=user_id, role=role)
     session.add(membership)
     return membership
@@ -206,7 +207,11 @@ async def redeem_invitation(
         if entry.user_id not in (None, user_id):
             raise InvitationError("used_up")  # another account already claimed this teacher
     if membership is not None and (
-        entry.user_id == user_id if entry is not None else membership.role == invitation.role
+        entry.user_id == user_id
+        if entry is not None
+        # already in this role, or staff opening the students' or teachers' link: nothing to do
+        else membership.role == invitation.role
+        or (membership.role in STAFF_ROLES and invitation.role not in STAFF_ROLES)
     ):
         return Joined(organisation=organisation, role=membership.role, roster_entry=entry)
     await _use(session, invitation)

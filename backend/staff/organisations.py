@@ -12,6 +12,9 @@ from backend.models import Membership, Organisation
 
 STAFF_ROLES = ("head", "hr", "methodist")
 TEACHER_ROLE = "teacher"
+# Students join through one shared link a college posts in its new students' chat, so that
+# broadcasts to students (and the ZHASTALAP relay, seed 003 section 3) reach them.
+STUDENT_ROLE = "student"
 
 
 class NotStaffError(PermissionError):

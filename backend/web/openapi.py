@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from backend import __version__
-from backend.web import broadcasts_api, staff_api, tokens_api
+from backend.web import broadcasts_openapi, staff_openapi, tokens_api
 from backend.web.auth import requires_token
 from backend.web.problems import json_response
 
@@ -17,10 +17,16 @@ PROBLEM = {
     "description": "problem",
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
 }
-EVALUATE_BODY = {
-    "required": True,
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EvaluateRequest"}}},
-}
+
+
+def _json_body(schema: str) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+EVALUATE_BODY = _json_body("EvaluateRequest")
 
 
 def _json(schema_ref: str, description: str = "ok") -> dict[str, Any]:
@@ -34,10 +40,7 @@ def _path_param(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
-COURSE_BODY = {
-    "required": True,
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CourseInput"}}},
-}
+COURSE_BODY = _json_body("CourseInput")
 COURSES_NOTE = " Needs a bearer API token (sanat admin token create)."
 COURSE_PATHS: dict[str, Any] = {
     "/api/v1/users/{telegram_id}/courses": {
@@ -342,7 +345,7 @@ DOCUMENT: dict[str, Any] = {
 
 DOCUMENT["paths"].update(COURSE_PATHS)
 DOCUMENT["components"]["schemas"].update(COURSE_SCHEMAS)
-for _module in (staff_api, broadcasts_api, tokens_api):
+for _module in (staff_openapi, broadcasts_openapi, tokens_api):
     DOCUMENT["paths"].update(_module.OPENAPI_PATHS)
     DOCUMENT["components"]["schemas"].update(_module.OPENAPI_SCHEMAS)
 DOCUMENT["components"]["securitySchemes"] = {

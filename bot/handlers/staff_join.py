@@ -38,6 +38,7 @@ def role_label(role: str) -> str:
         "hr": _("HR specialist"),
         "methodist": _("methodist"),
         "teacher": _("teacher"),
+        "student": _("student"),
     }
     return labels.get(role, role)
 

@@ -19,13 +19,13 @@ INVITE_PAGE_SIZE = 8
 BUTTON_TEXT_LIMIT = 60
 
 # What a section button does: open the organisation, upload its roster, export the digest,
-# list teachers to invite.
-OPEN, UPLOAD, EXPORT, INVITE = "open", "up", "exp", "inv"
+# list teachers to invite, make the new students' link.
+OPEN, UPLOAD, EXPORT, INVITE, STUDENTS = "open", "up", "exp", "inv", "stu"
 
 
 class StaffOrgCallback(CallbackData, prefix="so"):
     o: int  # organisation id
-    a: str  # open | up | exp | inv
+    a: str  # open | up | exp | inv | stu
 
 
 class InvitePageCallback(CallbackData, prefix="sp"):
@@ -63,6 +63,9 @@ def organisation_keyboard(org_id: int, *, several: bool = False) -> InlineKeyboa
     builder.button(text=_("📊 Export digest"), callback_data=StaffOrgCallback(o=org_id, a=EXPORT))
     builder.button(
         text=_("✉ Invite a teacher"), callback_data=StaffOrgCallback(o=org_id, a=INVITE)
+    )
+    builder.button(
+        text=_("🎓 Link for new students"), callback_data=StaffOrgCallback(o=org_id, a=STUDENTS)
     )
     if several:
         builder.button(text=_("🏫 Other organisations"), callback_data=MenuCallback(item="org"))

@@ -22,8 +22,7 @@ from backend.services import staff
 from backend.services.courses import find_user_id
 from backend.settings import Settings
 from bot.factory import create_i18n
-from bot.handlers import staff as staff_handlers
-from bot.handlers import staff_join
+from bot.handlers import staff_join, staff_roster
 from bot.keyboards.staff import InviteEntryCallback, StaffOrgCallback
 from tests.bot import staff_support as support
 from tests.bot.chat import Chat, started_chat
@@ -180,7 +179,7 @@ async def test_an_oversize_roster_is_refused_before_download_and_the_upload_cont
     await support.send_document(chat, bot, "big.xlsx", b"PK", file_size=too_big)
     assert bot.downloaded == []
     assert chat.last_text() == in_locale(
-        settings, "ru", lambda: staff_handlers.roster_file_problem("too_large", settings)
+        settings, "ru", lambda: staff_roster.roster_file_problem("too_large", settings)
     )
     await support.send_document(chat, bot, "roster.csv", ROSTER_CSV)
     assert len(await support.roster(session_pool, org_id)) == 2
@@ -196,7 +195,7 @@ async def test_a_file_without_the_columns_imports_nothing(
     )
     assert await support.roster(session_pool, org_id) == []
     assert chat.last_text() == in_locale(
-        settings, "ru", lambda: staff_handlers.roster_file_problem("missing_columns", settings)
+        settings, "ru", lambda: staff_roster.roster_file_problem("missing_columns", settings)
     )
 
 
@@ -244,6 +243,25 @@ async def test_an_invite_link_links_the_teacher_who_opens_it(
     assert offered == [InviteEntryCallback(o=org_id, e=entries["Аманова Алия"] or 0).pack()]
 
 
+async def test_the_new_students_link_makes_whoever_opens_it_a_student(
+    dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool
+) -> None:
+    org_id, chat = await support.organisation_with_head(dispatcher, bot, session_pool, 8411)
+    await chat.press_data(StaffOrgCallback(o=org_id, a="stu").pack())
+    found = re.search(r"https://t\.me/sanat_test_bot\?start=([A-Za-z0-9_-]+)", chat.last_text())
+    assert found is not None
+    for telegram_id in (8412, 8413):
+        student = await started_chat(dispatcher, bot, telegram_id)
+        await student.send(f"/start {found.group(1)}")
+        async with session_pool() as session:
+            student_id = await find_user_id(session=session, telegram_id=telegram_id)
+            roles = (
+                await session.exec(select(UserRole.role).where(UserRole.user_id == student_id))
+            ).all()
+        assert roles == ["student"]
+    assert "m:org" not in menu_items(bot)  # a student is not staff
+
+
 async def test_forged_buttons_of_another_organisation_are_refused(
     dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool
 ) -> None:
@@ -256,11 +274,11 @@ async def test_forged_buttons_of_another_organisation_are_refused(
     stranger = await started_chat(dispatcher, bot, 8503)
     bot.session.requests.clear()
     for chat in (intruder, stranger):
-        for action in ("open", "up", "exp", "inv"):
+        for action in ("open", "up", "exp", "inv", "stu"):
             await chat.press_data(StaffOrgCallback(o=other, a=action).pack())
         await chat.press_data(InviteEntryCallback(o=other, e=entry.id or 0).pack())
     alerts = bot.sent("AnswerCallbackQuery")
-    assert len(alerts) == 10
+    assert len(alerts) == 12
     assert all(a.show_alert for a in alerts)
     assert bot.sent("SendDocument") == []
     assert bot.sent("SendMessage") == []
@@ -268,6 +286,7 @@ async def test_forged_buttons_of_another_organisation_are_refused(
     async with session_pool() as session:
         invitations = (await session.exec(select(Invitation))).all()
     assert all(i.roster_entry_id is None for i in invitations)
+    assert all(i.role != "student" for i in invitations)  # no students' link was made
     # the refused upload button left no upload waiting
     await support.send_document(intruder, bot, "roster.csv", ROSTER_CSV)
     assert len(bot.downloaded) == 1  # only the head's upload
@@ -303,7 +322,7 @@ async def test_a_long_error_list_is_capped_and_the_file_has_every_line(
     report = next(text for text in bot.texts() if "9.99" in text)
     assert len(report) < 4096
     shown = re.findall(r"\b(\d+)\b: ", report)  # "line N: …" whatever the language
-    assert 0 < len(shown) <= staff_handlers.REPORT_ERROR_LINES
+    assert 0 < len(shown) <= staff_roster.REPORT_ERROR_LINES
     assert str(30 - len(shown)) in report.rsplit("\n", 1)[-1]  # "…and N more"
     [(_, errors)] = support.documents(bot)
     lines = [row[0] for row in csv.reader(io.StringIO(errors.decode("utf-8-sig")))][1:]

@@ -191,3 +191,35 @@ async def test_a_head_who_opens_their_own_roster_link_stays_head(
     async with session_pool() as session:
         assert await session.get(UserRole, (head, "teacher")) is not None  # teacher broadcasts
         assert await session.get(UserRole, (head, "staff")) is not None
+
+
+async def roles_of(pool: SessionPool, user_id: int) -> set[str]:
+    async with pool() as session:
+        rows = await session.exec(select(UserRole.role).where(UserRole.user_id == user_id))
+        return set(rows.all())
+
+
+async def test_one_student_link_serves_a_whole_group_and_never_demotes_staff(
+    session_pool: SessionPool,
+) -> None:
+    org = await new_organisation(session_pool)
+    link = await invite(session_pool, org, role=staff.STUDENT_ROLE)
+    students = [await new_user(session_pool, 6100 + n) for n in range(3)]
+    for student in students:
+        joined = await redeem(session_pool, link.token, student)
+        assert joined.role == "student"
+        assert await roles_of(session_pool, student) == {"student"}  # never "staff"
+    head = await new_user(session_pool, 6199)
+    await redeem(session_pool, (await invite(session_pool, org)).token, head)
+    joined = await redeem(session_pool, link.token, head)  # the head tries the students' link
+    assert joined.role == "head"
+    assert await roles_of(session_pool, head) == {"staff"}
+    async with session_pool() as session:
+        roles = (
+            await session.exec(select(Membership.role).where(Membership.organisation_id == org))
+        ).all()
+        uses = (
+            await session.exec(select(Invitation.uses).where(Invitation.id == link.invitation.id))
+        ).one()
+    assert sorted(roles) == ["head", "student", "student", "student"]
+    assert uses == 3  # the head's visit used nothing up
