@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from aiogram import Dispatcher
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db import SessionPool, create_engine, create_session_pool
@@ -11,7 +12,10 @@ from backend.migrate import upgrade_async
 from backend.rules.loader import Ruleset, default_ruleset
 from backend.services import api_tokens
 from backend.settings import DatabaseSettings, Settings
+from bot.factory import create_dispatcher, create_i18n
+from bot.storage import SqlStorage
 from tests.databases import POSTGRES_ENV, fresh_postgres_database, service_url
+from tests.mocked_bot import MockedBot
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,3 +71,21 @@ async def admin_token(session_pool: SessionPool, settings: Settings) -> str:
 @pytest.fixture
 def auth_headers(admin_token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {admin_token}"}
+
+
+@pytest.fixture
+def bot() -> MockedBot:
+    """Telegram's side: records every request, answers like the Bot API."""
+    return MockedBot()
+
+
+@pytest.fixture
+def dispatcher(settings: Settings, session_pool: SessionPool, ruleset: Ruleset) -> Dispatcher:
+    """The real dispatcher, as ``sanat bot`` builds it, with dialog state in the test database."""
+    return create_dispatcher(
+        settings=settings,
+        session_pool=session_pool,
+        ruleset=ruleset,
+        i18n=create_i18n(settings),
+        storage=SqlStorage(session_pool),  # dialog state in the real database, as in production
+    )
