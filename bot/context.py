@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+import datetime as dt
+from typing import Any, TypedDict
 
 from aiogram.utils.i18n import I18n
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -10,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.db import SessionPool
 from backend.models import UserRead
 from backend.rules.loader import Ruleset
+from backend.services.assessments import today_in
 from backend.settings import Settings
 
 
@@ -20,3 +22,9 @@ class BotData(TypedDict, total=False):
     i18n: I18n
     session: AsyncSession
     user: UserRead
+
+
+def local_today(deps: dict[str, Any]) -> dt.date:
+    """Today in the service's time zone (Asia/Almaty): what "in the future" is checked against."""
+    settings: Settings = deps["settings"]
+    return today_in(settings.tz)

@@ -10,7 +10,7 @@ out of scope or not a curator, 404, 409 wrong state, 422 bad input — problem+j
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Protocol
 
@@ -18,7 +18,6 @@ from aiohttp import web
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.models import Broadcast
-from backend.models.types import utcnow
 from backend.services import broadcasts, curators
 from backend.services.broadcasts import (
     Audience,
@@ -28,7 +27,7 @@ from backend.services.broadcasts import (
     OutOfScopeError,
 )
 from backend.web.auth import curator_of
-from backend.web.keys import session_pool_key, settings_key
+from backend.web.keys import now_of, session_pool_key, settings_key
 from backend.web.problems import (
     ProblemError,
     iso,
@@ -41,12 +40,6 @@ routes = web.RouteTableDef()
 BASE = "/api/v1/broadcasts"
 ONE = BASE + r"/{broadcast_id:\d+}"
 CURATORS = "/api/v1/curators"
-Clock = Callable[[], dt.datetime]
-clock_key: web.AppKey[Clock] = web.AppKey("broadcasts_clock")  # tests pin "now"
-
-
-def _now(request: web.Request) -> dt.datetime:
-    return request.app.get(clock_key, utcnow)()
 
 
 def _broadcast_json(broadcast: Broadcast) -> dict[str, Any]:
@@ -187,7 +180,7 @@ async def _send(
                 actor_id=actor,
                 broadcast_id=broadcast_id,
                 at=at,
-                now=_now(request),
+                now=now_of(request),
             )
         return await broadcasts.get(session=session, actor_id=actor, broadcast_id=broadcast_id)
 
@@ -202,7 +195,7 @@ async def create_broadcast(request: web.Request) -> web.Response:
         raise _invalid([("topic", "invalid")])
     if body.get("send_at") is not None and body.get("send_now") is True:
         raise _invalid([("send_at", "conflicts_with_send_now")])
-    if body.get("send_at") is not None and _send_at(request, body["send_at"]) <= _now(request):
+    if body.get("send_at") is not None and _send_at(request, body["send_at"]) <= now_of(request):
         # Checked before the draft exists, so a bad time leaves nothing behind.
         raise _invalid([("send_at", "past")])
     async with request.app[session_pool_key]() as session:
@@ -269,7 +262,7 @@ async def get_broadcast(request: web.Request) -> web.Response:
                 session=session, actor_id=actor, broadcast_id=broadcast_id
             )
             progress = await broadcasts.progress(
-                session=session, broadcast_id=broadcast_id, now=_now(request)
+                session=session, broadcast_id=broadcast_id, now=now_of(request)
             )
     return json_response({**_broadcast_json(broadcast), "progress": _progress_json(progress)})
 

@@ -6,7 +6,6 @@ Every route needs an API bearer token (``backend.web.auth``; ``sanat admin token
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -23,21 +22,12 @@ from backend.courses.validation import (
     validate_course,
 )
 from backend.models import CourseRecord
-from backend.models.types import utcnow
 from backend.services import courses
-from backend.web.keys import ruleset_key, session_pool_key, settings_key
+from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
 from backend.web.problems import ProblemError, json_response, read_json
 
 routes = web.RouteTableDef()
 BASE = r"/api/v1/users/{telegram_id:\d+}/courses"
-Clock = Callable[[], dt.datetime]
-clock_key: web.AppKey[Clock] = web.AppKey(
-    "courses_clock"
-)  # tests pin "now"; the default is the real clock
-
-
-def _now(request: web.Request) -> dt.datetime:
-    return request.app.get(clock_key, utcnow)()
 
 
 def _course_json(record: CourseRecord) -> dict[str, Any]:
@@ -83,10 +73,6 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _today(request: web.Request) -> dt.date:
-    return _now(request).astimezone(request.app[settings_key].tz).date()
-
-
 @routes.get(BASE)
 async def list_courses(request: web.Request) -> web.Response:
     async with request.app[session_pool_key]() as session:
@@ -99,7 +85,7 @@ async def list_courses(request: web.Request) -> web.Response:
 async def add_course(request: web.Request) -> web.Response:
     body = await _body(request)
     try:
-        course = validate_course(body, _today(request))
+        course = validate_course(body, today_of(request))
     except CourseInputError as exc:
         raise _invalid(exc) from None
     async with request.app[session_pool_key]() as session:
@@ -112,7 +98,7 @@ async def add_course(request: web.Request) -> web.Response:
 async def edit_course(request: web.Request) -> web.Response:
     body = await _body(request)
     try:
-        changes = validate_changes(body, _today(request))
+        changes = validate_changes(body, today_of(request))
     except CourseInputError as exc:
         raise _invalid(exc) from None
     for required in ("completed_on", "title", "provider"):
@@ -163,7 +149,7 @@ async def due(request: web.Request) -> web.Response:
         period_years=refresher.period_years,
         delivery=settings.delivery,
         tz=settings.tz,
-        now=_now(request),
+        now=now_of(request),
     )
     return json_response(
         {
@@ -196,7 +182,7 @@ async def calendar(request: web.Request) -> web.Response:
     user_id, last = await _last_completion(request)
     if last is None:
         raise ProblemError(404, "Not Found", "no course yet: nothing is due")
-    now = _now(request)
+    now = now_of(request)
     delivery = settings.delivery
     body = render_calendar(
         user_id=user_id,
@@ -231,7 +217,7 @@ async def timeline(request: web.Request) -> web.Response:
         due_on = await courses.next_due(session=session, user_id=user_id, ruleset=ruleset)
     if not items:
         raise ProblemError(404, "Not Found", "no course yet: nothing to draw")
-    body = render_timeline([item.completed_on for item in items], due_on, _today(request))
+    body = render_timeline([item.completed_on for item in items], due_on, today_of(request))
     return web.Response(
         body=body,
         content_type="image/png",

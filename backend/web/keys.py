@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db import SessionPool
+from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
 
@@ -13,3 +17,16 @@ settings_key = web.AppKey("settings", Settings)
 engine_key = web.AppKey("engine", AsyncEngine)
 session_pool_key = web.AppKey("session_pool", SessionPool)
 ruleset_key = web.AppKey("ruleset", Ruleset)
+
+Clock = Callable[[], dt.datetime]
+clock_key: web.AppKey[Clock] = web.AppKey("clock")  # tests pin "now"; default: the real clock
+
+
+def now_of(request: web.Request) -> dt.datetime:
+    """The current time (UTC) for this request's application."""
+    return request.app.get(clock_key, utcnow)()
+
+
+def today_of(request: web.Request) -> dt.date:
+    """Today's date where the service is used (Asia/Almaty)."""
+    return now_of(request).astimezone(request.app[settings_key].tz).date()

@@ -8,17 +8,15 @@ for admins. Errors are problem+json; a roster file over the size limit is a 413.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any, get_args
 
 from aiohttp import web
 
 from backend.models import Invitation, Organisation, RosterEntry
-from backend.models.types import utcnow
 from backend.rules.schema import OrgKind
 from backend.services import staff
 from backend.staff.digest import Digest, DigestRow, digest_filename
-from backend.web.keys import ruleset_key, session_pool_key, settings_key
+from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
 from backend.web.problems import (
     ProblemError,
     iso,
@@ -36,16 +34,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROSTER_TYPES = (*CSV_TYPES, XLSX_TYPE, "application/octet-stream")
 FILE_TYPES = {"csv": "text/csv", "xlsx": XLSX_TYPE}
 READ_CHUNK = 64 * 1024
-Clock = Callable[[], dt.datetime]
-clock_key: web.AppKey[Clock] = web.AppKey("staff_clock")  # tests pin "now"
-
-
-def _now(request: web.Request) -> dt.datetime:
-    return request.app.get(clock_key, utcnow)()
-
-
-def _today(request: web.Request) -> dt.date:
-    return _now(request).astimezone(request.app[settings_key].tz).date()
 
 
 def _organisation_id(request: web.Request) -> int:
@@ -172,7 +160,7 @@ async def create_invitation(request: web.Request) -> web.Response:
                 ttl_days=days,
                 max_uses=max_uses,
             )
-    body = _invitation_json(created.invitation, _now(request))
+    body = _invitation_json(created.invitation, now_of(request))
     body["token"] = created.token  # shown only in this response
     body["link"] = staff.invitation_link(settings.bot.username, created.token)
     return json_response(body, status=201)
@@ -185,7 +173,7 @@ async def list_invitations(request: web.Request) -> web.Response:
         items = await staff.list_invitations(
             session=session, organisation_id=_organisation_id(request)
         )
-    now = _now(request)
+    now = now_of(request)
     return json_response({"items": [_invitation_json(item, now) for item in items]})
 
 
@@ -254,7 +242,7 @@ async def import_roster(request: web.Request) -> web.Response:
                 data=data,
                 limits=settings.staff,
                 ruleset=request.app[ruleset_key],
-                today=_today(request),
+                today=today_of(request),
             )
         except staff.RosterFileError as error:
             if error.code == "too_large":
@@ -323,7 +311,7 @@ async def digest(request: web.Request) -> web.Response:
         report = await staff.digest(
             session=session,
             organisation_id=_organisation_id(request),
-            today=_today(request),
+            today=today_of(request),
             ruleset=request.app[ruleset_key],
         )
     if file_format == "json":

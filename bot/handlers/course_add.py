@@ -24,6 +24,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.courses import CourseInputError, validate_changes, validate_course
 from backend.services import courses
+from bot.context import local_today
 from bot.flow import show
 from bot.handlers.courses import (
     back_to_courses,
@@ -31,7 +32,6 @@ from bot.handlers.courses import (
     date_question,
     input_hint,
     open_courses,
-    today,
 )
 from bot.keyboards.callback_data import CourseCallback, ProviderCallback
 from bot.screens import Screen, providers_screen
@@ -86,7 +86,7 @@ async def validated_text(
 ) -> dict[str, Any] | None:
     """The typed value of one field, validated; None (after a hint and ``retry``) if invalid."""
     try:
-        return validate_changes({TYPED_FIELDS[field]: message.text or ""}, today(deps))
+        return validate_changes({TYPED_FIELDS[field]: message.text or ""}, local_today(deps))
     except CourseInputError as error:
         await message.answer(input_hint(error.codes))
         await show(message, retry)
@@ -182,7 +182,7 @@ async def choose_provider(
         await _stale_button(query, state, callback_answer, **deps)
         return
     try:
-        changes = validate_changes({"provider": callback_data.p}, today(deps))
+        changes = validate_changes({"provider": callback_data.p}, local_today(deps))
     except CourseInputError:
         await open_courses(query, state, new=True, **deps)
         return
@@ -246,7 +246,7 @@ async def skip_step(
 async def save_draft(event: Message | CallbackQuery, state: FSMContext, **deps: Any) -> None:
     """The last step of adding a course: store it and show My courses."""
     try:
-        course = validate_course(await _draft(state), today(deps))
+        course = validate_course(await _draft(state), local_today(deps))
     except CourseInputError:  # a draft from before a restart that lost part of it
         await open_courses(event, state, new=True, **deps)
         return

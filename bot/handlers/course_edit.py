@@ -23,6 +23,7 @@ from backend.courses import CourseInputError, validate_changes
 from backend.courses.validation import format_date
 from backend.models import UserRead
 from backend.services import courses
+from bot.context import local_today
 from bot.flow import show
 from bot.handlers.course_add import (
     TYPED_FIELDS,
@@ -35,7 +36,6 @@ from bot.handlers.courses import (
     back_to_courses,
     leave_course_states,
     open_courses,
-    today,
     with_notice,
 )
 from bot.keyboards.callback_data import CourseCallback, CourseEditCallback
@@ -84,7 +84,9 @@ async def show_course(
         await _course_gone(event, state, **deps)
         return
     due = await courses.next_due(session=session, user_id=user.id, ruleset=deps["ruleset"])
-    await show(event, with_notice(course_detail_screen(course, due, today(deps)), notice), new=new)
+    await show(
+        event, with_notice(course_detail_screen(course, due, local_today(deps)), notice), new=new
+    )
 
 
 async def _course_gone(event: Message | CallbackQuery, state: FSMContext, **deps: Any) -> None:
@@ -178,7 +180,7 @@ async def edit_field(
         return
     if field == "prov" and callback_data.v:
         try:
-            changes = validate_changes({"provider": callback_data.v}, today(deps))
+            changes = validate_changes({"provider": callback_data.v}, local_today(deps))
         except CourseInputError:
             await show_course(query, state, course_id, **deps)
             return

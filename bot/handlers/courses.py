@@ -9,7 +9,6 @@ Validation and storage belong to ``backend.courses`` and ``backend.services.cour
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -28,8 +27,9 @@ from backend.courses.validation import MAX_CERTIFICATE_NUMBER, MAX_HOURS, MAX_TI
 from backend.models import UserRead
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
-from backend.services import assessments, courses
+from backend.services import courses
 from backend.settings import Settings
+from bot.context import local_today
 from bot.flow import show
 from bot.keyboards.callback_data import CourseCallback, CourseDoneCallback, ReminderCallback
 from bot.screens import Screen, courses_screen, done_when_screen, due_line
@@ -41,10 +41,6 @@ TESTING_NOTICE_DAYS = 14
 
 
 # --- shared with the course_add and course_edit dialogs ----------------------------------------
-def today(deps: dict[str, Any]) -> dt.date:
-    """Today in the service's time zone: what "in the future" is checked against."""
-    settings: Settings = deps["settings"]
-    return assessments.today_in(settings.tz)
 
 
 def input_hint(codes: list[str]) -> str:
@@ -121,7 +117,7 @@ async def open_courses(
     screen = courses_screen(
         records,
         due,
-        today(deps),
+        local_today(deps),
         stopped=preference is not None and preference.stopped,
         snoozed_until=snoozed,
     )
@@ -143,7 +139,7 @@ async def _record_completion(
     """Store "I finished the course" on a date; raises CourseInputError when it is invalid."""
     course = validate_course(
         {"completed_on": raw_date, "title": _("Refresher course"), "provider": "other"},
-        today(deps),
+        local_today(deps),
     )
     await courses.add_course(session=deps["session"], user_id=deps["user"].id, course=course)
     notice = _("✅ Recorded: course completed on {date}.").format(
@@ -191,10 +187,10 @@ async def done_when(
 ) -> None:
     if callback_data.a == "today":
         last = await courses.last_completion(session=deps["session"], user_id=deps["user"].id)
-        if last == today(deps):  # a second tap on the same button records nothing more
+        if last == local_today(deps):  # a second tap on the same button records nothing more
             await open_courses(query, state, **deps)
             return
-        await _record_completion(query, state, today(deps), **deps)
+        await _record_completion(query, state, local_today(deps), **deps)
         return
     await state.set_state(CourseStates.done_date)
     await show(query, date_question())
@@ -285,7 +281,7 @@ async def send_timeline(
         callback_answer.show_alert = True
         return
     due = await courses.next_due(session=session, user_id=user.id, ruleset=deps["ruleset"])
-    now = today(deps)
+    now = local_today(deps)
     body = render_timeline([record.completed_on for record in records], due, now)
     caption = due_line(due, now) if due is not None else None
     bot: Bot = deps["bot"]

@@ -21,6 +21,7 @@ from backend.exports import to_csv
 from backend.services import staff
 from backend.settings import Settings
 from backend.staff.roster import ImportReport, RowError
+from bot.context import local_today
 from bot.flow import show
 from bot.handlers.staff_screens import (
     ORG_KEY,
@@ -28,7 +29,6 @@ from bot.handlers.staff_screens import (
     not_staff_text,
     show_organisation,
     staff_org,
-    today,
 )
 from bot.keyboards.staff import back_to_organisation_keyboard
 from bot.screens import Screen
@@ -190,7 +190,7 @@ async def roster_document(message: Message, state: FSMContext, bot: Bot, **deps:
             data=data,
             limits=settings.staff,
             ruleset=deps["ruleset"],
-            today=today(deps),
+            today=local_today(deps),
         )
     except staff.RosterFileError as error:
         await message.answer(roster_file_problem(error.code, settings))

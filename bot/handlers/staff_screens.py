@@ -6,7 +6,6 @@ the organisation screen without importing the module that includes its router.
 
 from __future__ import annotations
 
-import datetime as dt
 from html import escape
 from typing import Any
 
@@ -17,8 +16,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
 from backend.models import Organisation
-from backend.services import assessments, staff
-from backend.settings import Settings
+from backend.services import staff
+from bot.context import local_today
 from bot.flow import show
 from bot.handlers.staff_join import role_label
 from bot.keyboards.staff import organisation_keyboard
@@ -35,11 +34,6 @@ async def leave_upload(state: FSMContext) -> None:
     """Stop waiting for a roster file (any other dialog state is left alone)."""
     if await state.get_state() == StaffStates.upload.state:
         await state.set_state(None)
-
-
-def today(deps: dict[str, Any]) -> dt.date:
-    settings: Settings = deps["settings"]
-    return assessments.today_in(settings.tz)
 
 
 async def staff_org(deps: dict[str, Any], org_id: int) -> Organisation | None:
@@ -77,7 +71,7 @@ async def organisation_digest(org_id: int, deps: dict[str, Any]) -> staff.Digest
     return await staff.digest(
         session=deps["session"],
         organisation_id=org_id,
-        today=today(deps),
+        today=local_today(deps),
         ruleset=deps["ruleset"],
     )
 

@@ -22,7 +22,7 @@ from backend.services.curators import Scope
 from backend.settings import Settings
 from backend.web import broadcasts_api
 from backend.web.app import create_app
-from backend.web.broadcasts_api import clock_key
+from backend.web.keys import clock_key
 from tests.broadcasts.helpers import curator, organisation, person
 
 Client = TestClient[web.Request, web.Application]

@@ -12,7 +12,7 @@ from backend.db import SessionPool
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from backend.web.app import create_app
-from backend.web.courses_api import clock_key
+from backend.web.keys import clock_key
 from tests.courses.helpers import local, new_teacher
 
 Client = TestClient[web.Request, web.Application]

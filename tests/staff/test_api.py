@@ -17,7 +17,8 @@ from backend.rules.loader import Ruleset
 from backend.services import api_tokens, staff
 from backend.settings import Settings, StaffSettings
 from backend.web.app import create_app
-from backend.web.staff_api import XLSX_TYPE, clock_key
+from backend.web.keys import clock_key
+from backend.web.staff_api import XLSX_TYPE
 from tests.staff.helpers import HEADER_RU, csv_bytes, new_organisation, new_user, xlsx_bytes
 
 Client = TestClient[web.Request, web.Application]
