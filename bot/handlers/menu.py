@@ -7,6 +7,7 @@ from typing import Any
 from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
@@ -14,18 +15,27 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.models import UserRead
 from backend.services import assessments
-from bot import dialog as dialogs
-from bot.flow import show
-from bot.handlers import broadcast, channels, news, staff
-from bot.handlers.assessment import start_assessment
-from bot.handlers.courses import open_courses
+from bot.handlers.assessment import dialog as dialogs
+from bot.handlers.assessment.callbacks import NavCallback
+from bot.handlers.assessment.handlers import start_assessment
+from bot.handlers.assessment.states import AssessmentStates
+from bot.handlers.broadcasts import section as broadcast
+from bot.handlers.channels import handlers as channels
+from bot.handlers.courses.handlers import open_courses
+from bot.handlers.news import handlers as news
+from bot.handlers.staff import handlers as staff
 from bot.handlers.start import LANGUAGE_PROMPT, help_text
-from bot.keyboards.callback_data import DeleteCallback, MenuCallback, NavCallback
-from bot.keyboards.common import language_keyboard
-from bot.screens import Screen, menu_screen
-from bot.states import AssessmentStates, MenuStates
+from bot.shared.callbacks import DeleteCallback, MenuCallback
+from bot.shared.menu import language_keyboard, menu_screen
+from bot.shared.screen import Screen, show
 
 COURSES = ("courses", "reminders")
+
+
+class MenuStates(StatesGroup):
+    """Stored by name: a stable API."""
+
+    confirm_delete = State()
 
 
 async def cmd_start(message: Message, state: FSMContext, user: UserRead) -> None:

@@ -13,10 +13,9 @@ from aiogram.utils.i18n import gettext as _
 
 from backend.models import UserRead
 from backend.services.users import set_language
-from bot import dialog as dialogs
-from bot.keyboards.callback_data import LanguageCallback
-from bot.keyboards.common import LANGUAGE_LABELS, language_keyboard
-from bot.screens import menu_screen
+from bot.handlers.assessment import dialog as dialogs
+from bot.shared.callbacks import LanguageCallback
+from bot.shared.menu import LANGUAGE_LABELS, language_keyboard, menu_screen
 
 # Shown before any language is chosen, so it speaks both.
 LANGUAGE_PROMPT = "Тілді таңдаңыз · Выберите язык"
@@ -50,7 +49,7 @@ async def choose_language(
     i18n: I18n,
     **deps: Any,
 ) -> None:
-    from bot.handlers.assessment import advance
+    from bot.handlers.assessment.handlers import advance
 
     await set_language(session=deps["session"], user_id=user.id, language=callback_data.code)
     i18n.ctx_locale.set(callback_data.code)  # the rest of this update speaks the new language
