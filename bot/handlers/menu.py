@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -15,6 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.models import UserRead
 from backend.services import assessments
+from bot.context import BotContext
 from bot.handlers.assessment import dialog as dialogs
 from bot.handlers.assessment.callbacks import NavCallback
 from bot.handlers.assessment.handlers import start_assessment
@@ -73,21 +72,21 @@ async def open_item(
     callback_data: MenuCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     item = callback_data.item
     if item == "assess":
-        await start_assessment(query, state, **deps)
+        await start_assessment(query, state, ctx=ctx)
     elif item in COURSES:
-        await open_courses(query, state, new=True, **deps)
+        await open_courses(query, state, new=True, ctx=ctx)
     elif item == "news":
-        await news.open_section(query, state, new=True, **deps)
+        await news.open_section(query, state, new=True, ctx=ctx)
     elif item == "org":
-        await staff.open_section(query, state, new=True, **deps)
+        await staff.open_section(query, state, new=True, ctx=ctx)
     elif item == "bcast":
-        await broadcast.open_section(query, state, new=True, **deps)
+        await broadcast.open_section(query, state, new=True, ctx=ctx)
     elif item == "chans":
-        await channels.open_section(query, state, new=True, **deps)
+        await channels.open_section(query, state, new=True, ctx=ctx)
     elif item == "lang":
         await show(query, Screen(LANGUAGE_PROMPT, language_keyboard()), new=True)
     elif item == "help":
@@ -106,7 +105,7 @@ async def open_item(
         )
         await show(query, Screen(text, builder.as_markup()), new=True)
     else:
-        screen = menu_screen(deps["user"].roles)
+        screen = menu_screen(ctx.user.roles)
         await show(query, screen, new=True)
 
 
@@ -115,25 +114,25 @@ async def confirm_delete(
     callback_data: DeleteCallback,
     state: FSMContext,
     user: UserRead,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     if not callback_data.confirm or await state.get_state() != MenuStates.confirm_delete.state:
         await state.set_state(None)
         await show(query, Screen(_("Nothing was deleted.")))
         return
-    await assessments.delete_user_data(session=deps["session"], user_id=user.id)
+    await assessments.delete_user_data(session=ctx.session, user_id=user.id)
     await state.clear()
     await show(
         query, Screen(_("Done: Sanat no longer keeps any of your data. /start begins anew."))
     )
 
 
-async def cmd_courses(message: Message, state: FSMContext, **deps: Any) -> None:
-    await open_courses(message, state, new=True, **deps)
+async def cmd_courses(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    await open_courses(message, state, new=True, ctx=ctx)
 
 
-async def cmd_news(message: Message, state: FSMContext, **deps: Any) -> None:
-    await news.open_section(message, state, new=True, **deps)
+async def cmd_news(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    await news.open_section(message, state, new=True, ctx=ctx)
 
 
 def create_router() -> Router:

@@ -10,6 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.models import UserRead
 from backend.rules.clauses import packaged_clauses
@@ -17,6 +18,7 @@ from backend.rules.loader import Ruleset
 from backend.rules.search import search_positions
 from backend.services import assessments
 from backend.settings import Settings
+from bot.context import BotContext
 from bot.handlers.assessment import dialog as dialogs
 from bot.handlers.assessment.callbacks import (
     CHECK_ALL,
@@ -57,14 +59,14 @@ async def advance(
     dialog: Dialog,
     *,
     new_message: bool = False,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     """Show the current step of the dialog, or the result when nothing is left to ask."""
-    ruleset: Ruleset = deps["ruleset"]
-    settings: Settings = deps["settings"]
-    user: UserRead = deps["user"]
+    ruleset: Ruleset = ctx.ruleset
+    settings: Settings = ctx.settings
+    user: UserRead = ctx.user
     on = assessments.today_in(settings.tz)
-    lang = deps["i18n"].current_locale
+    lang = ctx.lang
     current = screen_for(dialog, ruleset, lang, on, await state.get_state())
     if current is not None:
         screen, new_state = current
@@ -74,7 +76,7 @@ async def advance(
     assert dialog.position is not None
     outcome = assessments.evaluate(ruleset, dialog.position, dialog.answers, on)
     await assessments.record_assessment(
-        session=deps["session"],
+        session=ctx.session,
         user_id=user.id,
         position_id=dialog.position,
         answers=dialog.answers,
@@ -88,22 +90,20 @@ async def advance(
 
 
 async def start_assessment(
-    event: Message | CallbackQuery, state: FSMContext, *, new_message: bool = True, **deps: Any
+    event: Message | CallbackQuery, state: FSMContext, *, new_message: bool = True, ctx: BotContext
 ) -> None:
     """A new dialog: offer the saved answers when there are some, else the organisation kinds."""
-    user: UserRead = deps["user"]
-    profile = await assessments.load_profile(session=deps["session"], user_id=user.id)
+    user: UserRead = ctx.user
+    profile = await assessments.load_profile(session=ctx.session, user_id=user.id)
     dialog = Dialog.new()
     await state.set_state(AssessmentStates.org_kind)
     if (
         profile is not None
         and profile.position_id
-        and profile.position_id in deps["ruleset"].positions
+        and profile.position_id in ctx.ruleset.positions
     ):
         await dialogs.save(state, dialog)
-        name = deps["ruleset"].positions[profile.position_id].name.get(deps["i18n"].current_locale)
-        from aiogram.utils.keyboard import InlineKeyboardBuilder
-
+        name = ctx.ruleset.positions[profile.position_id].name.get(ctx.lang)
         builder = InlineKeyboardBuilder()
         builder.button(
             text=_("Use my saved answers"), callback_data=NavCallback(t=dialog.token, a="profile")
@@ -115,20 +115,20 @@ async def start_assessment(
         text = _("You have saved answers for «{position}». Use them?").format(position=name)
         await show(event, Screen(text, builder.as_markup()), new=new_message)
         return
-    await advance(event, state, dialog, new_message=new_message, **deps)
+    await advance(event, state, dialog, new_message=new_message, ctx=ctx)
 
 
 async def stale(
-    query: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, **deps: Any
+    query: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, ctx: BotContext
 ) -> None:
     """A button from an old message, or from a dialog that no longer exists: say so, show now."""
     callback_answer.text = _("This button is from an earlier message. Here is where you are now.")
     callback_answer.show_alert = True
     dialog = await dialogs.load(state)
     if dialog is None or await state.get_state() is None:
-        await show(query, menu_screen(deps["user"].roles), new=True)
+        await show(query, menu_screen(ctx.user.roles), new=True)
         return
-    await advance(query, state, dialog, new_message=True, **deps)
+    await advance(query, state, dialog, new_message=True, ctx=ctx)
 
 
 def _fresh(dialog: Dialog | None, token: str, step: int | None = None) -> bool:
@@ -136,77 +136,100 @@ def _fresh(dialog: Dialog | None, token: str, step: int | None = None) -> bool:
 
 
 async def fresh_dialog(
-    query: CallbackQuery, state: FSMContext, token: str, step: int | None = None, **deps: Any
+    query: CallbackQuery,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    token: str,
+    step: int | None = None,
+    *,
+    ctx: BotContext,
 ) -> Dialog | None:
     """The dialog a button belongs to; None (after telling the user) when the button is stale."""
     dialog = await dialogs.load(state)
     if not _fresh(dialog, token, step):
-        await stale(query, state, **deps)
+        await stale(query, state, callback_answer, ctx)
         return None
     return dialog
 
 
 # --- organisation kind and position ---------------------------------------------------------
 async def choose_org_kind(
-    query: CallbackQuery, callback_data: OrgKindCallback, state: FSMContext, **deps: Any
+    query: CallbackQuery,
+    callback_data: OrgKindCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
 ) -> None:
     dialog = await dialogs.load(state)
-    kinds = org_kinds(deps["ruleset"])
+    kinds = org_kinds(ctx.ruleset)
     if not _fresh(dialog, callback_data.t) or not 0 <= callback_data.k < len(kinds):
-        await stale(query, state, **deps)
+        await stale(query, state, callback_answer, ctx)
         return
     assert dialog is not None
     dialog.org_kind, dialog.page = kinds[callback_data.k], 0
     await state.set_state(AssessmentStates.position)
-    await advance(query, state, dialog, **_without_answer(deps))
+    await advance(query, state, dialog, ctx=ctx)
 
 
 async def turn_page(
-    query: CallbackQuery, callback_data: PositionPageCallback, state: FSMContext, **deps: Any
+    query: CallbackQuery,
+    callback_data: PositionPageCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
 ) -> None:
-    dialog = await fresh_dialog(query, state, callback_data.t, **deps)
+    dialog = await fresh_dialog(query, state, callback_answer, callback_data.t, ctx=ctx)
     if dialog is None:
         return
     dialog.page = callback_data.p
-    await advance(query, state, dialog, **_without_answer(deps))
+    await advance(query, state, dialog, ctx=ctx)
 
 
 async def choose_position(
-    query: CallbackQuery, callback_data: PositionCallback, state: FSMContext, **deps: Any
+    query: CallbackQuery,
+    callback_data: PositionCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
 ) -> None:
     dialog = await dialogs.load(state)
-    if not _fresh(dialog, callback_data.t) or callback_data.id not in deps["ruleset"].positions:
-        await stale(query, state, **deps)
+    if not _fresh(dialog, callback_data.t) or callback_data.id not in ctx.ruleset.positions:
+        await stale(query, state, callback_answer, ctx)
         return
     assert dialog is not None
     dialog.position = callback_data.id
-    dialog.org_kind = deps["ruleset"].positions[callback_data.id].org_kind
+    dialog.org_kind = ctx.ruleset.positions[callback_data.id].org_kind
     dialog.answers, dialog.history, dialog.step = {}, [], dialog.step + 1
     await state.set_state(AssessmentStates.question)
-    await advance(query, state, dialog, **_without_answer(deps))
+    await advance(query, state, dialog, ctx=ctx)
 
 
-async def search_by_name(message: Message, state: FSMContext, **deps: Any) -> None:
+async def search_by_name(message: Message, state: FSMContext, ctx: BotContext) -> None:
     dialog = await dialogs.load(state) or Dialog.new()
     query = (message.text or "").strip()[:100]
-    ruleset: Ruleset = deps["ruleset"]
-    found = [pid for pid, _score in search_positions(ruleset, query, limit=SEARCH_RESULTS)]
+    found = [pid for pid, _score in search_positions(ctx.ruleset, query, limit=SEARCH_RESULTS)]
     await dialogs.save(state, dialog)
-    await show(message, search_screen(dialog, ruleset, deps["i18n"].current_locale, found, query))
+    await show(message, search_screen(dialog, ctx.ruleset, ctx.lang, found, query))
 
 
 # --- answers ----------------------------------------------------------------------------------
 async def answer_button(
-    query: CallbackQuery, callback_data: AnswerCallback, state: FSMContext, **deps: Any
+    query: CallbackQuery,
+    callback_data: AnswerCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
 ) -> None:
-    dialog = await fresh_dialog(query, state, callback_data.t, step=callback_data.s, **deps)
+    dialog = await fresh_dialog(
+        query, state, callback_answer, callback_data.t, step=callback_data.s, ctx=ctx
+    )
     if dialog is None:
         return
-    on = assessments.today_in(deps["settings"].tz)
-    question = current_question(dialog, deps["ruleset"], on)
+    on = ctx.today()
+    question = current_question(dialog, ctx.ruleset, on)
     value: Any
     if question is None:
-        await stale(query, state, **deps)
+        await stale(query, state, callback_answer, ctx)
         return
     if callback_data.v == "u":
         value = "unknown"
@@ -215,26 +238,26 @@ async def answer_button(
     elif callback_data.v.isdigit() and int(callback_data.v) < len(question.options):
         value = question.options[int(callback_data.v)]
     else:
-        await stale(query, state, **deps)
+        await stale(query, state, callback_answer, ctx)
         return
-    dialog = apply_answer(dialog, question.fact, value, deps["ruleset"], on)
-    await advance(query, state, dialog, **_without_answer(deps))
+    dialog = apply_answer(dialog, question.fact, value, ctx.ruleset, on)
+    await advance(query, state, dialog, ctx=ctx)
 
 
-async def answer_text(message: Message, state: FSMContext, **deps: Any) -> None:
+async def answer_text(message: Message, state: FSMContext, ctx: BotContext) -> None:
     """Typed text on a question: years where years are asked, else a hint and the question."""
     dialog = await dialogs.load(state)
     if dialog is None or dialog.position is None:
-        await search_by_name(message, state, **deps)
+        await search_by_name(message, state, ctx)
         return
-    on = assessments.today_in(deps["settings"].tz)
-    question = current_question(dialog, deps["ruleset"], on)
+    on = ctx.today()
+    question = current_question(dialog, ctx.ruleset, on)
     if question is None:
-        await advance(message, state, dialog, new_message=True, **deps)
+        await advance(message, state, dialog, new_message=True, ctx=ctx)
         return
     if question.kind != "years":
         await message.answer(_("Please answer with the buttons under the question."))
-        await advance(message, state, dialog, new_message=True, **deps)
+        await advance(message, state, dialog, new_message=True, ctx=ctx)
         return
     try:
         years = parse_years(message.text or "")
@@ -245,32 +268,37 @@ async def answer_text(message: Message, state: FSMContext, **deps: Any) -> None:
             else _("Please type a number of years, for example 5 or 5,5 (or 5 жыл, 5 лет).")
         )
         await message.answer(hint)
-        await advance(message, state, dialog, new_message=True, **deps)
+        await advance(message, state, dialog, new_message=True, ctx=ctx)
         return
-    dialog = apply_answer(dialog, question.fact, years, deps["ruleset"], on)
-    await advance(message, state, dialog, new_message=True, **deps)
+    dialog = apply_answer(dialog, question.fact, years, ctx.ruleset, on)
+    await advance(message, state, dialog, new_message=True, ctx=ctx)
+
+
+CHECK_ACTIONS = {CHECK_ALL: "all", CHECK_NONE: "none", CHECK_UNKNOWN: "unknown"}
 
 
 async def checklist(
-    query: CallbackQuery, callback_data: ChecklistCallback, state: FSMContext, **deps: Any
+    query: CallbackQuery,
+    callback_data: ChecklistCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
 ) -> None:
-    dialog = await fresh_dialog(query, state, callback_data.t, step=callback_data.s, **deps)
+    dialog = await fresh_dialog(
+        query, state, callback_answer, callback_data.t, step=callback_data.s, ctx=ctx
+    )
     if dialog is None:
         return
-    on = assessments.today_in(deps["settings"].tz)
-    question = current_question(dialog, deps["ruleset"], on)
+    on = ctx.today()
+    question = current_question(dialog, ctx.ruleset, on)
     if question is None or question.kind != "competencies":
-        await stale(query, state, **deps)
+        await stale(query, state, callback_answer, ctx)
         return
     ids = [item["id"] for item in question.items]
     action = callback_data.i
     value: Any = None
-    if action == CHECK_ALL:
-        value = "all"
-    elif action == CHECK_NONE:
-        value = "none"
-    elif action == CHECK_UNKNOWN:
-        value = "unknown"
+    if action in CHECK_ACTIONS:
+        value = CHECK_ACTIONS[action]
     elif action == CHECK_DONE:
         ticked = [i for i in ids if i in dialog.checklist]
         value = "all" if len(ticked) == len(ids) else ticked if ticked else "none"
@@ -281,63 +309,135 @@ async def checklist(
             if item in dialog.checklist
             else [*dialog.checklist, item]
         )
-        await advance(
-            query, state, dialog, **_without_answer(deps)
-        )  # same step: buttons stay valid
+        await advance(query, state, dialog, ctx=ctx)  # same step: buttons stay valid
         return
     else:
-        await stale(query, state, **deps)
+        await stale(query, state, callback_answer, ctx)
         return
-    dialog = apply_answer(dialog, question.fact, value, deps["ruleset"], on)
-    await advance(query, state, dialog, **_without_answer(deps))
+    dialog = apply_answer(dialog, question.fact, value, ctx.ruleset, on)
+    await advance(query, state, dialog, ctx=ctx)
 
 
-# --- navigation, review, result --------------------------------------------------------------
-async def navigate(
-    query: CallbackQuery, callback_data: NavCallback, state: FSMContext, **deps: Any
+# --- navigation: one handler per NavCallback action -------------------------------------------
+async def nav_cancel(
+    query: CallbackQuery,
+    callback_data: NavCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
 ) -> None:
-    dialog = await fresh_dialog(query, state, callback_data.t, **deps)
+    if await fresh_dialog(query, state, callback_answer, callback_data.t, ctx=ctx) is not None:
+        await cancel(query, state, ctx.user)
+
+
+async def nav_restart(
+    query: CallbackQuery,
+    callback_data: NavCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    if await fresh_dialog(query, state, callback_answer, callback_data.t, ctx=ctx) is None:
+        return
+    await state.set_state(AssessmentStates.org_kind)
+    await advance(query, state, Dialog.new(), ctx=ctx)
+
+
+async def nav_profile(
+    query: CallbackQuery,
+    callback_data: NavCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    """Start from the saved answers: straight to the review screen."""
+    if await fresh_dialog(query, state, callback_answer, callback_data.t, ctx=ctx) is None:
+        return
+    profile = await assessments.load_profile(session=ctx.session, user_id=ctx.user.id)
+    if profile is None or not profile.position_id:
+        await stale(query, state, callback_answer, ctx)
+        return
+    answers = assessments.relevant_answers(
+        ctx.ruleset, profile.position_id, profile.answers, ctx.today()
+    )
+    dialog = Dialog.new(position=profile.position_id, answers=answers, history=_answered(answers))
+    await state.set_state(AssessmentStates.review)
+    await advance(query, state, dialog, ctx=ctx)
+
+
+async def nav_kinds(
+    query: CallbackQuery,
+    callback_data: NavCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    dialog = await fresh_dialog(query, state, callback_answer, callback_data.t, ctx=ctx)
     if dialog is None:
         return
-    action = callback_data.a
-    plain = _without_answer(deps)
-    if action == "cancel":
-        await cancel(query, state, deps["user"])
+    dialog.org_kind, dialog.position, dialog.step = None, None, dialog.step + 1
+    await state.set_state(AssessmentStates.org_kind)
+    await advance(query, state, dialog, ctx=ctx)
+
+
+async def nav_back(
+    query: CallbackQuery,
+    callback_data: NavCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    dialog = await fresh_dialog(query, state, callback_answer, callback_data.t, ctx=ctx)
+    if dialog is None:
         return
-    if action == "restart":
-        await state.set_state(AssessmentStates.org_kind)
-        await advance(query, state, Dialog.new(), **plain)
+    was_review = dialog.editing is not None
+    dialog = step_back(dialog)
+    await state.set_state(AssessmentStates.review if was_review else AssessmentStates.question)
+    if dialog.position is None:
+        await state.set_state(AssessmentStates.position)
+    await advance(query, state, dialog, ctx=ctx)
+
+
+async def nav_review(
+    query: CallbackQuery,
+    callback_data: NavCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    dialog = await fresh_dialog(query, state, callback_answer, callback_data.t, ctx=ctx)
+    if dialog is None:
         return
-    if action == "profile":
-        profile = await assessments.load_profile(session=deps["session"], user_id=deps["user"].id)
-        if profile is None or not profile.position_id:
-            await stale(query, state, **deps)
-            return
-        on = assessments.today_in(deps["settings"].tz)
-        answers = assessments.relevant_answers(
-            deps["ruleset"], profile.position_id, profile.answers, on
-        )
-        dialog = Dialog.new(
-            position=profile.position_id, answers=answers, history=_answered(answers)
-        )
-        await state.set_state(AssessmentStates.review)
-        await advance(query, state, dialog, **plain)
+    await state.set_state(AssessmentStates.review)
+    await advance(query, state, dialog, ctx=ctx)
+
+
+async def nav_continue(
+    query: CallbackQuery,
+    callback_data: NavCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    dialog = await fresh_dialog(query, state, callback_answer, callback_data.t, ctx=ctx)
+    if dialog is None:
         return
-    if action == "kinds":
-        dialog.org_kind, dialog.position, dialog.step = None, None, dialog.step + 1
-        await state.set_state(AssessmentStates.org_kind)
-    elif action == "back":
-        was_review = dialog.editing is not None
-        dialog = step_back(dialog)
-        await state.set_state(AssessmentStates.review if was_review else AssessmentStates.question)
-        if dialog.position is None:
-            await state.set_state(AssessmentStates.position)
-    elif action == "review":
-        await state.set_state(AssessmentStates.review)
-    elif action == "continue":
-        dialog.editing = None
-        await state.set_state(AssessmentStates.question)
-    await advance(query, state, dialog, **plain)
+    dialog.editing = None
+    await state.set_state(AssessmentStates.question)
+    await advance(query, state, dialog, ctx=ctx)
+
+
+async def nav_other(
+    query: CallbackQuery,
+    callback_data: NavCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    """An action this version does not know (a button of another version): show the step."""
+    dialog = await fresh_dialog(query, state, callback_answer, callback_data.t, ctx=ctx)
+    if dialog is not None:
+        await advance(query, state, dialog, ctx=ctx)
 
 
 def _answered(answers: dict[str, Any]) -> list[str]:
@@ -351,7 +451,11 @@ def _answered(answers: dict[str, Any]) -> list[str]:
 
 
 async def review_item(
-    query: CallbackQuery, callback_data: ReviewCallback, state: FSMContext, **deps: Any
+    query: CallbackQuery,
+    callback_data: ReviewCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
 ) -> None:
     dialog = await dialogs.load(state)
     if (
@@ -359,41 +463,100 @@ async def review_item(
         or dialog is None
         or not 0 <= callback_data.i < len(dialog.history)
     ):
-        await stale(query, state, **deps)
+        await stale(query, state, callback_answer, ctx)
         return
     dialog.editing = dialog.history[callback_data.i]
     dialog.step += 1
     checked = assessments.get_fact(dialog.answers, dialog.editing)
     dialog.checklist = list(checked) if isinstance(checked, list) else []
     await state.set_state(AssessmentStates.question)
-    await advance(query, state, dialog, **_without_answer(deps))
+    await advance(query, state, dialog, ctx=ctx)
 
 
-async def result_action(
-    query: CallbackQuery, callback_data: ResultCallback, state: FSMContext, **deps: Any
-) -> None:
+# --- the result: one handler per ResultCallback action ----------------------------------------
+async def result_dialog(
+    query: CallbackQuery,
+    callback_data: ResultCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> Dialog | None:
+    """The dialog whose result the button is under; None (after saying so) when it is stale."""
     dialog = await dialogs.load(state)
     if not _fresh(dialog, callback_data.t) or dialog is None or dialog.position is None:
-        await stale(query, state, **deps)
-        return
-    plain = _without_answer(deps)
-    if callback_data.a == "clause":
+        await stale(query, state, callback_answer, ctx)
+        return None
+    return dialog
+
+
+async def result_clause(
+    query: CallbackQuery,
+    callback_data: ResultCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    dialog = await result_dialog(query, callback_data, state, callback_answer, ctx)
+    if dialog is not None and dialog.position is not None:
         await send_clause(query, dialog.position)
-    elif callback_data.a == "save":
-        await assessments.save_profile(
-            session=deps["session"],
-            user_id=deps["user"].id,
-            position_id=dialog.position,
-            answers=dialog.answers,
-        )
-        deps["callback_answer"].text = _("Saved. Next time you can start from these answers.")
-        if isinstance(query.message, Message):
-            await query.message.edit_reply_markup(reply_markup=result_keyboard(dialog, saved=True))
-    elif callback_data.a == "review":
-        await state.set_state(AssessmentStates.review)
-        await advance(query, state, dialog, new_message=True, **plain)
-    elif callback_data.a == "new":  # like the menu: offers the saved answers first
-        await start_assessment(query, state, **plain)
+
+
+async def result_save(
+    query: CallbackQuery,
+    callback_data: ResultCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    dialog = await result_dialog(query, callback_data, state, callback_answer, ctx)
+    if dialog is None or dialog.position is None:
+        return
+    await assessments.save_profile(
+        session=ctx.session,
+        user_id=ctx.user.id,
+        position_id=dialog.position,
+        answers=dialog.answers,
+    )
+    callback_answer.text = _("Saved. Next time you can start from these answers.")
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=result_keyboard(dialog, saved=True))
+
+
+async def result_review(
+    query: CallbackQuery,
+    callback_data: ResultCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    dialog = await result_dialog(query, callback_data, state, callback_answer, ctx)
+    if dialog is None:
+        return
+    await state.set_state(AssessmentStates.review)
+    await advance(query, state, dialog, new_message=True, ctx=ctx)
+
+
+async def result_new(
+    query: CallbackQuery,
+    callback_data: ResultCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    """Like the menu: offers the saved answers first."""
+    if await result_dialog(query, callback_data, state, callback_answer, ctx) is not None:
+        await start_assessment(query, state, ctx=ctx)
+
+
+async def result_other(
+    query: CallbackQuery,
+    callback_data: ResultCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    """An action this version does not know: only the staleness check, as before."""
+    await result_dialog(query, callback_data, state, callback_answer, ctx)
 
 
 async def send_clause(query: CallbackQuery, position_id: str) -> None:
@@ -431,10 +594,6 @@ async def cmd_cancel(message: Message, state: FSMContext, user: UserRead) -> Non
     await cancel(message, state, user)
 
 
-def _without_answer(deps: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in deps.items() if key != "callback_answer"}
-
-
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_cancel, Command("cancel"))
@@ -443,9 +602,28 @@ def create_router() -> Router:
     router.callback_query.register(choose_position, PositionCallback.filter())
     router.callback_query.register(answer_button, AnswerCallback.filter())
     router.callback_query.register(checklist, ChecklistCallback.filter())
-    router.callback_query.register(navigate, NavCallback.filter())
+    navigation = (
+        ("cancel", nav_cancel),
+        ("restart", nav_restart),
+        ("profile", nav_profile),
+        ("kinds", nav_kinds),
+        ("back", nav_back),
+        ("review", nav_review),
+        ("continue", nav_continue),
+    )
+    for action, handler in navigation:
+        router.callback_query.register(handler, NavCallback.filter(F.a == action))
+    router.callback_query.register(nav_other, NavCallback.filter())
     router.callback_query.register(review_item, ReviewCallback.filter())
-    router.callback_query.register(result_action, ResultCallback.filter())
+    results = (
+        ("clause", result_clause),
+        ("save", result_save),
+        ("review", result_review),
+        ("new", result_new),
+    )
+    for action, on_result in results:
+        router.callback_query.register(on_result, ResultCallback.filter(F.a == action))
+    router.callback_query.register(result_other, ResultCallback.filter())
     in_dialog = StateFilter(AssessmentStates.question)
     choosing = StateFilter(AssessmentStates.org_kind, AssessmentStates.position)
     router.message.register(answer_text, in_dialog, F.text, ~F.text.startswith("/"))

@@ -3,17 +3,12 @@ do we answer; plus the two refusals they share."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
 from backend.services import curators
 from backend.services.curators import NotCuratorError, Scope
-
-
-def locale(deps: dict[str, Any]) -> str:
-    return str(deps["i18n"].current_locale)
+from bot.context import BotContext
 
 
 def refusal() -> str:
@@ -24,10 +19,10 @@ def stale_text() -> str:
     return _("This button is out of date. Use /broadcast to start again.")
 
 
-async def curator_scope(deps: dict[str, Any]) -> Scope | None:
+async def curator_scope(ctx: BotContext) -> Scope | None:
     """Whom the current user may reach, or None when they are not a curator."""
     try:
-        return await curators.scope_of(session=deps["session"], user_id=deps["user"].id)
+        return await curators.scope_of(session=ctx.session, user_id=ctx.user.id)
     except NotCuratorError:
         return None
 

@@ -23,7 +23,8 @@ from backend.models.types import utcnow
 from backend.services import broadcasts
 from backend.services.broadcasts import BroadcastInputError, OutOfScopeError
 from backend.settings import Settings
-from bot.handlers.broadcasts.access import curator_scope, locale, refusal
+from bot.context import BotContext
+from bot.handlers.broadcasts.access import curator_scope, refusal
 from bot.handlers.broadcasts.draft import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
@@ -56,23 +57,25 @@ def out_of_scope_screen() -> Screen:
     return Screen(_("That audience is outside your scope. Please narrow it."))
 
 
-async def start_compose(event: Message | CallbackQuery, state: FSMContext, **deps: Any) -> None:
-    if await curator_scope(deps) is None:
+async def start_compose(
+    event: Message | CallbackQuery, state: FSMContext, ctx: BotContext
+) -> None:
+    if await curator_scope(ctx) is None:
         await show(event, Screen(refusal()), new=True)
         return
-    await save_draft(state, empty_draft(first_language(locale(deps))), BroadcastStates.content)
+    await save_draft(state, empty_draft(first_language(ctx.lang)), BroadcastStates.content)
     await show(event, content_prompt(), new=True)
 
 
-async def cmd_broadcast(message: Message, state: FSMContext, **deps: Any) -> None:
-    await start_compose(message, state, **deps)
+async def cmd_broadcast(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    await start_compose(message, state, ctx=ctx)
 
 
 # --- the message and its second language ------------------------------------------------------
-async def content_received(message: Message, state: FSMContext, **deps: Any) -> None:
+async def content_received(message: Message, state: FSMContext, ctx: BotContext) -> None:
     draft = await load_draft(state)
     if draft is None:
-        await start_compose(message, state, **deps)
+        await start_compose(message, state, ctx=ctx)
         return
     album = message.media_group_id
     if album is not None and album == draft.get("album"):
@@ -90,7 +93,7 @@ async def content_received(message: Message, state: FSMContext, **deps: Any) -> 
     if await state.get_state() == BroadcastStates.second.state:
         draft["content"][other_language(first)] = variant
         await save_draft(state, draft, BroadcastStates.topic)
-        await show(message, topic_screen(locale(deps)))
+        await show(message, topic_screen(ctx.lang))
         return
     draft["content"] = {first: variant}
     await save_draft(state, draft, BroadcastStates.second)
@@ -99,17 +102,17 @@ async def content_received(message: Message, state: FSMContext, **deps: Any) -> 
 
 # --- preview, send, schedule ------------------------------------------------------------------
 async def preview(
-    query: CallbackQuery, state: FSMContext, draft: dict[str, Any], **deps: Any
+    query: CallbackQuery, state: FSMContext, draft: dict[str, Any], ctx: BotContext
 ) -> None:
     """Each variant as recipients will get it, then the count and the Send/Schedule buttons."""
-    user: UserRead = deps["user"]
+    user: UserRead = ctx.user
     if draft.get("channel_id") is not None:
         count_line = _("Preview above. It will be posted to the chosen channel.")
         markup = None
     else:
         try:
             count = await broadcasts.count_recipients(
-                session=deps["session"],
+                session=ctx.session,
                 actor_id=user.id,
                 topic=draft["topic"],
                 audience=audience_of(draft),
@@ -119,8 +122,8 @@ async def preview(
             await show(query, out_of_scope_screen())
             return
         count_line = _("Preview above. Recipients right now: {count}.").format(count=count)
-        markup = unsubscribe_markup(draft["topic"], locale(deps))
-    bot: Bot = deps["bot"]
+        markup = unsubscribe_markup(draft["topic"], ctx.lang)
+    bot: Bot = ctx.bot
     for language in (draft["lang"], other_language(draft["lang"])):
         variant = draft["content"].get(language)
         if variant is None:
@@ -153,11 +156,11 @@ async def create_and_start(
     state: FSMContext,
     draft: dict[str, Any],
     at: dt.datetime | None,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     """Store the broadcast and start it now (``at`` None) or schedule it, then show progress."""
-    user: UserRead = deps["user"]
-    session = deps["session"]
+    user: UserRead = ctx.user
+    session = ctx.session
     try:
         created = await broadcasts.create_draft(
             session=session,
@@ -184,14 +187,14 @@ async def create_and_start(
     assert started.id is not None
     target = event.message if isinstance(event, CallbackQuery) else event
     if isinstance(target, Message):
-        await send_progress(target, started.id, **deps)
+        await send_progress(target, started.id, ctx=ctx)
 
 
-async def schedule_typed(message: Message, state: FSMContext, **deps: Any) -> None:
-    settings: Settings = deps["settings"]
+async def schedule_typed(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    settings: Settings = ctx.settings
     draft = await load_draft(state)
     if draft is None or not draft.get("topic"):
-        await start_compose(message, state, **deps)
+        await start_compose(message, state, ctx=ctx)
         return
     try:
         local = dt.datetime.strptime((message.text or "").strip(), TIME_FORMAT)
@@ -204,7 +207,7 @@ async def schedule_typed(message: Message, state: FSMContext, **deps: Any) -> No
         await message.answer(_("That time has already passed: please type a future time."))
         await show(message, schedule_prompt(settings))
         return
-    await create_and_start(message, state, draft, at.astimezone(dt.UTC), **deps)
+    await create_and_start(message, state, draft, at.astimezone(dt.UTC), ctx=ctx)
 
 
 def _not_command(message: Message) -> bool:

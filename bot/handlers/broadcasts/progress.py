@@ -8,7 +8,6 @@ Whether the curator may touch the broadcast, and what each step does, belongs to
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -23,7 +22,8 @@ from backend.services.broadcasts import (
     BroadcastStateError,
     OutOfScopeError,
 )
-from bot.handlers.broadcasts.access import alert, curator_scope, locale, refusal
+from bot.context import BotContext
+from bot.handlers.broadcasts.access import alert, curator_scope, refusal
 from bot.handlers.broadcasts.keyboards import BroadcastCallback
 
 # The buttons that change the broadcast; "csv" and "v" only read it.
@@ -34,11 +34,11 @@ def _progress_markup(current: broadcasts.Progress, language: str) -> InlineKeybo
     return InlineKeyboardMarkup.model_validate(progress_keyboard(current, language))
 
 
-async def send_progress(target: Message, broadcast_id: int, **deps: Any) -> None:
+async def send_progress(target: Message, broadcast_id: int, ctx: BotContext) -> None:
     """The self-updating progress message: the backend ticker edits it from now on."""
-    session = deps["session"]
+    session = ctx.session
     current = await broadcasts.progress(session=session, broadcast_id=broadcast_id)
-    language = locale(deps)
+    language = ctx.lang
     sent = await target.answer(
         progress_text(current, language),
         reply_markup=_progress_markup(current, language),
@@ -61,11 +61,11 @@ async def show_progress(message: Message, current: broadcasts.Progress, language
         )
 
 
-async def _send_report(query: CallbackQuery, broadcast_id: int, **deps: Any) -> None:
+async def _send_report(query: CallbackQuery, broadcast_id: int, ctx: BotContext) -> None:
     body = await broadcasts.report_csv(
-        session=deps["session"], actor_id=deps["user"].id, broadcast_id=broadcast_id
+        session=ctx.session, actor_id=ctx.user.id, broadcast_id=broadcast_id
     )
-    bot: Bot = deps["bot"]
+    bot: Bot = ctx.bot
     await bot.send_document(
         query.from_user.id,
         BufferedInputFile(body, filename=f"broadcast-{broadcast_id}.csv"),
@@ -77,12 +77,12 @@ async def progress_button(
     query: CallbackQuery,
     callback_data: BroadcastCallback,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
-    session = deps["session"]
-    actor_id = deps["user"].id
+    session = ctx.session
+    actor_id = ctx.user.id
     broadcast_id = callback_data.broadcast_id
-    if await curator_scope(deps) is None:
+    if await curator_scope(ctx) is None:
         alert(callback_answer, refusal())
         return
     try:
@@ -91,7 +91,7 @@ async def progress_button(
                 session=session, actor_id=actor_id, broadcast_id=broadcast_id
             )
         elif callback_data.action == "csv":
-            await _send_report(query, broadcast_id, **deps)
+            await _send_report(query, broadcast_id, ctx=ctx)
             return
         else:  # "v": view, from the list; reading still requires the right to it
             await broadcasts.get(session=session, actor_id=actor_id, broadcast_id=broadcast_id)
@@ -104,10 +104,10 @@ async def progress_button(
     if not isinstance(query.message, Message):
         return
     if callback_data.action == "v":
-        await send_progress(query.message, broadcast_id, **deps)
+        await send_progress(query.message, broadcast_id, ctx=ctx)
         return
     current = await broadcasts.progress(session=session, broadcast_id=broadcast_id)
-    await show_progress(query.message, current, locale(deps))
+    await show_progress(query.message, current, ctx.lang)
 
 
 def create_router() -> Router:

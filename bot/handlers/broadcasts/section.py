@@ -9,7 +9,6 @@ buttons), ``draft`` and ``access`` (what they share); the package joins their ro
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -19,7 +18,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from backend.directory import TOPIC_CODES, topic
 from backend.services import broadcasts
 from backend.settings import Settings
-from bot.handlers.broadcasts.access import curator_scope, locale, refusal
+from bot.context import BotContext
+from bot.handlers.broadcasts.access import curator_scope, refusal
 from bot.handlers.broadcasts.keyboards import (
     TIME_FORMAT,
     BroadcastCallback,
@@ -33,19 +33,17 @@ RECENT = 10  # broadcasts listed in the section
 
 
 async def open_section(
-    event: Message | CallbackQuery, state: FSMContext, *, new: bool = False, **deps: Any
+    event: Message | CallbackQuery, state: FSMContext, *, new: bool = False, ctx: BotContext
 ) -> None:
     """📣 Broadcasts: the curator's recent broadcasts and a New broadcast button."""
-    if await curator_scope(deps) is None:
+    if await curator_scope(ctx) is None:
         await show(event, Screen(refusal()), new=new)
         return
-    recent = await broadcasts.list_for(
-        session=deps["session"], actor_id=deps["user"].id, limit=RECENT
-    )
+    recent = await broadcasts.list_for(session=ctx.session, actor_id=ctx.user.id, limit=RECENT)
     builder = InlineKeyboardBuilder()
     builder.button(text=_("✏️ New broadcast"), callback_data=ComposeCallback(a="new"))
-    settings: Settings = deps["settings"]
-    language = locale(deps)
+    settings: Settings = ctx.settings
+    language = ctx.lang
     lines = [_("📣 Broadcasts")]
     for item in recent:
         assert item.id is not None

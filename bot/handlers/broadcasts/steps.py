@@ -24,7 +24,8 @@ from backend.directory import TOPIC_CODES
 from backend.rules.loader import Ruleset
 from backend.services import channels, staff
 from backend.services.curators import Scope
-from bot.handlers.broadcasts.access import alert, curator_scope, locale, refusal, stale_text
+from bot.context import BotContext
+from bot.handlers.broadcasts.access import alert, curator_scope, refusal, stale_text
 from bot.handlers.broadcasts.compose import create_and_start, preview, start_compose
 from bot.handlers.broadcasts.draft import drop_draft, load_draft, save_draft
 from bot.handlers.broadcasts.keyboards import (
@@ -45,19 +46,19 @@ from bot.shared.keyboards import REGION_PAGE_SIZE
 from bot.shared.screen import Screen, short, show
 
 
-async def _org_names(deps: dict[str, Any], scope: Scope) -> dict[int, str]:
+async def _org_names(ctx: BotContext, scope: Scope) -> dict[int, str]:
     names = {}
     for org_id in orgs_in(scope):
         try:
-            found = await staff.get_organisation(session=deps["session"], organisation_id=org_id)
+            found = await staff.get_organisation(session=ctx.session, organisation_id=org_id)
         except staff.OrganisationNotFoundError:
             continue
         names[org_id] = found.name
     return names
 
 
-async def channels_screen(deps: dict[str, Any]) -> Screen:
-    found = await channels.list_channels(deps["session"], deps["user"].id)
+async def channels_screen(ctx: BotContext) -> Screen:
+    found = await channels.list_channels(ctx.session, ctx.user.id)
     builder = InlineKeyboardBuilder()
     for channel in found:
         assert channel.id is not None
@@ -90,7 +91,7 @@ class Step:
     value: str
     current: str | None
     language: str
-    deps: dict[str, Any]
+    ctx: BotContext
 
     async def save(self, new_state: State | None = None) -> None:
         await save_draft(self.state, self.draft, new_state)
@@ -148,7 +149,7 @@ async def _on_region(step: Step) -> None:
 
 
 async def _on_orgs(step: Step) -> None:
-    names = await _org_names(step.deps, step.scope)
+    names = await _org_names(step.ctx, step.scope)
     await show(step.query, orgs_screen(step.draft, step.scope, names))
 
 
@@ -165,12 +166,12 @@ async def _on_org(step: Step) -> None:
 
 
 async def _on_categories(step: Step) -> None:
-    ruleset: Ruleset = step.deps["ruleset"]
+    ruleset: Ruleset = step.ctx.ruleset
     await show(step.query, categories_screen(step.draft, ruleset, step.language))
 
 
 async def _on_category(step: Step) -> None:
-    ruleset: Ruleset = step.deps["ruleset"]
+    ruleset: Ruleset = step.ctx.ruleset
     known = [info.id for info in ruleset.meta.categories]
     if step.value not in known:
         step.refuse(stale_text())
@@ -182,28 +183,28 @@ async def _on_category(step: Step) -> None:
 
 
 async def _on_channels(step: Step) -> None:
-    await show(step.query, await channels_screen(step.deps))
+    await show(step.query, await channels_screen(step.ctx))
 
 
 async def _on_channel(step: Step) -> None:
-    found = await channels.list_channels(step.deps["session"], step.deps["user"].id)
+    found = await channels.list_channels(step.ctx.session, step.ctx.user.id)
     channel_id = int(step.value) if step.value.isdigit() else -1
     if channel_id not in {c.id for c in found}:
         step.refuse(_("That channel is not available to you."))
         return
     step.draft["channel_id"] = channel_id
-    await preview(step.query, step.state, step.draft, **step.deps)
+    await preview(step.query, step.state, step.draft, ctx=step.ctx)
 
 
 async def _on_preview(step: Step) -> None:
-    await preview(step.query, step.state, step.draft, **step.deps)
+    await preview(step.query, step.state, step.draft, ctx=step.ctx)
 
 
 async def _on_send(step: Step) -> None:
     if step.current != BroadcastStates.preview.state:  # a second tap, or an old message
         step.refuse(stale_text())
         return
-    await create_and_start(step.query, step.state, step.draft, None, **step.deps)
+    await create_and_start(step.query, step.state, step.draft, None, ctx=step.ctx)
 
 
 async def _on_schedule(step: Step) -> None:
@@ -211,7 +212,7 @@ async def _on_schedule(step: Step) -> None:
         step.refuse(stale_text())
         return
     await step.save(BroadcastStates.schedule)
-    await show(step.query, schedule_prompt(step.deps["settings"]))
+    await show(step.query, schedule_prompt(step.ctx.settings))
 
 
 STEPS: dict[str, Callable[[Step], Awaitable[None]]] = {
@@ -239,13 +240,13 @@ async def compose_button(
     callback_data: ComposeCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     action = callback_data.a
     if action == "new":
-        await start_compose(query, state, **deps)
+        await start_compose(query, state, ctx=ctx)
         return
-    scope = await curator_scope(deps)
+    scope = await curator_scope(ctx)
     if scope is None:
         alert(callback_answer, refusal())
         return
@@ -262,7 +263,7 @@ async def compose_button(
     if not draft.get("content"):  # every later step needs the message first
         await show(query, content_prompt(), new=True)
         return
-    language = locale(deps)
+    language = ctx.lang
     if action in NEEDS_TOPIC and not draft.get("topic"):
         await save_draft(state, draft, BroadcastStates.topic)
         await show(query, topic_screen(language))
@@ -271,7 +272,7 @@ async def compose_button(
         alert(callback_answer, stale_text())
         return
     step = Step(
-        query, state, callback_answer, draft, scope, callback_data.v, current, language, deps
+        query, state, callback_answer, draft, scope, callback_data.v, current, language, ctx
     )
     await handler(step)
 

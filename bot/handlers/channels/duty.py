@@ -11,7 +11,6 @@ the user is always the Telegram sender, callback data only names ids.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
@@ -26,6 +25,7 @@ from backend.models import Organisation, UserRead
 from backend.models.types import utcnow
 from backend.services import channels, duty, submissions
 from backend.settings import Settings
+from bot.context import BotContext
 from bot.handlers.channels.keyboards import (
     DutyCallback,
     DutySetCallback,
@@ -97,10 +97,10 @@ async def _duty_screen(session: AsyncSession, organisation: Organisation) -> Scr
     return Screen(text, duty_keyboard(organisation.id))
 
 
-async def duty_command(message: Message, state: FSMContext, **deps: Any) -> None:
+async def duty_command(message: Message, state: FSMContext, ctx: BotContext) -> None:
     await state.set_state(None)
-    session: AsyncSession = deps["session"]
-    mine = await duty.staff_organisations(session, deps["user"].id)
+    session: AsyncSession = ctx.session
+    mine = await duty.staff_organisations(session, ctx.user.id)
     if not mine:
         await message.answer(_not_setter())
         return
@@ -119,10 +119,10 @@ async def duty_action(
     callback_data: DutySetCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
-    session: AsyncSession = deps["session"]
-    user: UserRead = deps["user"]
+    session: AsyncSession = ctx.session
+    user: UserRead = ctx.user
     mine = {o.id: o for o in await duty.staff_organisations(session, user.id)}
     organisation = mine.get(callback_data.org)
     if organisation is None:
@@ -161,8 +161,8 @@ async def duty_action(
     await show(query, await _duty_screen(session, organisation))
 
 
-async def day_typed(message: Message, state: FSMContext, **deps: Any) -> None:
-    session: AsyncSession = deps["session"]
+async def day_typed(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    session: AsyncSession = ctx.session
     organisation_id = int((await state.get_data())["organisation_id"])
     text = (message.text or "").strip()
     organisation = await session.get(Organisation, organisation_id)
@@ -175,7 +175,7 @@ async def day_typed(message: Message, state: FSMContext, **deps: Any) -> None:
             organisation_id,
             int(text),
             organisation.responsible_user_id,
-            actor_id=deps["user"].id,
+            actor_id=ctx.user.id,
         )
     except duty.DutyInputError:
         await message.answer(_("Please type a number from 1 to 28."))
@@ -194,12 +194,10 @@ async def send_material(
     callback_data: DutyCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     try:
-        organisation = await submissions.may_submit(
-            deps["session"], deps["user"].id, callback_data.org_id
-        )
+        organisation = await submissions.may_submit(ctx.session, ctx.user.id, callback_data.org_id)
     except duty.DutyAccessError:
         _alert(callback_answer, _not_responsible())
         return
@@ -217,15 +215,15 @@ async def send_material(
     )
 
 
-async def material_received(message: Message, state: FSMContext, **deps: Any) -> None:
-    settings: Settings = deps["settings"]
+async def material_received(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    settings: Settings = ctx.settings
     organisation_id = int((await state.get_data())["organisation_id"])
     await state.set_state(None)
     try:
         _submission, curators = await submissions.submit(
-            deps["session"],
+            ctx.session,
             organisation_id=organisation_id,
-            user_id=deps["user"].id,
+            user_id=ctx.user.id,
             source_chat_id=message.chat.id,
             source_message_id=message.message_id,
             now=utcnow(),
@@ -249,11 +247,11 @@ async def submission_action(
     query: CallbackQuery,
     callback_data: SubmissionCallback,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     """ "Relay" (choose the channel next) or "Reject" under a submission."""
-    session: AsyncSession = deps["session"]
-    user: UserRead = deps["user"]
+    session: AsyncSession = ctx.session
+    user: UserRead = ctx.user
     try:
         if callback_data.action == "x":
             await submissions.reject(session, callback_data.id, user.id, utcnow())
@@ -287,11 +285,11 @@ async def relay_chosen(
     query: CallbackQuery,
     callback_data: RelayCallback,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     try:
         fresh = await submissions.relay(
-            deps["session"], callback_data.id, callback_data.ch, deps["user"].id, utcnow()
+            ctx.session, callback_data.id, callback_data.ch, ctx.user.id, utcnow()
         )
     except REVIEW_ERRORS as error:
         _alert(callback_answer, _review_refusal(error))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 from html import escape
-from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
@@ -29,6 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.models import Channel, Organisation, UserRead
 from backend.services import channels
+from bot.context import BotContext
 from bot.handlers.channels.keyboards import (
     ChannelCallback,
     ChannelOrgCallback,
@@ -58,13 +58,13 @@ async def _tell(bot: Bot, chat_id: int, text: str) -> None:
         await bot.send_message(chat_id, text)
 
 
-async def bot_membership_changed(update: ChatMemberUpdated, bot: Bot, **deps: Any) -> None:
-    session: AsyncSession = deps["session"]
+async def bot_membership_changed(
+    update: ChatMemberUpdated, bot: Bot, session: AsyncSession, user: UserRead | None = None
+) -> None:
     chat = update.chat
     if update.new_chat_member.status not in ADMIN_STATUSES:
         await channels.deactivate(session, chat.id)
         return
-    user: UserRead | None = deps.get("user")
     title = chat.title or chat.username or str(chat.id)
     if user is None:
         return
@@ -95,9 +95,9 @@ async def bot_membership_changed(update: ChatMemberUpdated, bot: Bot, **deps: An
     )
 
 
-async def group_migrated(message: Message, **deps: Any) -> None:
+async def group_migrated(message: Message, session: AsyncSession) -> None:
     assert message.migrate_to_chat_id is not None
-    await channels.migrate_chat(deps["session"], message.chat.id, message.migrate_to_chat_id)
+    await channels.migrate_chat(session, message.chat.id, message.migrate_to_chat_id)
 
 
 # --- /channels ---------------------------------------------------------------------------------
@@ -119,11 +119,11 @@ async def _list_screen(session: AsyncSession, user: UserRead) -> Screen | None:
 
 
 async def open_section(
-    event: Message | CallbackQuery, state: FSMContext, *, new: bool = False, **deps: Any
+    event: Message | CallbackQuery, state: FSMContext, *, new: bool = False, ctx: BotContext
 ) -> None:
     """The menu item of this section (from the main menu): the curator's channels."""
     await state.set_state(None)
-    screen = await _list_screen(deps["session"], deps["user"])
+    screen = await _list_screen(ctx.session, ctx.user)
     if screen is None:
         target = event.message if isinstance(event, CallbackQuery) else event
         if isinstance(target, Message):
@@ -132,8 +132,8 @@ async def open_section(
     await show(event, screen, new=new)
 
 
-async def channels_command(message: Message, state: FSMContext, **deps: Any) -> None:
-    await open_section(message, state, new=True, **deps)
+async def channels_command(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    await open_section(message, state, new=True, ctx=ctx)
 
 
 async def _channel_screen(session: AsyncSession, channel: Channel) -> Screen:
@@ -163,12 +163,12 @@ async def channel_action(
     callback_data: ChannelCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
-    session: AsyncSession = deps["session"]
-    user: UserRead = deps["user"]
+    session: AsyncSession = ctx.session
+    user: UserRead = ctx.user
     if callback_data.a == "list":
-        await open_section(query, state, **deps)
+        await open_section(query, state, ctx=ctx)
         return
     try:
         channel = await channels.get_channel(session, callback_data.id, user.id)
@@ -204,8 +204,8 @@ async def channel_action(
         await show(query, await _channel_screen(session, channel))
 
 
-async def link_typed(message: Message, state: FSMContext, **deps: Any) -> None:
-    session: AsyncSession = deps["session"]
+async def link_typed(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    session: AsyncSession = ctx.session
     data = await state.get_data()
     text = (message.text or "").strip()
     value = "" if text == "-" else text
@@ -215,7 +215,7 @@ async def link_typed(message: Message, state: FSMContext, **deps: Any) -> None:
             int(data["channel_id"]),
             value if data.get("link") == "channel" else None,
             value if data.get("link") == "chat" else None,
-            actor_id=deps["user"].id,
+            actor_id=ctx.user.id,
         )
     except channels.LinkError:
         await message.answer(
@@ -233,9 +233,9 @@ async def link_typed(message: Message, state: FSMContext, **deps: Any) -> None:
     await show(message, await _channel_screen(session, channel), new=True)
 
 
-async def organisation_typed(message: Message, state: FSMContext, **deps: Any) -> None:
-    session: AsyncSession = deps["session"]
-    user: UserRead = deps["user"]
+async def organisation_typed(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    session: AsyncSession = ctx.session
+    user: UserRead = ctx.user
     data = await state.get_data()
     channel_id = int(data["channel_id"])
     try:
@@ -266,12 +266,12 @@ async def organisation_chosen(
     callback_data: ChannelOrgCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
-    session: AsyncSession = deps["session"]
+    session: AsyncSession = ctx.session
     try:
         channel = await channels.set_organisation(
-            session, callback_data.id, callback_data.org or None, actor_id=deps["user"].id
+            session, callback_data.id, callback_data.org or None, actor_id=ctx.user.id
         )
     except (channels.ChannelNotFoundError, channels.ChannelAccessError):
         callback_answer.text = _("That is outside what you can manage.")

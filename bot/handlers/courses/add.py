@@ -24,7 +24,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.courses import CourseInputError, validate_changes, validate_course
 from backend.services import courses
-from bot.context import local_today
+from bot.context import BotContext
 from bot.handlers.courses.callbacks import ADD_ACTIONS, CourseCallback, ProviderCallback
 from bot.handlers.courses.handlers import (
     back_to_courses,
@@ -81,11 +81,11 @@ def add_question(field: str) -> Screen:
 
 
 async def validated_text(
-    message: Message, field: str, retry: Screen, **deps: Any
+    message: Message, field: str, retry: Screen, ctx: BotContext
 ) -> dict[str, Any] | None:
     """The typed value of one field, validated; None (after a hint and ``retry``) if invalid."""
     try:
-        return validate_changes({TYPED_FIELDS[field]: message.text or ""}, local_today(deps))
+        return validate_changes({TYPED_FIELDS[field]: message.text or ""}, ctx.today())
     except CourseInputError as error:
         await message.answer(input_hint(error.codes))
         await show(message, retry)
@@ -134,10 +134,10 @@ async def _draft(state: FSMContext) -> dict[str, Any]:
 
 
 async def _stale_button(
-    query: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, **deps: Any
+    query: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, ctx: BotContext
 ) -> None:
     callback_answer.text = _("This button is from an earlier message. Here is where you are now.")
-    await open_courses(query, state, new=True, **deps)
+    await open_courses(query, state, new=True, ctx=ctx)
 
 
 async def start_adding(query: CallbackQuery, state: FSMContext) -> None:
@@ -146,8 +146,8 @@ async def start_adding(query: CallbackQuery, state: FSMContext) -> None:
     await show(query, date_question())
 
 
-async def add_date_typed(message: Message, state: FSMContext, **deps: Any) -> None:
-    changes = await validated_text(message, "date", date_question(), **deps)
+async def add_date_typed(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    changes = await validated_text(message, "date", date_question(), ctx=ctx)
     if changes is None:
         return
     await state.update_data({KEY: {"completed_on": changes["completed_on"].isoformat()}})
@@ -155,8 +155,8 @@ async def add_date_typed(message: Message, state: FSMContext, **deps: Any) -> No
     await show(message, title_question())
 
 
-async def add_title_typed(message: Message, state: FSMContext, **deps: Any) -> None:
-    changes = await validated_text(message, "title", title_question(), **deps)
+async def add_title_typed(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    changes = await validated_text(message, "title", title_question(), ctx=ctx)
     if changes is None:
         return
     await state.update_data({KEY: {**await _draft(state), **changes}})
@@ -164,7 +164,7 @@ async def add_title_typed(message: Message, state: FSMContext, **deps: Any) -> N
     await show(message, providers_screen())
 
 
-async def add_provider_typed(message: Message, **deps: Any) -> None:
+async def add_provider_typed(message: Message, ctx: BotContext) -> None:
     await message.answer(_("Please choose with the buttons."))
     await show(message, providers_screen())
 
@@ -174,49 +174,49 @@ async def choose_provider(
     callback_data: ProviderCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     draft = await _draft(state)
     if await state.get_state() != CourseStates.add_provider.state or not draft:
-        await _stale_button(query, state, callback_answer, **deps)
+        await _stale_button(query, state, callback_answer, ctx=ctx)
         return
     try:
-        changes = validate_changes({"provider": callback_data.p}, local_today(deps))
+        changes = validate_changes({"provider": callback_data.p}, ctx.today())
     except CourseInputError:
-        await open_courses(query, state, new=True, **deps)
+        await open_courses(query, state, new=True, ctx=ctx)
         return
     await state.update_data({KEY: {**draft, **changes}})
-    await _next_step(query, state, None, **deps)
+    await _next_step(query, state, None, ctx=ctx)
 
 
 async def _next_step(
-    event: Message | CallbackQuery, state: FSMContext, current: str | None, **deps: Any
+    event: Message | CallbackQuery, state: FSMContext, current: str | None, ctx: BotContext
 ) -> None:
     """Ask the optional step after ``current`` (None: the first one), or store the course."""
     names = [None, *(step.state for step, _field in OPTIONAL_STEPS)]
     following = names.index(current)
     if following == len(OPTIONAL_STEPS):
-        await save_draft(event, state, **deps)
+        await save_draft(event, state, ctx=ctx)
         return
     step, field = OPTIONAL_STEPS[following]
     await state.set_state(step)
     await show(event, add_question(field))
 
 
-async def add_optional_typed(message: Message, state: FSMContext, **deps: Any) -> None:
+async def add_optional_typed(message: Message, state: FSMContext, ctx: BotContext) -> None:
     """The hours or the certificate number, whichever is being asked."""
     current = await state.get_state()
     field = next(field for step, field in OPTIONAL_STEPS if step.state == current)
-    changes = await validated_text(message, field, add_question(field), **deps)
+    changes = await validated_text(message, field, add_question(field), ctx=ctx)
     if changes is None:
         return
     await state.update_data({KEY: {**await _draft(state), **changes}})
-    await _next_step(message, state, current, **deps)
+    await _next_step(message, state, current, ctx=ctx)
 
 
-async def add_file_sent(message: Message, state: FSMContext, **deps: Any) -> None:
+async def add_file_sent(message: Message, state: FSMContext, ctx: BotContext) -> None:
     try:
-        file_id, sha256 = await certificate_file(message, deps["bot"])
+        file_id, sha256 = await certificate_file(message, ctx.bot)
     except CertificateFileError as error:
         await message.answer(error.hint)  # everything typed so far stays in the draft
         await show(message, add_question("file"))
@@ -224,34 +224,34 @@ async def add_file_sent(message: Message, state: FSMContext, **deps: Any) -> Non
     draft = await _draft(state)
     draft.update(certificate_file_id=file_id, certificate_sha256=sha256)
     await state.update_data({KEY: draft})
-    await save_draft(message, state, **deps)
+    await save_draft(message, state, ctx=ctx)
 
 
-async def add_file_typed(message: Message, **deps: Any) -> None:
+async def add_file_typed(message: Message, ctx: BotContext) -> None:
     await message.answer(_("Please send the certificate as a document or a photo, or skip."))
     await show(message, add_question("file"))
 
 
 async def skip_step(
-    query: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, **deps: Any
+    query: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, ctx: BotContext
 ) -> None:
     current = await state.get_state()
     if not await _draft(state) or current not in {step.state for step, _f in OPTIONAL_STEPS}:
-        await _stale_button(query, state, callback_answer, **deps)
+        await _stale_button(query, state, callback_answer, ctx=ctx)
         return
-    await _next_step(query, state, current, **deps)
+    await _next_step(query, state, current, ctx=ctx)
 
 
-async def save_draft(event: Message | CallbackQuery, state: FSMContext, **deps: Any) -> None:
+async def save_draft(event: Message | CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
     """The last step of adding a course: store it and show My courses."""
     try:
-        course = validate_course(await _draft(state), local_today(deps))
+        course = validate_course(await _draft(state), ctx.today())
     except CourseInputError:  # a draft from before a restart that lost part of it
-        await open_courses(event, state, new=True, **deps)
+        await open_courses(event, state, new=True, ctx=ctx)
         return
-    await courses.add_course(session=deps["session"], user_id=deps["user"].id, course=course)
+    await courses.add_course(session=ctx.session, user_id=ctx.user.id, course=course)
     await state.update_data({KEY: {}})
-    await back_to_courses(event, state, _("✅ The course is added."), **deps)
+    await back_to_courses(event, state, _("✅ The course is added."), ctx=ctx)
 
 
 async def adding_action(
@@ -259,12 +259,12 @@ async def adding_action(
     callback_data: CourseCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     if callback_data.a == "add":
         await start_adding(query, state)
     else:  # "skip"
-        await skip_step(query, state, callback_answer, **deps)
+        await skip_step(query, state, callback_answer, ctx=ctx)
 
 
 def create_router() -> Router:

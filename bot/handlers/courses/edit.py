@@ -23,7 +23,7 @@ from backend.courses import CourseInputError, validate_changes
 from backend.courses.validation import format_date
 from backend.models import UserRead
 from backend.services import courses
-from bot.context import local_today
+from bot.context import BotContext
 from bot.handlers.courses.add import (
     TYPED_FIELDS,
     CertificateFileError,
@@ -71,26 +71,24 @@ async def show_course(
     *,
     notice: str | None = None,
     new: bool = False,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     """The detail screen of one course; a course that is gone gives My courses instead."""
     await _leave_course_dialog(state)
-    session = deps["session"]
-    user: UserRead = deps["user"]
+    session = ctx.session
+    user: UserRead = ctx.user
     try:
         course = await courses.get_course(session=session, user_id=user.id, course_id=course_id)
     except courses.CourseNotFoundError:
-        await _course_gone(event, state, **deps)
+        await _course_gone(event, state, ctx=ctx)
         return
-    due = await courses.next_due(session=session, user_id=user.id, ruleset=deps["ruleset"])
-    await show(
-        event, with_notice(course_detail_screen(course, due, local_today(deps)), notice), new=new
-    )
+    due = await courses.next_due(session=session, user_id=user.id, ruleset=ctx.ruleset)
+    await show(event, with_notice(course_detail_screen(course, due, ctx.today()), notice), new=new)
 
 
-async def _course_gone(event: Message | CallbackQuery, state: FSMContext, **deps: Any) -> None:
+async def _course_gone(event: Message | CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
     await _leave_course_dialog(state)
-    await back_to_courses(event, state, _("That course is no longer recorded."), **deps)
+    await back_to_courses(event, state, _("That course is no longer recorded."), ctx=ctx)
 
 
 async def confirm_delete(
@@ -98,15 +96,15 @@ async def confirm_delete(
     course_id: int,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     try:
         course = await courses.get_course(
-            session=deps["session"], user_id=deps["user"].id, course_id=course_id
+            session=ctx.session, user_id=ctx.user.id, course_id=course_id
         )
     except courses.CourseNotFoundError:
         callback_answer.text = _("That course is no longer recorded.")
-        await open_courses(query, state, **deps)
+        await open_courses(query, state, ctx=ctx)
         return
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Yes, delete it"), callback_data=CourseCallback(a="delok", id=course_id))
@@ -119,16 +117,14 @@ async def confirm_delete(
 
 
 async def delete_course(
-    query: CallbackQuery, course_id: int, state: FSMContext, **deps: Any
+    query: CallbackQuery, course_id: int, state: FSMContext, ctx: BotContext
 ) -> None:
     try:
-        await courses.delete_course(
-            session=deps["session"], user_id=deps["user"].id, course_id=course_id
-        )
+        await courses.delete_course(session=ctx.session, user_id=ctx.user.id, course_id=course_id)
         notice = _("🗑 The course is deleted.")
     except courses.CourseNotFoundError:
         notice = _("That course is no longer recorded.")
-    await open_courses(query, state, notice=notice, **deps)
+    await open_courses(query, state, notice=notice, ctx=ctx)
 
 
 async def course_action(
@@ -136,15 +132,15 @@ async def course_action(
     callback_data: CourseCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     action, course_id = callback_data.a, callback_data.id
     if action == "show":
-        await show_course(query, state, course_id, **deps)
+        await show_course(query, state, course_id, ctx=ctx)
     elif action == "del":
-        await confirm_delete(query, course_id, state, callback_answer, **deps)
+        await confirm_delete(query, course_id, state, callback_answer, ctx=ctx)
     else:  # "delok"
-        await delete_course(query, course_id, state, **deps)
+        await delete_course(query, course_id, state, ctx=ctx)
 
 
 # --- editing one field of a recorded course ----------------------------------------------------
@@ -153,41 +149,41 @@ async def _save_changes(
     state: FSMContext,
     course_id: int,
     changes: dict[str, Any],
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     try:
         await courses.edit_course(
-            session=deps["session"], user_id=deps["user"].id, course_id=course_id, changes=changes
+            session=ctx.session, user_id=ctx.user.id, course_id=course_id, changes=changes
         )
     except courses.CourseNotFoundError:
-        await _course_gone(event, state, **deps)
+        await _course_gone(event, state, ctx=ctx)
         return
     await show_course(
-        event, state, course_id, notice=_("✅ Saved."), new=isinstance(event, Message), **deps
+        event, state, course_id, notice=_("✅ Saved."), new=isinstance(event, Message), ctx=ctx
     )
 
 
 async def edit_field(
-    query: CallbackQuery, callback_data: CourseEditCallback, state: FSMContext, **deps: Any
+    query: CallbackQuery, callback_data: CourseEditCallback, state: FSMContext, ctx: BotContext
 ) -> None:
-    user: UserRead = deps["user"]
+    user: UserRead = ctx.user
     course_id, field = callback_data.id, callback_data.f
     try:
-        await courses.get_course(session=deps["session"], user_id=user.id, course_id=course_id)
+        await courses.get_course(session=ctx.session, user_id=user.id, course_id=course_id)
     except courses.CourseNotFoundError:
-        await _course_gone(query, state, **deps)
+        await _course_gone(query, state, ctx=ctx)
         return
     if field == "prov" and callback_data.v:
         try:
-            changes = validate_changes({"provider": callback_data.v}, local_today(deps))
+            changes = validate_changes({"provider": callback_data.v}, ctx.today())
         except CourseInputError:
-            await show_course(query, state, course_id, **deps)
+            await show_course(query, state, course_id, ctx=ctx)
             return
-        await _save_changes(query, state, course_id, changes, **deps)
+        await _save_changes(query, state, course_id, changes, ctx=ctx)
     elif field == "prov":
         await show(query, edit_providers_screen(course_id))
     elif field in OPTIONAL_FIELDS and callback_data.v == "-":
-        await _save_changes(query, state, course_id, {TYPED_FIELDS[field]: None}, **deps)
+        await _save_changes(query, state, course_id, {TYPED_FIELDS[field]: None}, ctx=ctx)
     elif field in TYPED_FIELDS or field == "file":
         await state.update_data({EDIT_KEY: {"id": course_id, "f": field}})
         await state.set_state(
@@ -195,48 +191,48 @@ async def edit_field(
         )
         await show(query, edit_question(course_id, field))
     else:
-        await show_course(query, state, course_id, **deps)
+        await show_course(query, state, course_id, ctx=ctx)
 
 
 async def _being_edited(
-    message: Message, state: FSMContext, fields: Container[str] | None = None, **deps: Any
+    message: Message, state: FSMContext, fields: Container[str] | None = None, *, ctx: BotContext
 ) -> tuple[int, str] | None:
     """The (course id, field) being edited, if it is one of ``fields`` (None: any); otherwise
     (the FSM data lost in a restart) None, after showing My courses."""
     editing = (await state.get_data()).get(EDIT_KEY)
     if isinstance(editing, dict) and (fields is None or editing["f"] in fields):
         return int(editing["id"]), str(editing["f"])
-    await open_courses(message, state, new=True, **deps)
+    await open_courses(message, state, new=True, ctx=ctx)
     return None
 
 
-async def edit_value_typed(message: Message, state: FSMContext, **deps: Any) -> None:
-    editing = await _being_edited(message, state, TYPED_FIELDS, **deps)
+async def edit_value_typed(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    editing = await _being_edited(message, state, TYPED_FIELDS, ctx=ctx)
     if editing is None:
         return
     course_id, field = editing
-    changes = await validated_text(message, field, edit_question(course_id, field), **deps)
+    changes = await validated_text(message, field, edit_question(course_id, field), ctx=ctx)
     if changes is not None:
-        await _save_changes(message, state, course_id, changes, **deps)
+        await _save_changes(message, state, course_id, changes, ctx=ctx)
 
 
-async def edit_file_sent(message: Message, state: FSMContext, **deps: Any) -> None:
-    editing = await _being_edited(message, state, **deps)
+async def edit_file_sent(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    editing = await _being_edited(message, state, ctx=ctx)
     if editing is None:
         return
     course_id = editing[0]
     try:
-        file_id, sha256 = await certificate_file(message, deps["bot"])
+        file_id, sha256 = await certificate_file(message, ctx.bot)
     except CertificateFileError as error:
         await message.answer(error.hint)
         await show(message, edit_question(course_id, "file"))
         return
     changes = {"certificate_file_id": file_id, "certificate_sha256": sha256}
-    await _save_changes(message, state, course_id, changes, **deps)
+    await _save_changes(message, state, course_id, changes, ctx=ctx)
 
 
-async def edit_file_typed(message: Message, state: FSMContext, **deps: Any) -> None:
-    editing = await _being_edited(message, state, **deps)
+async def edit_file_typed(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    editing = await _being_edited(message, state, ctx=ctx)
     if editing is None:
         return
     await message.answer(_("Please send the certificate as a document or a photo."))

@@ -29,7 +29,7 @@ from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
 from backend.services import courses
 from backend.settings import Settings
-from bot.context import local_today
+from bot.context import BotContext
 from bot.handlers.courses.callbacks import (
     ADD_ACTIONS,
     EDIT_ACTIONS,
@@ -105,15 +105,15 @@ async def open_courses(
     *,
     notice: str | None = None,
     new: bool = False,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     """Show My courses (leaving any half-typed course behind)."""
     await leave_course_states(state)
-    user: UserRead = deps["user"]
-    session = deps["session"]
-    settings: Settings = deps["settings"]
+    user: UserRead = ctx.user
+    session = ctx.session
+    settings: Settings = ctx.settings
     records = await courses.list_courses(session=session, user_id=user.id)
-    due = await courses.next_due(session=session, user_id=user.id, ruleset=deps["ruleset"])
+    due = await courses.next_due(session=session, user_id=user.id, ruleset=ctx.ruleset)
     preference = await courses.load_preference(session=session, user_id=user.id)
     snoozed = (
         preference.snoozed_until.astimezone(settings.tz).date()
@@ -123,7 +123,7 @@ async def open_courses(
     screen = courses_screen(
         records,
         due,
-        local_today(deps),
+        ctx.today(),
         stopped=preference is not None and preference.stopped,
         snoozed_until=snoozed,
     )
@@ -131,27 +131,27 @@ async def open_courses(
 
 
 async def back_to_courses(
-    event: Message | CallbackQuery, state: FSMContext, notice: str, **deps: Any
+    event: Message | CallbackQuery, state: FSMContext, notice: str, ctx: BotContext
 ) -> None:
     """My courses with ``notice`` on top, at the end of a dialog: after a typed answer as a new
     message (below the user's), after a button in place of the dialog's message."""
-    await open_courses(event, state, notice=notice, new=isinstance(event, Message), **deps)
+    await open_courses(event, state, notice=notice, new=isinstance(event, Message), ctx=ctx)
 
 
 # --- the buttons under a reminder -------------------------------------------------------------
 async def _record_completion(
-    event: Message | CallbackQuery, state: FSMContext, raw_date: Any, **deps: Any
+    event: Message | CallbackQuery, state: FSMContext, raw_date: Any, ctx: BotContext
 ) -> None:
     """Store "I finished the course" on a date; raises CourseInputError when it is invalid."""
     course = validate_course(
         {"completed_on": raw_date, "title": _("Refresher course"), "provider": "other"},
-        local_today(deps),
+        ctx.today(),
     )
-    await courses.add_course(session=deps["session"], user_id=deps["user"].id, course=course)
+    await courses.add_course(session=ctx.session, user_id=ctx.user.id, course=course)
     notice = _("✅ Recorded: course completed on {date}.").format(
         date=format_date(course.completed_on)
     )
-    await back_to_courses(event, state, notice, **deps)
+    await back_to_courses(event, state, notice, ctx=ctx)
 
 
 async def reminder_button(
@@ -159,10 +159,10 @@ async def reminder_button(
     callback_data: ReminderCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
-    user: UserRead = deps["user"]
-    session = deps["session"]
+    user: UserRead = ctx.user
+    session = ctx.session
     if callback_data.a == "snooze":
         await courses.snooze_reminders(session=session, user_id=user.id, now=utcnow())
         callback_answer.text = ngettext(
@@ -178,33 +178,33 @@ async def reminder_button(
         )
         callback_answer.show_alert = True
     elif callback_data.a == "done":
-        due = await courses.next_due(session=session, user_id=user.id, ruleset=deps["ruleset"])
+        due = await courses.next_due(session=session, user_id=user.id, ruleset=ctx.ruleset)
         if due is not None and due.isoformat() > callback_data.d:  # a newer course is recorded
             callback_answer.text = _("A newer course is already recorded. Here are your courses.")
-            await open_courses(query, state, new=True, **deps)
+            await open_courses(query, state, new=True, ctx=ctx)
             return
         await show(query, done_when_screen(callback_data.d), new=True)
     else:
-        await open_courses(query, state, new=True, **deps)
+        await open_courses(query, state, new=True, ctx=ctx)
 
 
 async def done_when(
-    query: CallbackQuery, callback_data: CourseDoneCallback, state: FSMContext, **deps: Any
+    query: CallbackQuery, callback_data: CourseDoneCallback, state: FSMContext, ctx: BotContext
 ) -> None:
     if callback_data.a == "today":
-        last = await courses.last_completion(session=deps["session"], user_id=deps["user"].id)
-        if last == local_today(deps):  # a second tap on the same button records nothing more
-            await open_courses(query, state, **deps)
+        last = await courses.last_completion(session=ctx.session, user_id=ctx.user.id)
+        if last == ctx.today():  # a second tap on the same button records nothing more
+            await open_courses(query, state, ctx=ctx)
             return
-        await _record_completion(query, state, local_today(deps), **deps)
+        await _record_completion(query, state, ctx.today(), ctx=ctx)
         return
     await state.set_state(CourseStates.done_date)
     await show(query, date_question())
 
 
-async def done_date_typed(message: Message, state: FSMContext, **deps: Any) -> None:
+async def done_date_typed(message: Message, state: FSMContext, ctx: BotContext) -> None:
     try:
-        await _record_completion(message, state, message.text or "", **deps)
+        await _record_completion(message, state, message.text or "", ctx=ctx)
     except CourseInputError as error:
         await message.answer(input_hint(error.codes))
         await show(message, date_question())
@@ -216,34 +216,34 @@ async def list_action(
     callback_data: CourseCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     """The buttons of My courses itself (course_add and course_edit answer their ACTIONS)."""
-    user: UserRead = deps["user"]
+    user: UserRead = ctx.user
     action = callback_data.a
     if action == "cal":
-        await send_calendar(query, callback_answer, **deps)
+        await send_calendar(query, callback_answer, ctx=ctx)
         return
     if action == "tl":
-        await send_timeline(query, callback_answer, **deps)
+        await send_timeline(query, callback_answer, ctx=ctx)
         return
     if action == "on":
-        await courses.resume_reminders(session=deps["session"], user_id=user.id)
+        await courses.resume_reminders(session=ctx.session, user_id=user.id)
         callback_answer.text = _("Reminders are on.")
     elif action == "off":
-        await courses.stop_reminders(session=deps["session"], user_id=user.id)
+        await courses.stop_reminders(session=ctx.session, user_id=user.id)
         callback_answer.text = _("Reminders are off.")
     # "open", and any button from an older version of the bot, just show My courses
-    await open_courses(query, state, **deps)
+    await open_courses(query, state, ctx=ctx)
 
 
 async def send_calendar(
-    query: CallbackQuery, callback_answer: CallbackAnswer, **deps: Any
+    query: CallbackQuery, callback_answer: CallbackAnswer, ctx: BotContext
 ) -> None:
-    settings: Settings = deps["settings"]
-    ruleset: Ruleset = deps["ruleset"]
-    user: UserRead = deps["user"]
-    last = await courses.last_completion(session=deps["session"], user_id=user.id)
+    settings: Settings = ctx.settings
+    ruleset: Ruleset = ctx.ruleset
+    user: UserRead = ctx.user
+    last = await courses.last_completion(session=ctx.session, user_id=user.id)
     if last is None:
         callback_answer.text = _(
             "Add a course first: then there is a due date to put in a calendar."
@@ -263,12 +263,12 @@ async def send_calendar(
         send_from=settings.delivery.quiet_end,
         now=now,
         today=now.astimezone(settings.tz).date(),
-        language=deps["i18n"].current_locale,
+        language=ctx.lang,
         windows=refresher.testing_windows,
         window_notice_days=TESTING_NOTICE_DAYS,
         testing_act=refresher.testing_citation.act,
     )
-    bot: Bot = deps["bot"]
+    bot: Bot = ctx.bot
     await bot.send_document(
         query.from_user.id,
         BufferedInputFile(body.encode("utf-8"), filename=CALENDAR_FILENAME),
@@ -277,20 +277,20 @@ async def send_calendar(
 
 
 async def send_timeline(
-    query: CallbackQuery, callback_answer: CallbackAnswer, **deps: Any
+    query: CallbackQuery, callback_answer: CallbackAnswer, ctx: BotContext
 ) -> None:
-    user: UserRead = deps["user"]
-    session = deps["session"]
+    user: UserRead = ctx.user
+    session = ctx.session
     records = await courses.list_courses(session=session, user_id=user.id)
     if not records:
         callback_answer.text = _("Add a course first: then there is a timeline to draw.")
         callback_answer.show_alert = True
         return
-    due = await courses.next_due(session=session, user_id=user.id, ruleset=deps["ruleset"])
-    now = local_today(deps)
+    due = await courses.next_due(session=session, user_id=user.id, ruleset=ctx.ruleset)
+    now = ctx.today()
     body = render_timeline([record.completed_on for record in records], due, now)
     caption = due_line(due, now) if due is not None else None
-    bot: Bot = deps["bot"]
+    bot: Bot = ctx.bot
     await bot.send_photo(
         query.from_user.id,
         BufferedInputFile(body, filename=TIMELINE_FILENAME),

@@ -7,7 +7,6 @@ and region codes only, and codes not in ``backend.directory`` change nothing.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
@@ -19,6 +18,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from backend.directory import REGION_CODES, REGIONS, TOPIC_CODES, TOPICS, region, topic
 from backend.models import UserRead
 from backend.services import topics
+from bot.context import BotContext
 from bot.handlers.news.callbacks import (
     NO_REGION,
     RegionCallback,
@@ -30,10 +30,6 @@ from bot.handlers.news.callbacks import (
 from bot.shared.callbacks import MenuCallback
 from bot.shared.keyboards import REGION_PAGE_SIZE, add_page_arrows, page_of, tick
 from bot.shared.screen import Screen, show
-
-
-def _language(deps: dict[str, Any]) -> str:
-    return str(deps["i18n"].current_locale)
 
 
 def news_screen(chosen: dict[str, bool], region_code: str | None, language: str) -> Screen:
@@ -83,25 +79,25 @@ async def open_section(
     *,
     notice: str | None = None,
     new: bool = False,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     """The News menu item (and /news)."""
-    user: UserRead = deps["user"]
-    session = deps["session"]
+    user: UserRead = ctx.user
+    session = ctx.session
     chosen = await topics.topics_of(session, user.id)
     region_code = await topics.region_of(session, user.id)
-    screen = news_screen(chosen, region_code, _language(deps))
+    screen = news_screen(chosen, region_code, ctx.lang)
     if notice:
         screen = Screen(f"{notice}\n\n{screen.text}", screen.markup)
     await show(event, screen, new=new)
 
 
 async def _stale_button(
-    query: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, deps: dict[str, Any]
+    query: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, ctx: BotContext
 ) -> None:
     """A code no longer in the directory (or forged): change nothing, show the topics again."""
     callback_answer.text = _("This button is out of date. Here are your topics.")
-    await open_section(query, state, **deps)
+    await open_section(query, state, ctx=ctx)
 
 
 async def toggle_topic(
@@ -109,23 +105,23 @@ async def toggle_topic(
     callback_data: TopicToggleCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
-    user: UserRead = deps["user"]
-    session = deps["session"]
+    user: UserRead = ctx.user
+    session = ctx.session
     if callback_data.topic not in TOPIC_CODES:
-        await _stale_button(query, state, callback_answer, deps)
+        await _stale_button(query, state, callback_answer, ctx)
         return
     chosen = await topics.topics_of(session, user.id)
     await topics.set_topic(session, user.id, callback_data.topic, not chosen[callback_data.topic])
-    await open_section(query, state, **deps)
+    await open_section(query, state, ctx=ctx)
 
 
 async def region_page(
-    query: CallbackQuery, callback_data: RegionPageCallback, state: FSMContext, **deps: Any
+    query: CallbackQuery, callback_data: RegionPageCallback, state: FSMContext, ctx: BotContext
 ) -> None:
-    current = await topics.region_of(deps["session"], deps["user"].id)
-    await show(query, regions_screen(callback_data.page, current, _language(deps)))
+    current = await topics.region_of(ctx.session, ctx.user.id)
+    await show(query, regions_screen(callback_data.page, current, ctx.lang))
 
 
 async def choose_region(
@@ -133,18 +129,18 @@ async def choose_region(
     callback_data: RegionCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     code = None if callback_data.code == NO_REGION else callback_data.code
     if code is not None and code not in REGION_CODES:
-        await _stale_button(query, state, callback_answer, deps)
+        await _stale_button(query, state, callback_answer, ctx)
         return
-    await topics.set_region(deps["session"], deps["user"].id, code)
+    await topics.set_region(ctx.session, ctx.user.id, code)
     if code is None:
         notice = _("Region cleared.")
     else:
-        notice = _("Region: {region}.").format(region=escape(region(code).name(_language(deps))))
-    await open_section(query, state, notice=notice, **deps)
+        notice = _("Region: {region}.").format(region=escape(region(code).name(ctx.lang)))
+    await open_section(query, state, notice=notice, ctx=ctx)
 
 
 async def unsubscribe(
@@ -152,15 +148,15 @@ async def unsubscribe(
     callback_data: UnsubscribeCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     """The button under a broadcast: leave its topic in one tap, with a way back."""
     if callback_data.topic not in TOPIC_CODES:
         callback_answer.text = _("This button is out of date. Open 📰 News in /menu instead.")
         callback_answer.show_alert = True
         return
-    await topics.set_topic(deps["session"], deps["user"].id, callback_data.topic, False)
-    name = topic(callback_data.topic).name(_language(deps))
+    await topics.set_topic(ctx.session, ctx.user.id, callback_data.topic, False)
+    name = topic(callback_data.topic).name(ctx.lang)
     callback_answer.text = _("Unsubscribed from «{topic}».").format(topic=name)
     builder = InlineKeyboardBuilder()
     builder.button(text=_("↩ Undo"), callback_data=ResubscribeCallback(topic=callback_data.topic))
@@ -179,15 +175,15 @@ async def resubscribe(
     callback_data: ResubscribeCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     if callback_data.topic not in TOPIC_CODES:
-        await _stale_button(query, state, callback_answer, deps)
+        await _stale_button(query, state, callback_answer, ctx)
         return
-    await topics.set_topic(deps["session"], deps["user"].id, callback_data.topic, True)
-    name = topic(callback_data.topic).name(_language(deps))
+    await topics.set_topic(ctx.session, ctx.user.id, callback_data.topic, True)
+    name = topic(callback_data.topic).name(ctx.lang)
     notice = _("You receive «{topic}» again.").format(topic=escape(name))
-    await open_section(query, state, notice=notice, **deps)
+    await open_section(query, state, notice=notice, ctx=ctx)
 
 
 def create_router() -> Router:

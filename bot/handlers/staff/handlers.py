@@ -12,7 +12,6 @@ Reading files, checking rows and computing the digest belong to the service.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.fsm.context import FSMContext
@@ -24,6 +23,7 @@ from aiogram.utils.i18n import gettext as _
 from backend.services import staff
 from backend.settings import Settings
 from backend.staff.digest import digest_filename, digest_text
+from bot.context import BotContext
 from bot.handlers.staff.keyboards import (
     EXPORT,
     INVITE,
@@ -52,11 +52,11 @@ MESSAGE_LIMIT = 4096
 
 # --- the section ------------------------------------------------------------------------------
 async def open_section(
-    event: Message | CallbackQuery, state: FSMContext, *, new: bool = False, **deps: Any
+    event: Message | CallbackQuery, state: FSMContext, *, new: bool = False, ctx: BotContext
 ) -> None:
     """The menu item of this section: the organisation, or a choice when there are several."""
     await leave_upload(state)
-    organisations = [(org.id, org.name) for org, _role in await staff_memberships(deps) if org.id]
+    organisations = [(org.id, org.name) for org, _role in await staff_memberships(ctx) if org.id]
     if not organisations:
         text = _(
             "You are not on the staff of any organisation. Ask your organisation's "
@@ -65,7 +65,7 @@ async def open_section(
         await show(event, Screen(text, organisations_keyboard([])), new=new)
         return
     if len(organisations) == 1:
-        await show_organisation(event, organisations[0][0], new=new, **deps)
+        await show_organisation(event, organisations[0][0], new=new, ctx=ctx)
         return
     text = _("You are on the staff of several organisations. Choose one:")
     await show(event, Screen(text, organisations_keyboard(organisations)), new=new)
@@ -76,29 +76,29 @@ async def organisation_action(
     callback_data: StaffOrgCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     org_id = callback_data.o
-    if not await staff_or_refuse(deps, org_id, callback_answer):
+    if not await staff_or_refuse(ctx, org_id, callback_answer):
         return
     action = callback_data.a
     if action == UPLOAD:
         await start_upload(query, org_id, state)
     elif action == EXPORT:
-        await send_digest(query, org_id, **deps)
+        await send_digest(query, org_id, ctx=ctx)
     elif action == INVITE:
-        await show_invite_page(query, org_id, 0, **deps)
+        await show_invite_page(query, org_id, 0, ctx=ctx)
     elif action == STUDENTS:
-        await show_student_link(query, org_id, **deps)
+        await show_student_link(query, org_id, ctx=ctx)
     else:
         await leave_upload(state)
-        await show_organisation(query, org_id, **deps)
+        await show_organisation(query, org_id, ctx=ctx)
 
 
 # --- the digest -------------------------------------------------------------------------------
-async def send_digest(query: CallbackQuery, org_id: int, **deps: Any) -> None:
-    i18n: I18n = deps["i18n"]
-    digest = await organisation_digest(org_id, deps)
+async def send_digest(query: CallbackQuery, org_id: int, ctx: BotContext) -> None:
+    i18n: I18n = ctx.i18n
+    digest = await organisation_digest(org_id, ctx)
     language = i18n.current_locale
     csv_body, xlsx_body = staff.digest_files(digest, language)
     if not isinstance(query.message, Message):
@@ -110,7 +110,7 @@ async def send_digest(query: CallbackQuery, org_id: int, **deps: Any) -> None:
     for body, extension in ((csv_body, "csv"), (xlsx_body, "xlsx")):
         upload = BufferedInputFile(body, filename=digest_filename(digest, extension))
         await query.message.answer_document(upload)
-    await show_organisation(query, org_id, new=True, **deps)
+    await show_organisation(query, org_id, new=True, ctx=ctx)
 
 
 # --- invitation links: a teacher of the roster, or a group of new students -------------------
@@ -123,8 +123,8 @@ async def _invitation_link(bot: Bot, settings: Settings, token: str) -> str:
     return staff.invitation_link(username, token)
 
 
-async def show_invite_page(query: CallbackQuery, org_id: int, page: int, **deps: Any) -> None:
-    roster = await staff.roster_entries(session=deps["session"], organisation_id=org_id)
+async def show_invite_page(query: CallbackQuery, org_id: int, page: int, ctx: BotContext) -> None:
+    roster = await staff.roster_entries(session=ctx.session, organisation_id=org_id)
     entries = [entry for entry in roster if entry.user_id is None and entry.id is not None]
     if not entries:
         text = _(
@@ -146,11 +146,11 @@ async def invite_page(
     query: CallbackQuery,
     callback_data: InvitePageCallback,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
-    if not await staff_or_refuse(deps, callback_data.o, callback_answer):
+    if not await staff_or_refuse(ctx, callback_data.o, callback_answer):
         return
-    await show_invite_page(query, callback_data.o, callback_data.p, **deps)
+    await show_invite_page(query, callback_data.o, callback_data.p, ctx=ctx)
 
 
 async def invite_entry(
@@ -158,25 +158,25 @@ async def invite_entry(
     callback_data: InviteEntryCallback,
     callback_answer: CallbackAnswer,
     bot: Bot,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     org_id = callback_data.o
-    if not await staff_or_refuse(deps, org_id, callback_answer):
+    if not await staff_or_refuse(ctx, org_id, callback_answer):
         return
-    session = deps["session"]
-    settings: Settings = deps["settings"]
+    session = ctx.session
+    settings: Settings = ctx.settings
     roster = await staff.roster_entries(session=session, organisation_id=org_id)
     entry = next((e for e in roster if e.id == callback_data.e and e.user_id is None), None)
     if entry is None:
         callback_answer.text = _("That teacher is no longer on the roster, or is already linked.")
         callback_answer.show_alert = True
-        await show_invite_page(query, org_id, 0, **deps)
+        await show_invite_page(query, org_id, 0, ctx=ctx)
         return
     created = await staff.roster_invitation(
         session=session,
         organisation_id=org_id,
         roster_entry_id=callback_data.e,
-        created_by=deps["user"].id,
+        created_by=ctx.user.id,
         ttl_days=settings.staff.invitation_ttl_days,
     )
     link = await _invitation_link(bot, settings, created.token)
@@ -187,17 +187,17 @@ async def invite_entry(
     await show(query, Screen(text, back_to_organisation_keyboard(org_id)))
 
 
-async def show_student_link(query: CallbackQuery, org_id: int, **deps: Any) -> None:
+async def show_student_link(query: CallbackQuery, org_id: int, ctx: BotContext) -> None:
     """One link for a whole group: whoever opens it joins as a student of the organisation."""
-    settings: Settings = deps["settings"]
+    settings: Settings = ctx.settings
     created = await staff.create_invitation(
-        session=deps["session"],
+        session=ctx.session,
         organisation_id=org_id,
         role=staff.STUDENT_ROLE,
         ttl_days=settings.staff.invitation_ttl_days,
-        created_by=deps["user"].id,
+        created_by=ctx.user.id,
     )
-    link = await _invitation_link(deps["bot"], settings, created.token)
+    link = await _invitation_link(ctx.bot, settings, created.token)
     text = _(
         "Link for new students:\n{link}\n\nPost it in the new students' chat: whoever opens it "
         "joins as a student of the organisation and receives its news and the channel's "

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 from html import escape
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart
@@ -20,6 +19,7 @@ from backend.models import UserRead
 from backend.models.types import utcnow
 from backend.services import staff
 from backend.services.users import get_or_create_user
+from bot.context import BotContext
 from bot.handlers.start import LANGUAGE_PROMPT
 from bot.shared.menu import language_keyboard, menu_screen
 
@@ -62,9 +62,9 @@ def invitation_problem(code: str) -> str:
 
 
 async def join_by_link(
-    message: Message, command: CommandObject, user: UserRead, **deps: Any
+    message: Message, command: CommandObject, user: UserRead, ctx: BotContext
 ) -> None:
-    session = deps["session"]
+    session = ctx.session
     token = command.args or ""
     try:
         joined = await staff.redeem_invitation(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
-from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
@@ -21,7 +20,7 @@ from backend.exports import to_csv
 from backend.services import staff
 from backend.settings import Settings
 from backend.staff.roster import ImportReport, RowError
-from bot.context import local_today
+from bot.context import BotContext
 from bot.handlers.staff.keyboards import back_to_organisation_keyboard
 from bot.handlers.staff.screens import ORG_KEY, not_staff_text, show_organisation, staff_org
 from bot.handlers.staff.states import StaffStates
@@ -156,11 +155,11 @@ def _roster_file_ok(document: Document) -> bool:
     return (document.file_name or "").lower().endswith(ROSTER_EXTENSIONS)
 
 
-async def roster_document(message: Message, state: FSMContext, bot: Bot, **deps: Any) -> None:
-    settings: Settings = deps["settings"]
-    session = deps["session"]
+async def roster_document(message: Message, state: FSMContext, bot: Bot, ctx: BotContext) -> None:
+    settings: Settings = ctx.settings
+    session = ctx.session
     org_id = (await state.get_data()).get(ORG_KEY)
-    if not isinstance(org_id, int) or await staff_org(deps, org_id) is None:
+    if not isinstance(org_id, int) or await staff_org(ctx, org_id) is None:
         await state.set_state(None)
         await message.answer(not_staff_text())
         return
@@ -183,8 +182,8 @@ async def roster_document(message: Message, state: FSMContext, bot: Bot, **deps:
             filename=document.file_name or "roster",
             data=data,
             limits=settings.staff,
-            ruleset=deps["ruleset"],
-            today=local_today(deps),
+            ruleset=ctx.ruleset,
+            today=ctx.today(),
         )
     except staff.RosterFileError as error:
         await message.answer(roster_file_problem(error.code, settings))
@@ -195,7 +194,7 @@ async def roster_document(message: Message, state: FSMContext, bot: Bot, **deps:
         await message.answer_document(
             BufferedInputFile(_errors_csv(report.errors), filename="roster-errors.csv")
         )
-    await show_organisation(message, org_id, new=True, **deps)
+    await show_organisation(message, org_id, new=True, ctx=ctx)
 
 
 async def not_a_document(message: Message) -> None:

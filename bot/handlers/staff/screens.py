@@ -7,7 +7,6 @@ the organisation screen without importing the module that includes its router.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -16,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 
 from backend.models import Organisation
 from backend.services import staff
-from bot.context import local_today
+from bot.context import BotContext
 from bot.handlers.staff.join import role_label
 from bot.handlers.staff.keyboards import organisation_keyboard
 from bot.handlers.staff.states import StaffStates
@@ -31,11 +30,11 @@ async def leave_upload(state: FSMContext) -> None:
         await state.set_state(None)
 
 
-async def staff_org(deps: dict[str, Any], org_id: int) -> Organisation | None:
+async def staff_org(ctx: BotContext, org_id: int) -> Organisation | None:
     """The organisation if the sender is on its staff, else None (a forged or stale button)."""
     try:
         return await staff.staff_organisation(
-            session=deps["session"], user_id=deps["user"].id, organisation_id=org_id
+            session=ctx.session, user_id=ctx.user.id, organisation_id=org_id
         )
     except staff.NotStaffError:
         return None
@@ -45,36 +44,34 @@ def not_staff_text() -> str:
     return _("Sorry, this is only for the staff of that organisation. Use /start for the menu.")
 
 
-async def staff_or_refuse(
-    deps: dict[str, Any], org_id: int, callback_answer: CallbackAnswer
-) -> bool:
+async def staff_or_refuse(ctx: BotContext, org_id: int, callback_answer: CallbackAnswer) -> bool:
     """True if the sender is on the organisation's staff; else the button press gets an alert."""
-    if await staff_org(deps, org_id) is not None:
+    if await staff_org(ctx, org_id) is not None:
         return True
     callback_answer.text = not_staff_text()
     callback_answer.show_alert = True
     return False
 
 
-async def staff_memberships(deps: dict[str, Any]) -> list[tuple[Organisation, str]]:
+async def staff_memberships(ctx: BotContext) -> list[tuple[Organisation, str]]:
     """The organisations where the sender is head, HR or methodist (a teacher sees none)."""
-    memberships = await staff.memberships_of(session=deps["session"], user_id=deps["user"].id)
+    memberships = await staff.memberships_of(session=ctx.session, user_id=ctx.user.id)
     return [(org, role) for org, role in memberships if role in staff.STAFF_ROLES]
 
 
-async def organisation_digest(org_id: int, deps: dict[str, Any]) -> staff.Digest:
+async def organisation_digest(org_id: int, ctx: BotContext) -> staff.Digest:
     return await staff.digest(
-        session=deps["session"],
+        session=ctx.session,
         organisation_id=org_id,
-        today=local_today(deps),
-        ruleset=deps["ruleset"],
+        today=ctx.today(),
+        ruleset=ctx.ruleset,
     )
 
 
-async def organisation_screen(org_id: int, **deps: Any) -> Screen:
-    memberships = await staff_memberships(deps)
+async def organisation_screen(org_id: int, ctx: BotContext) -> Screen:
+    memberships = await staff_memberships(ctx)
     role = next((role for org, role in memberships if org.id == org_id), "")
-    digest = await organisation_digest(org_id, deps)
+    digest = await organisation_digest(org_id, ctx)
     lines = [
         f"🏫 <b>{escape(digest.organisation_name)}</b>",
         _("Your role: {role}").format(role=role_label(role)),
@@ -89,6 +86,6 @@ async def organisation_screen(org_id: int, **deps: Any) -> Screen:
 
 
 async def show_organisation(
-    event: Message | CallbackQuery, org_id: int, *, new: bool = False, **deps: Any
+    event: Message | CallbackQuery, org_id: int, *, new: bool = False, ctx: BotContext
 ) -> None:
-    await show(event, await organisation_screen(org_id, **deps), new=new)
+    await show(event, await organisation_screen(org_id, ctx=ctx), new=new)
