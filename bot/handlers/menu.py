@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -67,46 +66,55 @@ async def cmd_menu(message: Message, user: UserRead) -> None:
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def open_item(
-    query: CallbackQuery,
-    callback_data: MenuCallback,
-    state: FSMContext,
-    callback_answer: CallbackAnswer,
-    ctx: BotContext,
-) -> None:
-    item = callback_data.item
-    if item == "assess":
-        await start_assessment(query, state, ctx=ctx)
-    elif item in COURSES:
-        await open_courses(query, state, new=True, ctx=ctx)
-    elif item == "news":
-        await news.open_section(query, state, new=True, ctx=ctx)
-    elif item == "org":
-        await staff.open_section(query, state, new=True, ctx=ctx)
-    elif item == "bcast":
-        await broadcast.open_section(query, state, new=True, ctx=ctx)
-    elif item == "chans":
-        await channels.open_section(query, state, new=True, ctx=ctx)
-    elif item == "lang":
-        await show(query, Screen(LANGUAGE_PROMPT, language_keyboard()), new=True)
-    elif item == "help":
-        await show(query, Screen(help_text()), new=True)
-    elif item == "delete":
-        builder = InlineKeyboardBuilder()
-        builder.button(
-            text=_("Yes, delete everything"), callback_data=DeleteCallback(confirm=True)
-        )
-        builder.button(text=_("No, keep it"), callback_data=DeleteCallback(confirm=False))
-        builder.adjust(1)
-        await state.set_state(MenuStates.confirm_delete)
-        text = _(
-            "Delete everything Sanat keeps about you: saved answers, assessment results and "
-            "settings? This cannot be undone."
-        )
-        await show(query, Screen(text, builder.as_markup()), new=True)
-    else:
-        screen = menu_screen(ctx.user.roles)
-        await show(query, screen, new=True)
+# --- the menu's buttons: one handler per MenuCallback item ------------------------------------
+async def open_assessment(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    await start_assessment(query, state, ctx=ctx)
+
+
+async def open_my_courses(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    await open_courses(query, state, new=True, ctx=ctx)
+
+
+async def open_news(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    await news.open_section(query, state, new=True, ctx=ctx)
+
+
+async def open_organisation(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    await staff.open_section(query, state, new=True, ctx=ctx)
+
+
+async def open_broadcasts(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    await broadcast.open_section(query, state, new=True, ctx=ctx)
+
+
+async def open_channels(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    await channels.open_section(query, state, new=True, ctx=ctx)
+
+
+async def open_language(query: CallbackQuery) -> None:
+    await show(query, Screen(LANGUAGE_PROMPT, language_keyboard()), new=True)
+
+
+async def open_help(query: CallbackQuery) -> None:
+    await show(query, Screen(help_text()), new=True)
+
+
+async def ask_delete(query: CallbackQuery, state: FSMContext) -> None:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Yes, delete everything"), callback_data=DeleteCallback(confirm=True))
+    builder.button(text=_("No, keep it"), callback_data=DeleteCallback(confirm=False))
+    builder.adjust(1)
+    await state.set_state(MenuStates.confirm_delete)
+    text = _(
+        "Delete everything Sanat keeps about you: saved answers, assessment results and "
+        "settings? This cannot be undone."
+    )
+    await show(query, Screen(text, builder.as_markup()), new=True)
+
+
+async def open_home(query: CallbackQuery, user: UserRead) -> None:
+    """ "home", and any item from an older version of the bot: the menu itself."""
+    await show(query, menu_screen(user.roles), new=True)
 
 
 async def confirm_delete(
@@ -141,6 +149,19 @@ def create_router() -> Router:
     router.message.register(cmd_menu, Command("menu"))
     router.message.register(cmd_courses, Command("courses"))
     router.message.register(cmd_news, Command("news"))
-    router.callback_query.register(open_item, MenuCallback.filter())
+    items = (
+        (F.item == "assess", open_assessment),
+        (F.item.in_(COURSES), open_my_courses),
+        (F.item == "news", open_news),
+        (F.item == "org", open_organisation),
+        (F.item == "bcast", open_broadcasts),
+        (F.item == "chans", open_channels),
+        (F.item == "lang", open_language),
+        (F.item == "help", open_help),
+        (F.item == "delete", ask_delete),
+    )
+    for item, handler in items:
+        router.callback_query.register(handler, MenuCallback.filter(item))
+    router.callback_query.register(open_home, MenuCallback.filter())
     router.callback_query.register(confirm_delete, DeleteCallback.filter())
     return router

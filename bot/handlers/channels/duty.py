@@ -114,51 +114,91 @@ async def duty_command(message: Message, state: FSMContext, ctx: BotContext) -> 
     )
 
 
-async def duty_action(
+async def _settable(
+    callback_data: DutySetCallback, callback_answer: CallbackAnswer, ctx: BotContext
+) -> Organisation | None:
+    """The organisation of the button if the user sets its duty; else None, after saying so."""
+    mine = {o.id: o for o in await duty.staff_organisations(ctx.session, ctx.user.id)}
+    organisation = mine.get(callback_data.org)
+    if organisation is None:
+        _alert(callback_answer, _not_setter())
+    return organisation
+
+
+async def duty_day(
     query: CallbackQuery,
     callback_data: DutySetCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
     ctx: BotContext,
 ) -> None:
-    session: AsyncSession = ctx.session
-    user: UserRead = ctx.user
-    mine = {o.id: o for o in await duty.staff_organisations(session, user.id)}
-    organisation = mine.get(callback_data.org)
+    organisation = await _settable(callback_data, callback_answer, ctx)
     if organisation is None:
-        _alert(callback_answer, _not_setter())
         return
-    action = callback_data.a
-    if action == "day":
-        await state.set_state(DutyStates.day)
-        await state.update_data(organisation_id=organisation.id)
-        await show(query, Screen(_("Type the day of the month, from 1 to 28:")), new=True)
+    await state.set_state(DutyStates.day)
+    await state.update_data(organisation_id=organisation.id)
+    await show(query, Screen(_("Type the day of the month, from 1 to 28:")), new=True)
+
+
+async def duty_who(
+    query: CallbackQuery,
+    callback_data: DutySetCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    if await _settable(callback_data, callback_answer, ctx) is None:
         return
-    if action == "who":
-        people = [p for p, _role in await duty.members(session, callback_data.org)]
-        await show(
-            query,
-            Screen(
-                _("Who is responsible?"),
-                members_keyboard(callback_data.org, people[:MEMBERS_SHOWN]),
-            ),
+    people = [p for p, _role in await duty.members(ctx.session, callback_data.org)]
+    await show(
+        query,
+        Screen(
+            _("Who is responsible?"),
+            members_keyboard(callback_data.org, people[:MEMBERS_SHOWN]),
+        ),
+    )
+
+
+async def duty_responsible(
+    query: CallbackQuery,
+    callback_data: DutySetCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    """ "me" (the user) or "pick" (the person of the button) is responsible from now on."""
+    organisation = await _settable(callback_data, callback_answer, ctx)
+    if organisation is None:
+        return
+    responsible = ctx.user.id if callback_data.a == "me" else callback_data.user
+    try:
+        organisation = await duty.set_duty(
+            ctx.session,
+            callback_data.org,
+            organisation.duty_day,
+            responsible,
+            actor_id=ctx.user.id,
         )
+    except (duty.DutyInputError, duty.DutyAccessError):
+        _alert(callback_answer, _("That person is not on the organisation's staff."))
         return
-    if action in ("me", "pick"):
-        responsible = user.id if action == "me" else callback_data.user
-        try:
-            organisation = await duty.set_duty(
-                session,
-                callback_data.org,
-                organisation.duty_day,
-                responsible,
-                actor_id=user.id,
-            )
-        except (duty.DutyInputError, duty.DutyAccessError):
-            _alert(callback_answer, _("That person is not on the organisation's staff."))
-            return
     await state.set_state(None)
-    await show(query, await _duty_screen(session, organisation))
+    await show(query, await _duty_screen(ctx.session, organisation))
+
+
+async def duty_open(
+    query: CallbackQuery,
+    callback_data: DutySetCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    """The organisation's duty screen (any other action, from an older version, too)."""
+    organisation = await _settable(callback_data, callback_answer, ctx)
+    if organisation is None:
+        return
+    await state.set_state(None)
+    await show(query, await _duty_screen(ctx.session, organisation))
 
 
 async def day_typed(message: Message, state: FSMContext, ctx: BotContext) -> None:
@@ -243,20 +283,31 @@ async def material_received(message: Message, state: FSMContext, ctx: BotContext
         )
 
 
+async def submission_rejected(
+    query: CallbackQuery,
+    callback_data: SubmissionCallback,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    """ "Reject" under a submission: the employee is told."""
+    try:
+        await submissions.reject(ctx.session, callback_data.id, ctx.user.id, utcnow())
+    except REVIEW_ERRORS as error:
+        _alert(callback_answer, _review_refusal(error))
+        return
+    callback_answer.text = _("Rejected: the employee is told.")
+
+
 async def submission_action(
     query: CallbackQuery,
     callback_data: SubmissionCallback,
     callback_answer: CallbackAnswer,
     ctx: BotContext,
 ) -> None:
-    """ "Relay" (choose the channel next) or "Reject" under a submission."""
+    """ "Relay" under a submission: choose the channel next."""
     session: AsyncSession = ctx.session
     user: UserRead = ctx.user
     try:
-        if callback_data.action == "x":
-            await submissions.reject(session, callback_data.id, user.id, utcnow())
-            callback_answer.text = _("Rejected: the employee is told.")
-            return
         found = await submissions.review(session, callback_data.id, user.id)
     except REVIEW_ERRORS as error:
         _alert(callback_answer, _review_refusal(error))
@@ -309,8 +360,14 @@ def create_router() -> Router:
     # A command typed meanwhile is a command, not material (other routers or the fallback).
     not_command = ~F.text.startswith("/")
     router.message.register(material_received, DutyStates.material, private, not_command)
-    router.callback_query.register(duty_action, DutySetCallback.filter())
+    router.callback_query.register(duty_day, DutySetCallback.filter(F.a == "day"))
+    router.callback_query.register(duty_who, DutySetCallback.filter(F.a == "who"))
+    router.callback_query.register(
+        duty_responsible, DutySetCallback.filter(F.a.in_(("me", "pick")))
+    )
+    router.callback_query.register(duty_open, DutySetCallback.filter())
     router.callback_query.register(send_material, DutyCallback.filter())
+    router.callback_query.register(submission_rejected, SubmissionCallback.filter(F.action == "x"))
     router.callback_query.register(submission_action, SubmissionCallback.filter())
     router.callback_query.register(relay_chosen, RelayCallback.filter())
     return router

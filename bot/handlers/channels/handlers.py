@@ -158,50 +158,81 @@ async def _channel_screen(session: AsyncSession, channel: Channel) -> Screen:
     return Screen(text, channel_keyboard(channel))
 
 
-async def channel_action(
+async def channels_list(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    await open_section(query, state, ctx=ctx)
+
+
+async def _manageable(
+    callback_data: ChannelCallback, callback_answer: CallbackAnswer, ctx: BotContext
+) -> Channel | None:
+    """The channel of the button, if the user may manage it; else None, after saying so."""
+    try:
+        return await channels.get_channel(ctx.session, callback_data.id, ctx.user.id)
+    except (channels.ChannelNotFoundError, channels.ChannelAccessError):
+        callback_answer.text = _not_manageable()
+        callback_answer.show_alert = True
+        return None
+
+
+async def channel_link(
     query: CallbackQuery,
     callback_data: ChannelCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
     ctx: BotContext,
 ) -> None:
-    session: AsyncSession = ctx.session
-    user: UserRead = ctx.user
-    if callback_data.a == "list":
-        await open_section(query, state, ctx=ctx)
+    """Ask for the channel's ("lnk") or its chat's ("cht") public link."""
+    channel = await _manageable(callback_data, callback_answer, ctx)
+    if channel is None:
         return
-    try:
-        channel = await channels.get_channel(session, callback_data.id, user.id)
-    except (channels.ChannelNotFoundError, channels.ChannelAccessError):
-        callback_answer.text = _not_manageable()
-        callback_answer.show_alert = True
+    await state.set_state(ChannelStates.link)
+    await state.update_data(
+        channel_id=channel.id, link="channel" if callback_data.a == "lnk" else "chat"
+    )
+    await show(
+        query,
+        Screen(
+            _(
+                "Type the public link, like https://t.me/zhastalap or https://t.me/+AbCdEf12. "
+                "Type - to remove it."
+            )
+        ),
+        new=True,
+    )
+
+
+async def channel_organisation(
+    query: CallbackQuery,
+    callback_data: ChannelCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    channel = await _manageable(callback_data, callback_answer, ctx)
+    if channel is None:
         return
-    if callback_data.a in ("lnk", "cht"):
-        await state.set_state(ChannelStates.link)
-        await state.update_data(
-            channel_id=channel.id, link="channel" if callback_data.a == "lnk" else "chat"
-        )
-        await show(
-            query,
-            Screen(
-                _(
-                    "Type the public link, like https://t.me/zhastalap or https://t.me/+AbCdEf12. "
-                    "Type - to remove it."
-                )
-            ),
-            new=True,
-        )
-    elif callback_data.a == "org":
-        await state.set_state(ChannelStates.organisation)
-        await state.update_data(channel_id=channel.id)
-        await show(
-            query,
-            Screen(_("Type a part of the organisation's name (or its number):")),
-            new=True,
-        )
-    else:
-        await state.set_state(None)
-        await show(query, await _channel_screen(session, channel))
+    await state.set_state(ChannelStates.organisation)
+    await state.update_data(channel_id=channel.id)
+    await show(
+        query,
+        Screen(_("Type a part of the organisation's name (or its number):")),
+        new=True,
+    )
+
+
+async def channel_open(
+    query: CallbackQuery,
+    callback_data: ChannelCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    """The channel's screen (any other action, from an older version, too)."""
+    channel = await _manageable(callback_data, callback_answer, ctx)
+    if channel is None:
+        return
+    await state.set_state(None)
+    await show(query, await _channel_screen(ctx.session, channel))
 
 
 async def link_typed(message: Message, state: FSMContext, ctx: BotContext) -> None:
@@ -289,6 +320,9 @@ def create_router() -> Router:
     router.message.register(channels_command, Command("channels"), private)
     router.message.register(link_typed, ChannelStates.link, private, F.text)
     router.message.register(organisation_typed, ChannelStates.organisation, private, F.text)
-    router.callback_query.register(channel_action, ChannelCallback.filter())
+    router.callback_query.register(channels_list, ChannelCallback.filter(F.a == "list"))
+    router.callback_query.register(channel_link, ChannelCallback.filter(F.a.in_(("lnk", "cht"))))
+    router.callback_query.register(channel_organisation, ChannelCallback.filter(F.a == "org"))
+    router.callback_query.register(channel_open, ChannelCallback.filter())
     router.callback_query.register(organisation_chosen, ChannelOrgCallback.filter())
     return router

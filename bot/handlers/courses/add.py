@@ -25,7 +25,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from backend.courses import CourseInputError, validate_changes, validate_course
 from backend.services import courses
 from bot.context import BotContext
-from bot.handlers.courses.callbacks import ADD_ACTIONS, CourseCallback, ProviderCallback
+from bot.handlers.courses.callbacks import CourseCallback, ProviderCallback
 from bot.handlers.courses.handlers import (
     back_to_courses,
     cancel_markup,
@@ -254,22 +254,11 @@ async def save_draft(event: Message | CallbackQuery, state: FSMContext, ctx: Bot
     await back_to_courses(event, state, _("✅ The course is added."), ctx=ctx)
 
 
-async def adding_action(
-    query: CallbackQuery,
-    callback_data: CourseCallback,
-    state: FSMContext,
-    callback_answer: CallbackAnswer,
-    ctx: BotContext,
-) -> None:
-    if callback_data.a == "add":
-        await start_adding(query, state)
-    else:  # "skip"
-        await skip_step(query, state, callback_answer, ctx=ctx)
-
-
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(adding_action, CourseCallback.filter(F.a.in_(ADD_ACTIONS)))
+    # ADD_ACTIONS: the CourseCallback actions My courses leaves to this router
+    router.callback_query.register(start_adding, CourseCallback.filter(F.a == "add"))
+    router.callback_query.register(skip_step, CourseCallback.filter(F.a == "skip"))
     router.callback_query.register(choose_provider, ProviderCallback.filter())
     typed = (F.text, ~F.text.startswith("/"))
     router.message.register(add_date_typed, StateFilter(CourseStates.add_date), *typed)

@@ -31,7 +31,7 @@ from bot.handlers.courses.add import (
     question_text,
     validated_text,
 )
-from bot.handlers.courses.callbacks import EDIT_ACTIONS, CourseCallback, CourseEditCallback
+from bot.handlers.courses.callbacks import CourseCallback, CourseEditCallback
 from bot.handlers.courses.handlers import (
     back_to_courses,
     leave_course_states,
@@ -127,20 +127,26 @@ async def delete_course(
     await open_courses(query, state, notice=notice, ctx=ctx)
 
 
-async def course_action(
+async def course_show(
+    query: CallbackQuery, callback_data: CourseCallback, state: FSMContext, ctx: BotContext
+) -> None:
+    await show_course(query, state, callback_data.id, ctx=ctx)
+
+
+async def course_delete_asked(
     query: CallbackQuery,
     callback_data: CourseCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
     ctx: BotContext,
 ) -> None:
-    action, course_id = callback_data.a, callback_data.id
-    if action == "show":
-        await show_course(query, state, course_id, ctx=ctx)
-    elif action == "del":
-        await confirm_delete(query, course_id, state, callback_answer, ctx=ctx)
-    else:  # "delok"
-        await delete_course(query, course_id, state, ctx=ctx)
+    await confirm_delete(query, callback_data.id, state, callback_answer, ctx=ctx)
+
+
+async def course_delete_confirmed(
+    query: CallbackQuery, callback_data: CourseCallback, state: FSMContext, ctx: BotContext
+) -> None:
+    await delete_course(query, callback_data.id, state, ctx=ctx)
 
 
 # --- editing one field of a recorded course ----------------------------------------------------
@@ -241,7 +247,10 @@ async def edit_file_typed(message: Message, state: FSMContext, ctx: BotContext) 
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(course_action, CourseCallback.filter(F.a.in_(EDIT_ACTIONS)))
+    # EDIT_ACTIONS: the CourseCallback actions My courses leaves to this router
+    router.callback_query.register(course_show, CourseCallback.filter(F.a == "show"))
+    router.callback_query.register(course_delete_asked, CourseCallback.filter(F.a == "del"))
+    router.callback_query.register(course_delete_confirmed, CourseCallback.filter(F.a == "delok"))
     router.callback_query.register(edit_field, CourseEditCallback.filter())
     typed = (F.text, ~F.text.startswith("/"))
     router.message.register(edit_value_typed, StateFilter(CourseStates.edit_value), *typed)

@@ -154,50 +154,57 @@ async def _record_completion(
     await back_to_courses(event, state, notice, ctx=ctx)
 
 
-async def reminder_button(
+async def snooze_reminders(
+    query: CallbackQuery, callback_answer: CallbackAnswer, ctx: BotContext
+) -> None:
+    await courses.snooze_reminders(session=ctx.session, user_id=ctx.user.id, now=utcnow())
+    callback_answer.text = ngettext(
+        "Snoozed for {days} day. Sanat will remind you again after that.",
+        "Snoozed for {days} days. Sanat will remind you again after that.",
+        SNOOZE_DAYS,
+    ).format(days=SNOOZE_DAYS)
+    callback_answer.show_alert = True
+
+
+async def stop_reminders(
+    query: CallbackQuery, callback_answer: CallbackAnswer, ctx: BotContext
+) -> None:
+    await courses.stop_reminders(session=ctx.session, user_id=ctx.user.id)
+    callback_answer.text = _(
+        "Reminders are stopped. To turn them back on, open 📚 My courses in the menu (/menu)."
+    )
+    callback_answer.show_alert = True
+
+
+async def reminder_done(
     query: CallbackQuery,
     callback_data: ReminderCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
     ctx: BotContext,
 ) -> None:
-    user: UserRead = ctx.user
-    session = ctx.session
-    if callback_data.a == "snooze":
-        await courses.snooze_reminders(session=session, user_id=user.id, now=utcnow())
-        callback_answer.text = ngettext(
-            "Snoozed for {days} day. Sanat will remind you again after that.",
-            "Snoozed for {days} days. Sanat will remind you again after that.",
-            SNOOZE_DAYS,
-        ).format(days=SNOOZE_DAYS)
-        callback_answer.show_alert = True
-    elif callback_data.a == "stop":
-        await courses.stop_reminders(session=session, user_id=user.id)
-        callback_answer.text = _(
-            "Reminders are stopped. To turn them back on, open 📚 My courses in the menu (/menu)."
-        )
-        callback_answer.show_alert = True
-    elif callback_data.a == "done":
-        due = await courses.next_due(session=session, user_id=user.id, ruleset=ctx.ruleset)
-        if due is not None and due.isoformat() > callback_data.d:  # a newer course is recorded
-            callback_answer.text = _("A newer course is already recorded. Here are your courses.")
-            await open_courses(query, state, new=True, ctx=ctx)
-            return
-        await show(query, done_when_screen(callback_data.d), new=True)
-    else:
+    due = await courses.next_due(session=ctx.session, user_id=ctx.user.id, ruleset=ctx.ruleset)
+    if due is not None and due.isoformat() > callback_data.d:  # a newer course is recorded
+        callback_answer.text = _("A newer course is already recorded. Here are your courses.")
         await open_courses(query, state, new=True, ctx=ctx)
-
-
-async def done_when(
-    query: CallbackQuery, callback_data: CourseDoneCallback, state: FSMContext, ctx: BotContext
-) -> None:
-    if callback_data.a == "today":
-        last = await courses.last_completion(session=ctx.session, user_id=ctx.user.id)
-        if last == ctx.today():  # a second tap on the same button records nothing more
-            await open_courses(query, state, ctx=ctx)
-            return
-        await _record_completion(query, state, ctx.today(), ctx=ctx)
         return
+    await show(query, done_when_screen(callback_data.d), new=True)
+
+
+async def reminder_other(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    """Any other reminder button (from an older version of the bot): My courses."""
+    await open_courses(query, state, new=True, ctx=ctx)
+
+
+async def done_today(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    last = await courses.last_completion(session=ctx.session, user_id=ctx.user.id)
+    if last == ctx.today():  # a second tap on the same button records nothing more
+        await open_courses(query, state, ctx=ctx)
+        return
+    await _record_completion(query, state, ctx.today(), ctx)
+
+
+async def done_another_day(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(CourseStates.done_date)
     await show(query, date_question())
 
@@ -210,30 +217,25 @@ async def done_date_typed(message: Message, state: FSMContext, ctx: BotContext) 
         await show(message, date_question())
 
 
-# --- the buttons of My courses ----------------------------------------------------------------
-async def list_action(
-    query: CallbackQuery,
-    callback_data: CourseCallback,
-    state: FSMContext,
-    callback_answer: CallbackAnswer,
-    ctx: BotContext,
+# --- the buttons of My courses (add.py and edit.py answer ADD_ACTIONS and EDIT_ACTIONS) -------
+async def reminders_on(
+    query: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, ctx: BotContext
 ) -> None:
-    """The buttons of My courses itself (course_add and course_edit answer their ACTIONS)."""
-    user: UserRead = ctx.user
-    action = callback_data.a
-    if action == "cal":
-        await send_calendar(query, callback_answer, ctx=ctx)
-        return
-    if action == "tl":
-        await send_timeline(query, callback_answer, ctx=ctx)
-        return
-    if action == "on":
-        await courses.resume_reminders(session=ctx.session, user_id=user.id)
-        callback_answer.text = _("Reminders are on.")
-    elif action == "off":
-        await courses.stop_reminders(session=ctx.session, user_id=user.id)
-        callback_answer.text = _("Reminders are off.")
-    # "open", and any button from an older version of the bot, just show My courses
+    await courses.resume_reminders(session=ctx.session, user_id=ctx.user.id)
+    callback_answer.text = _("Reminders are on.")
+    await open_courses(query, state, ctx=ctx)
+
+
+async def reminders_off(
+    query: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, ctx: BotContext
+) -> None:
+    await courses.stop_reminders(session=ctx.session, user_id=ctx.user.id)
+    callback_answer.text = _("Reminders are off.")
+    await open_courses(query, state, ctx=ctx)
+
+
+async def list_other(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    """ "open", and any button from an older version of the bot, just show My courses."""
     await open_courses(query, state, ctx=ctx)
 
 
@@ -300,11 +302,20 @@ async def send_timeline(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(reminder_button, ReminderCallback.filter())
-    router.callback_query.register(done_when, CourseDoneCallback.filter())
+    reminder = ReminderCallback.filter
+    router.callback_query.register(snooze_reminders, reminder(F.a == "snooze"))
+    router.callback_query.register(stop_reminders, reminder(F.a == "stop"))
+    router.callback_query.register(reminder_done, reminder(F.a == "done"))
+    router.callback_query.register(reminder_other, reminder())
+    router.callback_query.register(done_today, CourseDoneCallback.filter(F.a == "today"))
+    router.callback_query.register(done_another_day, CourseDoneCallback.filter())
+    course = CourseCallback.filter
+    router.callback_query.register(send_calendar, course(F.a == "cal"))
+    router.callback_query.register(send_timeline, course(F.a == "tl"))
+    router.callback_query.register(reminders_on, course(F.a == "on"))
+    router.callback_query.register(reminders_off, course(F.a == "off"))
     # this router is tried before add's and edit's: leave their actions to them
-    theirs = ~F.a.in_((*ADD_ACTIONS, *EDIT_ACTIONS))
-    router.callback_query.register(list_action, CourseCallback.filter(theirs))
+    router.callback_query.register(list_other, course(~F.a.in_((*ADD_ACTIONS, *EDIT_ACTIONS))))
     typed = (F.text, ~F.text.startswith("/"))
     router.message.register(done_date_typed, StateFilter(CourseStates.done_date), *typed)
     return router

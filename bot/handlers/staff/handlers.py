@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -71,28 +71,61 @@ async def open_section(
     await show(event, Screen(text, organisations_keyboard(organisations)), new=new)
 
 
-async def organisation_action(
+async def org_upload(
     query: CallbackQuery,
     callback_data: StaffOrgCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
     ctx: BotContext,
 ) -> None:
-    org_id = callback_data.o
-    if not await staff_or_refuse(ctx, org_id, callback_answer):
-        return
-    action = callback_data.a
-    if action == UPLOAD:
-        await start_upload(query, org_id, state)
-    elif action == EXPORT:
-        await send_digest(query, org_id, ctx=ctx)
-    elif action == INVITE:
-        await show_invite_page(query, org_id, 0, ctx=ctx)
-    elif action == STUDENTS:
-        await show_student_link(query, org_id, ctx=ctx)
-    else:
+    if await staff_or_refuse(ctx, callback_data.o, callback_answer):
+        await start_upload(query, callback_data.o, state)
+
+
+async def org_digest(
+    query: CallbackQuery,
+    callback_data: StaffOrgCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    if await staff_or_refuse(ctx, callback_data.o, callback_answer):
+        await send_digest(query, callback_data.o, ctx=ctx)
+
+
+async def org_invite(
+    query: CallbackQuery,
+    callback_data: StaffOrgCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    if await staff_or_refuse(ctx, callback_data.o, callback_answer):
+        await show_invite_page(query, callback_data.o, 0, ctx=ctx)
+
+
+async def org_students(
+    query: CallbackQuery,
+    callback_data: StaffOrgCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    if await staff_or_refuse(ctx, callback_data.o, callback_answer):
+        await show_student_link(query, callback_data.o, ctx=ctx)
+
+
+async def org_open(
+    query: CallbackQuery,
+    callback_data: StaffOrgCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    """The organisation itself (any other action, from an older version, too)."""
+    if await staff_or_refuse(ctx, callback_data.o, callback_answer):
         await leave_upload(state)
-        await show_organisation(query, org_id, ctx=ctx)
+        await show_organisation(query, callback_data.o, ctx=ctx)
 
 
 # --- the digest -------------------------------------------------------------------------------
@@ -208,7 +241,13 @@ async def show_student_link(query: CallbackQuery, org_id: int, ctx: BotContext) 
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(organisation_action, StaffOrgCallback.filter())
+    # every organisation button checks first that the user is on that organisation's staff
+    organisation = StaffOrgCallback.filter
+    router.callback_query.register(org_upload, organisation(F.a == UPLOAD))
+    router.callback_query.register(org_digest, organisation(F.a == EXPORT))
+    router.callback_query.register(org_invite, organisation(F.a == INVITE))
+    router.callback_query.register(org_students, organisation(F.a == STUDENTS))
+    router.callback_query.register(org_open, organisation())
     router.callback_query.register(invite_page, InvitePageCallback.filter())
     router.callback_query.register(invite_entry, InviteEntryCallback.filter())
     return router
