@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -73,44 +73,108 @@ async def _send_report(query: CallbackQuery, broadcast_id: int, ctx: BotContext)
     )
 
 
-async def progress_button(
+# --- the progress buttons: one handler per BroadcastCallback action ---------------------------
+async def _is_curator(callback_answer: CallbackAnswer, ctx: BotContext) -> bool:
+    if await curator_scope(ctx) is None:
+        alert(callback_answer, refusal())
+        return False
+    return True
+
+
+def _not_available(callback_answer: CallbackAnswer) -> None:
+    alert(callback_answer, _("This broadcast is not available to you."))
+
+
+async def _refresh(query: CallbackQuery, broadcast_id: int, ctx: BotContext) -> None:
+    """The progress message the button is under, as it is now."""
+    if isinstance(query.message, Message):
+        current = await broadcasts.progress(session=ctx.session, broadcast_id=broadcast_id)
+        await show_progress(query.message, current, ctx.lang)
+
+
+async def steer(
     query: CallbackQuery,
     callback_data: BroadcastCallback,
     callback_answer: CallbackAnswer,
     ctx: BotContext,
 ) -> None:
-    session = ctx.session
-    actor_id = ctx.user.id
-    broadcast_id = callback_data.broadcast_id
-    if await curator_scope(ctx) is None:
-        alert(callback_answer, refusal())
+    """Pause, resume or cancel: the backend decides whether the broadcast still can."""
+    if not await _is_curator(callback_answer, ctx):
         return
     try:
-        if callback_data.action in STEERING:
-            await STEERING[callback_data.action](
-                session=session, actor_id=actor_id, broadcast_id=broadcast_id
-            )
-        elif callback_data.action == "csv":
-            await _send_report(query, broadcast_id, ctx=ctx)
-            return
-        else:  # "v": view, from the list; reading still requires the right to it
-            await broadcasts.get(session=session, actor_id=actor_id, broadcast_id=broadcast_id)
+        await STEERING[callback_data.action](
+            session=ctx.session, actor_id=ctx.user.id, broadcast_id=callback_data.broadcast_id
+        )
     except (OutOfScopeError, BroadcastNotFoundError):
-        alert(callback_answer, _("This broadcast is not available to you."))
+        _not_available(callback_answer)
         return
     except BroadcastStateError:
         # Not an alert: the refreshed progress message below shows what happened instead.
         callback_answer.text = _("That is no longer possible: the broadcast has moved on.")
-    if not isinstance(query.message, Message):
+    await _refresh(query, callback_data.broadcast_id, ctx)
+
+
+async def send_report(
+    query: CallbackQuery,
+    callback_data: BroadcastCallback,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    if not await _is_curator(callback_answer, ctx):
         return
-    if callback_data.action == "v":
-        await send_progress(query.message, broadcast_id, ctx=ctx)
+    try:
+        await _send_report(query, callback_data.broadcast_id, ctx=ctx)
+    except (OutOfScopeError, BroadcastNotFoundError):
+        _not_available(callback_answer)
+
+
+async def _readable(callback_data: BroadcastCallback, ctx: BotContext) -> bool:
+    """Reading still requires the right to the broadcast."""
+    try:
+        await broadcasts.get(
+            session=ctx.session, actor_id=ctx.user.id, broadcast_id=callback_data.broadcast_id
+        )
+    except (OutOfScopeError, BroadcastNotFoundError):
+        return False
+    return True
+
+
+async def view(
+    query: CallbackQuery,
+    callback_data: BroadcastCallback,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    """ "View", from the 📣 Broadcasts list: a new progress message."""
+    if not await _is_curator(callback_answer, ctx):
         return
-    current = await broadcasts.progress(session=session, broadcast_id=broadcast_id)
-    await show_progress(query.message, current, ctx.lang)
+    if not await _readable(callback_data, ctx):
+        _not_available(callback_answer)
+        return
+    if isinstance(query.message, Message):
+        await send_progress(query.message, callback_data.broadcast_id, ctx=ctx)
+
+
+async def refresh(
+    query: CallbackQuery,
+    callback_data: BroadcastCallback,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    """Any other action (a button of another version): the progress message, refreshed."""
+    if not await _is_curator(callback_answer, ctx):
+        return
+    if not await _readable(callback_data, ctx):
+        _not_available(callback_answer)
+        return
+    await _refresh(query, callback_data.broadcast_id, ctx)
 
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(progress_button, BroadcastCallback.filter())
+    button = BroadcastCallback.filter
+    router.callback_query.register(steer, button(F.action.in_(STEERING)))
+    router.callback_query.register(send_report, button(F.action == "csv"))
+    router.callback_query.register(view, button(F.action == "v"))
+    router.callback_query.register(refresh, button())
     return router

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery
@@ -235,39 +235,57 @@ STEPS: dict[str, Callable[[Step], Awaitable[None]]] = {
 NEEDS_TOPIC = frozenset(STEPS) - {"skip", "topic"}
 
 
-async def compose_button(
+async def compose_new(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    await start_compose(query, state, ctx=ctx)
+
+
+async def _open_draft(
+    state: FSMContext, callback_answer: CallbackAnswer, ctx: BotContext
+) -> tuple[dict[str, Any], Scope, str | None] | None:
+    """(draft, scope, dialog state) of a compose button; None (after saying why) when the user
+    is no curator or the button is from a dialog that is over."""
+    scope = await curator_scope(ctx)
+    if scope is None:
+        alert(callback_answer, refusal())
+        return None
+    current = await state.get_state()
+    draft = await load_draft(state)
+    if draft is None or current not in {s.state for s in BroadcastStates.__states__}:
+        alert(callback_answer, stale_text())
+        return None
+    return draft, scope, current
+
+
+async def compose_cancel(
+    query: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, ctx: BotContext
+) -> None:
+    if await _open_draft(state, callback_answer, ctx) is None:
+        return
+    await drop_draft(state)
+    await show(query, Screen(_("The broadcast is cancelled: nothing was sent.")))
+
+
+async def compose_step(
     query: CallbackQuery,
     callback_data: ComposeCallback,
     state: FSMContext,
     callback_answer: CallbackAnswer,
     ctx: BotContext,
 ) -> None:
-    action = callback_data.a
-    if action == "new":
-        await start_compose(query, state, ctx=ctx)
+    """A step of STEPS; each needs the message first, and all but the first two the topic."""
+    opened = await _open_draft(state, callback_answer, ctx)
+    if opened is None:
         return
-    scope = await curator_scope(ctx)
-    if scope is None:
-        alert(callback_answer, refusal())
-        return
-    current = await state.get_state()
-    draft = await load_draft(state)
-    handler = STEPS.get(action)
-    if draft is None or current not in {s.state for s in BroadcastStates.__states__}:
-        alert(callback_answer, stale_text())
-        return
-    if action == "cancel":
-        await drop_draft(state)
-        await show(query, Screen(_("The broadcast is cancelled: nothing was sent.")))
-        return
+    draft, scope, current = opened
     if not draft.get("content"):  # every later step needs the message first
         await show(query, content_prompt(), new=True)
         return
     language = ctx.lang
-    if action in NEEDS_TOPIC and not draft.get("topic"):
+    if callback_data.a in NEEDS_TOPIC and not draft.get("topic"):
         await save_draft(state, draft, BroadcastStates.topic)
         await show(query, topic_screen(language))
         return
+    handler = STEPS.get(callback_data.a)
     if handler is None:
         alert(callback_answer, stale_text())
         return
@@ -279,5 +297,7 @@ async def compose_button(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(compose_button, ComposeCallback.filter())
+    router.callback_query.register(compose_new, ComposeCallback.filter(F.a == "new"))
+    router.callback_query.register(compose_cancel, ComposeCallback.filter(F.a == "cancel"))
+    router.callback_query.register(compose_step, ComposeCallback.filter())
     return router
