@@ -3,7 +3,7 @@ preview with the exact count, and sending now or at a typed time.
 
 Who may reach whom, the recipient count and delivery belong to ``backend.services.curators`` and
 ``backend.services.broadcasts``; this module only walks the curator through the steps. The
-buttons between the steps are in ``bot.handlers.broadcast_steps``.
+buttons between the steps are in ``bot.handlers.broadcasts.steps``.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ class BroadcastCallback(CallbackData, prefix="bc"):
 class ComposeCallback(CallbackData, prefix="bk"):
     """A step of the compose dialog; stale presses are caught by the dialog state."""
 
-    a: str  # a key of bot.handlers.broadcast_steps.STEPS, or new | cancel
+    a: str  # a key of bot.handlers.broadcasts.steps.STEPS, or new | cancel
     v: str = ""  # a topic, role or region code, an organisation or channel id, a page
 
 

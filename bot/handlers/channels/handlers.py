@@ -1,5 +1,5 @@
-"""Channels in the bot; the monthly duty and its submissions are ``bot.handlers.duty``, whose
-router this module's ``create_router`` includes.
+"""Channels in the bot; the monthly duty and its submissions are next door in ``duty``
+(the package joins both routers).
 
 * ``my_chat_member``: the bot made an administrator of a channel or group by a curator or admin
   registers it; by anyone else it is not registered (they are told privately when possible,

@@ -4,7 +4,7 @@ number and certificate file (each can be skipped).
 Included from ``bot.handlers.courses.create_router()``. The draft lives in the FSM data (JSON)
 under KEY, so a Skip or provider button from an old message is checked against the current state
 before it changes anything. The questions and the certificate download are shared with
-``bot.handlers.course_edit``.
+``bot.handlers.courses.edit``.
 """
 
 from __future__ import annotations

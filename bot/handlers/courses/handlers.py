@@ -1,8 +1,8 @@
 """My courses: the due date, the list of recorded courses, the calendar, the timeline and the
 buttons under a reminder.
 
-The Add a course dialog and a course's own screen (edit, delete) are in
-``bot.handlers.course_edit``, whose router this module's router includes.
+The Add a course dialog and a course's own screen (edit, delete) are next door in ``add`` and
+``edit``; the package joins the three routers, this one first.
 The user is always the Telegram sender (``data["user"]``); callback data carries ids only.
 Validation and storage belong to ``backend.courses`` and ``backend.services.courses``.
 """

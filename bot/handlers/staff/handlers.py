@@ -1,8 +1,8 @@
 """My organisation (college/school staff): the section, its buttons, the digest and invites.
 
-Joining by an invitation link is in ``bot.handlers.staff_join`` and uploading the roster in
-``bot.handlers.staff_roster``, both included from this router; the organisation screen and the
-helpers they share are in ``bot.handlers.staff_screens``.
+Joining by an invitation link is in ``join`` and uploading the roster in ``roster`` (the
+package joins the routers); the organisation screen and the helpers they share are in
+``screens``.
 
 The user is always the Telegram sender; every button names an organisation by id, and each
 press asks ``backend.services.staff`` whether the sender is on that organisation's staff.

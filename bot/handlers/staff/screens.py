@@ -1,7 +1,7 @@
 """The organisation screen and the small helpers the staff handlers share.
 
-Kept apart from ``bot.handlers.staff`` so that ``bot.handlers.staff_roster`` can come back to
-the organisation screen without importing the module that includes its router.
+Kept apart from ``handlers`` so that ``roster`` can come back to the organisation screen
+without importing the section's handlers.
 """
 
 from __future__ import annotations
