@@ -1,3 +1,5 @@
+"""The main menu and the language choice: reached from every feature."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -1,4 +1,4 @@
-"""Screens of the bot as pure functions: (text, keyboard) from the dialog and the rules data.
+"""Self-assessment screens as pure functions: (text, keyboard) from the dialog and the rules.
 
 Texts are HTML (the bot's default parse mode): everything from data or users is escaped.
 """

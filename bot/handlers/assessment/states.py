@@ -1,4 +1,4 @@
-"""Dialog states. Their names are stored (database or Redis): treat them as a stable API."""
+"""Self-assessment dialog states. Their names are stored (database or Redis): a stable API."""
 
 from __future__ import annotations
 

@@ -6,8 +6,6 @@ from aiogram.fsm.state import State, StatesGroup
 
 
 class BroadcastStates(StatesGroup):
-    """Stored names: a stable API (stored in the dialog state)."""
-
     content = State()  # waiting for the message in the curator's language
     second = State()  # waiting for the variant in the other language (or skip)
     topic = State()  # choosing the topic
