@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers.assessment import handlers
+from bot.handlers.assessment import handlers, navigation
 
 
 def create_router() -> Router:
-    return handlers.create_router()
+    router = Router(name=__name__)
+    router.include_routers(handlers.create_router(), navigation.create_router())
+    return router
