@@ -121,14 +121,13 @@ async def confirm_delete(
     query: CallbackQuery,
     callback_data: DeleteCallback,
     state: FSMContext,
-    user: UserRead,
     ctx: BotContext,
 ) -> None:
     if not callback_data.confirm or await state.get_state() != MenuStates.confirm_delete.state:
         await state.set_state(None)
         await show(query, Screen(_("Nothing was deleted.")))
         return
-    await assessments.delete_user_data(session=ctx.session, user_id=user.id)
+    await assessments.delete_user_data(session=ctx.session, user_id=ctx.user.id)
     await state.clear()
     await show(
         query, Screen(_("Done: Sanat no longer keeps any of your data. /start begins anew."))

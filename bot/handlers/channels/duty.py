@@ -143,7 +143,6 @@ async def duty_day(
 async def duty_who(
     query: CallbackQuery,
     callback_data: DutySetCallback,
-    state: FSMContext,
     callback_answer: CallbackAnswer,
     ctx: BotContext,
 ) -> None:

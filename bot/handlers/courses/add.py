@@ -164,7 +164,7 @@ async def add_title_typed(message: Message, state: FSMContext, ctx: BotContext) 
     await show(message, providers_screen())
 
 
-async def add_provider_typed(message: Message, ctx: BotContext) -> None:
+async def add_provider_typed(message: Message) -> None:
     await message.answer(_("Please choose with the buttons."))
     await show(message, providers_screen())
 
@@ -227,7 +227,7 @@ async def add_file_sent(message: Message, state: FSMContext, ctx: BotContext) ->
     await save_draft(message, state, ctx=ctx)
 
 
-async def add_file_typed(message: Message, ctx: BotContext) -> None:
+async def add_file_typed(message: Message) -> None:
     await message.answer(_("Please send the certificate as a document or a photo, or skip."))
     await show(message, add_question("file"))
 

@@ -85,7 +85,6 @@ async def org_upload(
 async def org_digest(
     query: CallbackQuery,
     callback_data: StaffOrgCallback,
-    state: FSMContext,
     callback_answer: CallbackAnswer,
     ctx: BotContext,
 ) -> None:
@@ -96,7 +95,6 @@ async def org_digest(
 async def org_invite(
     query: CallbackQuery,
     callback_data: StaffOrgCallback,
-    state: FSMContext,
     callback_answer: CallbackAnswer,
     ctx: BotContext,
 ) -> None:
@@ -107,7 +105,6 @@ async def org_invite(
 async def org_students(
     query: CallbackQuery,
     callback_data: StaffOrgCallback,
-    state: FSMContext,
     callback_answer: CallbackAnswer,
     ctx: BotContext,
 ) -> None:
