@@ -11,17 +11,17 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.broadcasts.ticker import add_broadcast_job
+from backend.channels.duty import add_duty_jobs
+from backend.courses.service import add_sweep_job
 from backend.db import create_engine, create_session_pool
 from backend.delivery import DeliveryWorker, create_delivery_worker
 from backend.delivery.retention import add_retention_job
 from backend.delivery.telegram import build_bot
 from backend.rules.loader import Ruleset, default_ruleset
 from backend.scheduler import create_scheduler
-from backend.services.broadcast_ticker import add_broadcast_job
-from backend.services.courses import add_sweep_job
-from backend.services.duty import add_duty_jobs
-from backend.services.staff import add_digest_job
 from backend.settings import Settings
+from backend.staff import add_digest_job
 from backend.web.app import create_app
 from backend.web.keys import ruleset_key
 

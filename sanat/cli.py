@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_rules_commands(commands)
 
-    from backend.admin_cli import add_admin_commands
+    from backend.cli.admin import add_admin_commands
 
     add_admin_commands(commands)
     return parser

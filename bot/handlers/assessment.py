@@ -12,10 +12,10 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
 from backend.models import UserRead
+from backend.rules import assessments
 from backend.rules.clauses import packaged_clauses
 from backend.rules.loader import Ruleset
 from backend.rules.search import search_positions
-from backend.services import assessments
 from backend.settings import Settings
 from bot import dialog as dialogs
 from bot.dialog import Dialog

@@ -8,8 +8,8 @@ from typing import Any
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from backend.services import curators
-from backend.services.curators import NotCuratorError, Scope
+from backend import curators
+from backend.curators import NotCuratorError, Scope
 
 
 def locale(deps: dict[str, Any]) -> str:

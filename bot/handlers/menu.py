@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.models import UserRead
-from backend.services import assessments
+from backend.rules import assessments
 from bot import dialog as dialogs
 from bot.flow import show
 from bot.handlers import broadcast, channels, news, staff

@@ -5,7 +5,7 @@ Joining by an invitation link is in ``bot.handlers.staff_join`` and uploading th
 helpers they share are in ``bot.handlers.staff_screens``.
 
 The user is always the Telegram sender; every button names an organisation by id, and each
-press asks ``backend.services.staff`` whether the sender is on that organisation's staff.
+press asks ``backend.staff`` whether the sender is on that organisation's staff.
 Reading files, checking rows and computing the digest belong to the service.
 """
 
@@ -21,7 +21,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from backend.services import staff
+from backend import staff
 from backend.settings import Settings
 from backend.staff.digest import digest_filename, digest_text
 from bot.flow import show

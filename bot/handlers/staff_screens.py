@@ -15,8 +15,8 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
+from backend import staff
 from backend.models import Organisation
-from backend.services import staff
 from bot.context import local_today
 from bot.flow import show
 from bot.handlers.staff_join import role_label

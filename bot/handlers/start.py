@@ -12,7 +12,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from backend.models import UserRead
-from backend.services.users import set_language
+from backend.users import set_language
 from bot import dialog as dialogs
 from bot.keyboards.callback_data import LanguageCallback
 from bot.keyboards.common import LANGUAGE_LABELS, language_keyboard

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 
+from backend import curators
 from backend.db import SessionPool
 from backend.models import Membership, Organisation, TeacherProfile, User, UserRole
-from backend.services import curators
 
 _telegram_ids = itertools.count(500_000)
 TEXT = {"ru": {"type": "text", "text": "Здравствуйте, {name}!"}}

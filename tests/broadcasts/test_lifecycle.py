@@ -13,16 +13,18 @@ from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from backend.db import SessionPool
-from backend.models import Broadcast, Notification, User
-from backend.services import broadcast_ticker, broadcasts, curators
-from backend.services.broadcasts import (
+from backend import curators
+from backend.broadcasts import service as broadcasts
+from backend.broadcasts import ticker as broadcast_ticker
+from backend.broadcasts.service import (
     Audience,
     BroadcastInputError,
     BroadcastStateError,
     OutOfScopeError,
 )
-from backend.services.curators import Scope
+from backend.curators import Scope
+from backend.db import SessionPool
+from backend.models import Broadcast, Notification, User
 from backend.settings import Settings
 from tests.broadcasts.helpers import TEXT, admin, curator, person
 

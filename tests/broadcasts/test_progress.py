@@ -7,12 +7,13 @@ import datetime as dt
 import pytest
 from sqlmodel import col, select
 
+from backend.broadcasts import service as broadcasts
+from backend.broadcasts import ticker as broadcast_ticker
+from backend.broadcasts.service import Audience, OutOfScopeError, Progress
+from backend.broadcasts.texts import progress_keyboard, progress_text
+from backend.curators import Scope
 from backend.db import SessionPool
 from backend.models import Channel, Notification, Organisation
-from backend.services import broadcast_ticker, broadcasts
-from backend.services.broadcast_texts import progress_keyboard, progress_text
-from backend.services.broadcasts import Audience, OutOfScopeError, Progress
-from backend.services.curators import Scope
 from tests.broadcasts.helpers import TEXT, admin, curator, organisation, person
 from tests.mocked_bot import MockedBot
 

@@ -3,7 +3,7 @@ and enqueues them.
 
 The audience is one SQL condition over ``user`` (``recipients_where``), used both to count and to
 enqueue with a single ``INSERT … SELECT``, so 20 000 recipients cost one statement. A user's
-current category is ``TeacherProfile.current_category``: backend.services.assessments saves it
+current category is ``TeacherProfile.current_category``: backend.rules.assessments saves it
 from the ``current_category`` answer of the teacher's latest saved assessment.
 """
 
@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend import directory
 from backend.broadcasts.content import Problems
+from backend.curators import Scope
 from backend.models import (
     Broadcast,
     Membership,
@@ -35,7 +36,6 @@ from backend.models import (
     UserRole,
 )
 from backend.models.types import UTCDateTime
-from backend.services.curators import Scope
 
 RoleFilter = Literal["teachers", "staff", "students"]
 ROLE_FILTERS: tuple[RoleFilter, ...] = ("teachers", "staff", "students")

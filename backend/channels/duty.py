@@ -12,7 +12,7 @@ introduces them to newly admitted students every year. Here that becomes:
   (``enqueue_duty_reminders``);
 * the material they send to the bot becomes a ``Submission`` that reaches the curators covering
   the organisation for review, who relay it to a registered channel or reject it (that part is
-  ``backend.services.submissions``);
+  ``backend.channels.relay``);
 * each September the organisation's head, HR and methodists are reminded to introduce new
   students to the channel and its chat, with the links set on the channel (never hard-coded).
 
@@ -31,10 +31,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.channels import registration as channels
 from backend.db import SessionPool
 from backend.models import Membership, Notification, Organisation, Submission, User
 from backend.models.types import utcnow
-from backend.services import channels
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)

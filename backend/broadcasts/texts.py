@@ -12,7 +12,7 @@ import math
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from backend.services.broadcasts import Progress
+from backend.broadcasts.service import Progress
 
 Texts = dict[str, str]  # language → text; Russian stands in for a language without one
 

@@ -4,7 +4,7 @@ and its relay to a registered channel (or rejection).
 The material sent to the bot becomes a ``Submission`` of the month (Asia/Almaty); the curators
 whose scope covers the organisation get a note and a copy with "Relay" / "Reject" buttons. The
 message itself is never stored: the outbox copies it from the employee's chat. Who is on duty and
-when they are reminded lives in ``backend.services.duty``.
+when they are reminded lives in ``backend.channels.duty``.
 
 Each public function owns its transaction.
 """
@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.models import Organisation, Submission, User
-from backend.services import channels
-from backend.services.duty import (
+from backend.channels import registration as channels
+from backend.channels.duty import (
     SEPTEMBER_ROLES,
     DutyAccessError,
     OutboxRow,
@@ -31,6 +30,7 @@ from backend.services.duty import (
     role_in,
     to_user,
 )
+from backend.models import Organisation, Submission, User
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)

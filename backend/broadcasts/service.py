@@ -7,8 +7,8 @@ curator may only act on their own broadcasts and only reach people inside their 
 (``OutOfScopeError`` otherwise).
 
 What a broadcast says (the message variants) is backend.broadcasts.content; who receives it (the
-audience SQL) is backend.services.audience; the ticker driving running broadcasts is
-backend.services.broadcast_ticker; progress and the report are backend.services.broadcast_progress
+audience SQL) is backend.broadcasts.audience; the ticker driving running broadcasts is
+backend.broadcasts.ticker; progress and the report are backend.broadcasts.progress
 (re-exported here). The outbox rows are the per-recipient record: their status is
 each recipient's status, and a broadcast survives restarts because nothing about its progress
 lives in memory.
@@ -28,11 +28,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend import directory
-from backend.broadcasts.content import Problems, Variant, content_problems, text_sha256
-from backend.models import Broadcast, Channel, Notification
-from backend.models.types import utcnow
-from backend.services import channels
-from backend.services.audience import (
+from backend.broadcasts.audience import (
     ROLE_FILTERS,
     Audience,
     OutOfScopeError,
@@ -43,7 +39,8 @@ from backend.services.audience import (
     insert_recipients,
     unsubscribe_buttons,
 )
-from backend.services.broadcast_progress import (
+from backend.broadcasts.content import Problems, Variant, content_problems, text_sha256
+from backend.broadcasts.progress import (
     REPORT_HEADER,
     WAITING,
     BroadcastNotFoundError,
@@ -52,7 +49,10 @@ from backend.services.broadcast_progress import (
     progress,
     report_csv,
 )
-from backend.services.curators import Scope, is_admin, scope_of
+from backend.channels import registration as channels
+from backend.curators import Scope, is_admin, scope_of
+from backend.models import Broadcast, Channel, Notification
+from backend.models.types import utcnow
 
 # Callers import these from here: the service is the one door to broadcasts.
 __all__ = [
@@ -119,7 +119,7 @@ async def _actor_scope(session: AsyncSession, actor_id: int) -> Scope:
 
 
 async def _channel_allowed(session: AsyncSession, actor_id: int, channel: Channel) -> bool:
-    """One rule for who may post where: backend.services.channels.list_channels."""
+    """One rule for who may post where: backend.channels.registration.list_channels."""
     allowed = await channels.list_channels(session, actor_id)
     return any(candidate.id == channel.id for candidate in allowed)
 

@@ -19,15 +19,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.db import SessionPool
-from backend.models import Broadcast, Notification, User
-from backend.models.types import utcnow
-from backend.services import broadcasts
-from backend.services.broadcast_texts import (
+from backend.broadcasts import service as broadcasts
+from backend.broadcasts.texts import (
     final_report_payload,
     progress_keyboard,
     progress_text,
 )
+from backend.db import SessionPool
+from backend.models import Broadcast, Notification, User
+from backend.models.types import utcnow
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
