@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,7 +35,7 @@ from backend.broadcasts.audience import (
     audience_problems,
     check_in_scope,
     count,
-    insert_recipients,
+    recipient_rows,
     unsubscribe_buttons,
 )
 from backend.broadcasts.content import Problems, Variant, content_problems, text_sha256
@@ -51,6 +50,7 @@ from backend.broadcasts.progress import (
 )
 from backend.channels import registration as channels
 from backend.curators import Scope, is_admin, scope_of
+from backend.delivery.enqueue import enqueue, enqueue_from_select
 from backend.models import Broadcast, Channel, Notification
 from backend.models.types import utcnow
 
@@ -128,34 +128,28 @@ async def _enqueue(session: AsyncSession, broadcast: Broadcast, now: dt.datetime
     """Write the broadcast's outbox rows (idempotent by dedupe key); the number of rows."""
     assert broadcast.id is not None
     bid = broadcast.id
-    dialect = (await session.connection()).dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     if broadcast.channel_id is not None:
         channel = await session.get(Channel, broadcast.channel_id)
         if channel is None or not channel.active:
             raise BroadcastStateError("the channel is no longer registered")
-        stmt = insert(Notification).values(
-            user_id=None,
-            chat_id=channel.chat_id,
-            broadcast_id=bid,
-            kind=KIND,
-            dedupe_key=f"bc:{bid}:chat:{channel.chat_id}",
-            payload={"message": broadcast.content, "params": {"name": ""}},
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
+        row = {
+            "chat_id": channel.chat_id,
+            "broadcast_id": bid,
+            "kind": KIND,
+            "dedupe_key": f"bc:{bid}:chat:{channel.chat_id}",
+            "payload": {"message": broadcast.content, "params": {"name": ""}},
+        }
+        await enqueue(session, [row], now=now)
     else:
-        stmt = insert_recipients(
-            insert=insert,
+        dialect = (await session.connection()).dialect.name
+        rows = recipient_rows(
             dialect=dialect,
             broadcast=broadcast,
             scope=await _actor_scope(session, broadcast.curator_id),
             kind=KIND,
             now=now,
         )
-    await session.exec(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+        await enqueue_from_select(session, rows)
     total = await session.exec(
         select(func.count()).select_from(Notification).where(col(Notification.broadcast_id) == bid)
     )

@@ -22,14 +22,11 @@ from backend.channels import registration as channels
 from backend.channels.duty import (
     SEPTEMBER_ROLES,
     DutyAccessError,
-    OutboxRow,
-    Payload,
     button,
-    enqueue_outbox,
     local_month,
     role_in,
-    to_user,
 )
+from backend.delivery.enqueue import OutboxRow, Payload, enqueue, to_user
 from backend.models import Organisation, Submission, User
 from backend.settings import Settings
 
@@ -182,7 +179,7 @@ async def submit(
                 review_payload(submission),
             ),
         ]
-    await enqueue_outbox(session, outbox)
+    await enqueue(session, outbox)
     await session.commit()
     await session.refresh(submission)
     if not curators:
@@ -246,7 +243,7 @@ async def relay(
         "payload": {"message": _copy(submission)},
     }
     thanks = await _result_rows(session, found, relayed=True)
-    inserted = await enqueue_outbox(session, [to_channel, *thanks])
+    inserted = await enqueue(session, [to_channel, *thanks])
     await _close(session, submission, "relayed", actor_id, now)
     return inserted > 0
 
@@ -259,5 +256,5 @@ async def reject(
     submission = found.submission
     if submission.status != "pending":
         raise SubmissionStateError(submission.status)
-    await enqueue_outbox(session, await _result_rows(session, found, relayed=False))
+    await enqueue(session, await _result_rows(session, found, relayed=False))
     await _close(session, submission, "rejected", actor_id, now)

@@ -1,8 +1,8 @@
 """An organisation's staff: the entry the bot, the API and the CLI import (``backend.staff``).
 
-The work is done in the modules of this package: ``organisations`` (organisations and who is staff),
-``invitations`` (links and joining by one), ``roster_import`` (roster files into the database)
-and ``weekly_digest`` (the digest and its weekly outbox rows); roster parsing is in
+The work is done in the modules of this package: ``organisations`` (organisations and who
+is staff), ``invitations`` (links and joining by one), ``roster_import`` (roster files into the
+database) and ``weekly_digest`` (the digest and its weekly outbox rows); roster parsing is in
 ``backend.staff.roster`` and digest texts in ``backend.staff.digest``. Each public function
 takes ``session`` and owns its transaction (commits what it changes).
 """
