@@ -4,6 +4,8 @@ Rendering happens when the message is sent, not when it is enqueued, so a teache
 language in between gets the new one. Payloads are plain JSON:
 
 * ``{"text": {"kk": "...", "ru": "..."}}`` — the text per language;
+* ``{"message_key": msgid, "params": {...}}`` — a message of the ``locales/`` catalogs, in the
+  recipient's language, ``{name}`` placeholders filled from ``params`` (backend.delivery.messages);
 * ``{"template": "name", "params": {...}}`` — a template the renderer knows, filled per language;
 * ``{"message": {"kk": VARIANT, "ru": VARIANT}, "params": {...}}`` — a curator's broadcast,
   one variant per language (the recipient's, else the other one), ``{name}``-style placeholders
@@ -30,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from backend.delivery.messages import MessageCatalog
 from backend.models import Notification
 
 DEFAULT_LANGUAGE = "ru"
@@ -129,8 +132,13 @@ class DefaultRenderer:
     filled with ``str.format_map`` from the payload's params), plus inline buttons.
     """
 
-    def __init__(self, templates: Mapping[str, Localized] | None = None) -> None:
+    def __init__(
+        self,
+        templates: Mapping[str, Localized] | None = None,
+        catalog: MessageCatalog | None = None,
+    ) -> None:
         self._templates = dict(templates or {})
+        self._catalog = catalog or MessageCatalog()
 
     def render(self, notification: Notification, language: str) -> RenderedMessage:
         payload = notification.payload
@@ -163,6 +171,16 @@ class DefaultRenderer:
     def _text(self, payload: Mapping[str, Any], language: str) -> str:
         if "text" in payload:
             return pick(payload["text"], language)
+        if "message_key" in payload:
+            params = payload.get("params") or {}
+            if not isinstance(params, Mapping):
+                raise RenderError("message params must be an object")
+            try:
+                text = self._catalog.translate(payload, language)
+            except ValueError as error:
+                raise RenderError(str(error)) from error
+            html_mode = _parse_mode(payload.get("parse_mode")) == "HTML"
+            return fill(text, params, html_mode=html_mode)
         name = payload.get("template")
         if not isinstance(name, str) or name not in self._templates:
             raise RenderError(f"neither a text nor a known template ({name!r})")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import Integer, String, literal, select
 from sqlmodel import col
 from sqlmodel import select as sm_select
 
 from backend.db import SessionPool
-from backend.delivery import DefaultRenderer, DeliveryWorker
+from backend.delivery import DefaultRenderer, DeliveryWorker, RenderError
 from backend.delivery.enqueue import enqueue, enqueue_from_select, enqueue_latest, to_user
 from backend.models import Notification, User
 from backend.models.types import UTCDateTime
@@ -146,3 +147,46 @@ def test_old_format_rows_still_render() -> None:
     renderer = DefaultRenderer()
     assert renderer.render(old, "kk").text == "Курс kk"
     assert renderer.render(old, "en").text == "Курс ru"  # no English: the Russian one
+
+
+async def test_a_message_key_is_translated_into_the_language_the_recipient_has_when_sent(
+    session_pool: SessionPool,
+) -> None:
+    [teacher] = await users(session_pool, 1)  # Russian when enqueued
+    payload = {
+        "message_key": "{years} year",
+        "plural_key": "{years} years",
+        "params": {"count": 5, "years": 5},
+    }
+    async with session_pool() as session:
+        assert await enqueue(session, [to_user(teacher, "test", "key:1", payload)], now=NOW)
+        await session.commit()
+        stored_user = await session.get(User, teacher.id)
+        assert stored_user is not None
+        stored_user.language = "kk"  # switched before the worker got to it
+        await session.commit()
+    bot = MockedBot()
+    worker = DeliveryWorker(
+        settings=DeliverySettings(), session_pool=session_pool, bot=bot, now=lambda: NOW
+    )
+    assert await worker.run_once() == 1
+    assert [m.text for m in bot.sent("SendMessage")] == ["5 жыл"]
+
+
+def test_message_keys_render_per_language_with_plurals() -> None:
+    def row(payload: dict[str, object]) -> Notification:
+        return Notification(id=1, chat_id=1, kind="test", dedupe_key="k", payload=payload)
+
+    plural = row(
+        {
+            "message_key": "{years} year",
+            "plural_key": "{years} years",
+            "params": {"count": 5, "years": 5},
+        }
+    )
+    renderer = DefaultRenderer()
+    assert renderer.render(plural, "ru").text == "5 лет"
+    assert renderer.render(plural, "kk").text == "5 жыл"
+    assert renderer.render(plural, "en").text == "5 years"
+    with pytest.raises(RenderError):  # a plural without its count cannot be chosen
+        renderer.render(row({"message_key": "{years} year", "plural_key": "{years} years"}), "ru")
