@@ -1,7 +1,8 @@
 """Refresher courses of a teacher: add, edit, delete, list; the next due date; reminder choices.
 
-Each public function owns its transaction. The reminder sweep lives in ``course_sweep`` and is
-re-exported here; ``add_sweep_job`` puts it on the backend's scheduler.
+Each public function owns its transaction. The reminder sweep lives in
+``backend.courses.sweep`` and is re-exported here; ``add_sweep_job`` puts it on the backend's
+scheduler.
 """
 
 from __future__ import annotations
