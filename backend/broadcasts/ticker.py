@@ -15,14 +15,13 @@ import json
 import logging
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.broadcasts import service as broadcasts
 from backend.broadcasts.texts import final_report_payload, progress_edit_payload
 from backend.db import SessionPool
-from backend.delivery.enqueue import enqueue_latest
+from backend.delivery.enqueue import enqueue, enqueue_latest
 from backend.models import Broadcast, Notification, User
 from backend.models.types import utcnow
 from backend.settings import Settings
@@ -90,21 +89,15 @@ async def enqueue_report(session: AsyncSession, broadcast_id: int, now: dt.datet
     broadcast.sent_count, broadcast.failed_count = progress.sent, progress.failed
     broadcast.blocked_count, broadcast.cancelled_count = progress.blocked, progress.cancelled
     session.add(broadcast)
-    session.add(
-        Notification(
-            user_id=curator.id,
-            chat_id=curator.telegram_id,
-            kind=REPORT_KIND,
-            dedupe_key=key,
-            payload=final_report_payload(progress),
-            next_attempt_at=now,
-            created_at=now,
-        )
-    )
-    try:
-        await session.commit()
-    except IntegrityError:  # another ticker enqueued it first
-        await session.rollback()
+    row = {
+        "user_id": curator.id,
+        "chat_id": curator.telegram_id,
+        "kind": REPORT_KIND,
+        "dedupe_key": key,
+        "payload": final_report_payload(progress),
+    }
+    await enqueue(session, [row], now=now)  # another ticker's report first: nothing happens
+    await session.commit()
 
 
 def _report_key(broadcast_id: int) -> str:
