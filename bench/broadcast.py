@@ -26,12 +26,12 @@ from pathlib import Path
 
 from sqlmodel import col, func, select
 
+from backend.broadcasts import service as broadcasts
 from backend.db import SessionPool, create_engine, create_session_pool
 from backend.delivery import DeliveryWorker
 from backend.delivery.telegram import build_bot
 from backend.migrate import upgrade_async
 from backend.models import Notification, User, UserRole
-from backend.services import broadcasts
 from backend.settings import BotSettings, DatabaseSettings, DeliverySettings
 from bench.broadcast_setup import BroadcastSetup, statuses
 from tests.databases import fresh_postgres_database

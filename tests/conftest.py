@@ -7,10 +7,10 @@ import pytest
 from aiogram import Dispatcher
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend import api_tokens
 from backend.db import SessionPool, create_engine, create_session_pool
 from backend.migrate import upgrade_async
 from backend.rules.loader import Ruleset, default_ruleset
-from backend.services import api_tokens
 from backend.settings import DatabaseSettings, Settings
 from bot.factory import create_dispatcher, create_i18n
 from bot.storage import SqlStorage

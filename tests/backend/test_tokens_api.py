@@ -9,10 +9,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
+from backend import api_tokens
 from backend.db import SessionPool
 from backend.models import ApiToken
 from backend.rules.loader import Ruleset
-from backend.services import api_tokens
 from backend.settings import Settings
 from backend.web.app import create_app
 

@@ -7,8 +7,8 @@ from typing import Any
 from aiogram import Dispatcher
 from aiogram.types import InlineKeyboardMarkup
 
+from backend.courses import service as courses
 from backend.db import SessionPool
-from backend.services import courses
 from tests.factories import callback_update, message_update, tg_user
 from tests.mocked_bot import MockedBot
 

@@ -12,9 +12,9 @@ from aiogram import Dispatcher
 from aiogram.types import Document, Downloadable, PhotoSize
 from sqlmodel import select
 
+from backend import staff
 from backend.db import SessionPool
 from backend.models import Membership, Organisation, RosterEntry
-from backend.services import staff
 from bot.handlers.staff.keyboards import StaffOrgCallback
 from tests.bot.chat import Chat, started_chat
 from tests.factories import private_message_update

@@ -13,11 +13,14 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import TelegramMethod
 
+from backend import staff
+from backend.broadcasts import service as broadcasts
+from backend.broadcasts import topics
+from backend.channels import registration as channels
+from backend.curators import NotCuratorError, Scope
 from backend.db import SessionPool
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
-from backend.services import broadcasts, channels, staff, topics
-from backend.services.curators import NotCuratorError, Scope
 from backend.settings import Settings
 from bot.factory import create_dispatcher, create_i18n
 from bot.storage import SqlStorage

@@ -16,10 +16,10 @@ import pytest
 from aiogram import Dispatcher
 from sqlmodel import select
 
+from backend import staff
+from backend.courses.service import find_user_id
 from backend.db import SessionPool
 from backend.models import Invitation, UserRole
-from backend.services import staff
-from backend.services.courses import find_user_id
 from backend.settings import Settings
 from bot.factory import create_i18n
 from bot.handlers.staff import join as staff_join

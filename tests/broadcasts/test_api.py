@@ -14,11 +14,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
+from backend import api_tokens
+from backend.curators import Scope
 from backend.db import SessionPool
 from backend.models import Broadcast, User
 from backend.rules.loader import Ruleset
-from backend.services import api_tokens
-from backend.services.curators import Scope
 from backend.settings import Settings
 from backend.web import broadcasts_api
 from backend.web.app import create_app

@@ -16,10 +16,10 @@ from collections import Counter
 
 from sqlmodel import col, func, select
 
+from backend.broadcasts import service as broadcasts
 from backend.db import SessionPool
 from backend.directory import TOPICS
 from backend.models import Notification, TopicSubscription, User
-from backend.services import broadcasts
 from bench.broadcast_setup import BroadcastSetup, statuses
 from tests.broadcasts.helpers import admin
 from tests.delivery.support import WorkerProcess, delivered_texts, drained, worker_env

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiogram import Dispatcher
 
+from backend.channels import registration as channels
 from backend.db import SessionPool
-from backend.services import channels
 from tests.bot.chat import Chat
 from tests.channels.helpers import (
     bot_member_update,

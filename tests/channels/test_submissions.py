@@ -6,10 +6,10 @@ import pytest
 from aiogram import Dispatcher
 from sqlmodel import select
 
+from backend.channels import relay as service
 from backend.db import SessionPool
 from backend.models import Organisation, Submission
 from backend.models.types import utcnow
-from backend.services import submissions as service
 from backend.settings import Settings
 from tests.bot.chat import Chat
 from tests.channels.helpers import (

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import update
 
+from backend.courses import service as courses
 from backend.db import SessionPool
 from backend.delivery.retention import (
     RETENTION_JOB_ID,
@@ -16,7 +17,6 @@ from backend.delivery.retention import (
 from backend.models import Notification
 from backend.rules.loader import Ruleset
 from backend.scheduler import create_scheduler
-from backend.services import courses
 from backend.settings import Settings
 from tests.courses.helpers import add_course, local, new_teacher, outbox
 

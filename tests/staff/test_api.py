@@ -12,9 +12,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
 
+from backend import api_tokens, staff
 from backend.db import SessionPool
 from backend.rules.loader import Ruleset
-from backend.services import api_tokens, staff
 from backend.settings import Settings, StaffSettings
 from backend.web.app import create_app
 from backend.web.keys import clock_key
