@@ -73,7 +73,7 @@ async def test_plain_start_still_opens_the_menu(dispatcher: Dispatcher, bot: Fil
     chat = await started_chat(dispatcher, bot, 8101)
     await chat.send("/start")
     assert "m:assess" in menu_items(bot)
-    for payload in ("hello", "x" * 20, "y" * 40):  # not shaped like an invitation token
+    for payload in ("hello", "x" * 20, "y" * 40):  # not an invitation: explained, then the menu
         await chat.send(f"/start {payload}")
         assert "m:assess" in menu_items(bot)
     assert "m:org" not in menu_items(bot)
