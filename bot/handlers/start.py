@@ -12,6 +12,7 @@ from backend.users import set_language
 from bot.context import BotContext
 from bot.handlers.assessment import dialog as dialogs
 from bot.handlers.assessment.handlers import advance
+from bot.handlers.assessment.states import AssessmentStates
 from bot.shared.callbacks import LanguageCallback
 from bot.shared.menu import LANGUAGE_LABELS, language_keyboard, menu_screen
 
@@ -54,8 +55,15 @@ async def choose_language(
         _("Language: {language}").format(language=LANGUAGE_LABELS[callback_data.code])
     )
     dialog = await dialogs.load(state)
-    if dialog is not None and await state.get_state() is not None:
+    current = await state.get_state()
+    if dialog is not None and current in {s.state for s in AssessmentStates.__states__}:
         await advance(query, state, dialog, new_message=True, ctx=ctx)
+        return
+    from bot.handlers.steps import step_prompt  # the steps' modules import this one
+
+    prompt = step_prompt(current)
+    if prompt is not None:  # mid-step: the step goes on, asked again in the new language
+        await query.message.answer(prompt.text, reply_markup=prompt.markup)
         return
     screen = menu_screen(user.roles)
     await query.message.answer(screen.text, reply_markup=screen.markup)
