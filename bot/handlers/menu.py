@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.models import UserRead
 from backend.rules import assessments
+from bot.commands import set_chat_commands
 from bot.context import BotContext
 from bot.handlers.assessment import dialog as dialogs
 from bot.handlers.assessment.callbacks import NavCallback
@@ -36,10 +37,12 @@ class MenuStates(StatesGroup):
     confirm_delete = State()
 
 
-async def cmd_start(message: Message, state: FSMContext, user: UserRead) -> None:
+async def cmd_start(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    user = ctx.user
     if user.language is None:
         await message.answer(LANGUAGE_PROMPT, reply_markup=language_keyboard())
         return
+    await set_chat_commands(ctx.bot, ctx.i18n, user)  # roles granted elsewhere (CLI, API) too
     dialog = await dialogs.load(state)
     current = await state.get_state()
     in_dialog = current in {s.state for s in AssessmentStates.__states__}
@@ -95,8 +98,8 @@ async def open_language(query: CallbackQuery) -> None:
     await show(query, Screen(LANGUAGE_PROMPT, language_keyboard()), new=True)
 
 
-async def open_help(query: CallbackQuery) -> None:
-    await show(query, Screen(help_text()), new=True)
+async def open_help(query: CallbackQuery, user: UserRead) -> None:
+    await show(query, Screen(help_text(user.roles)), new=True)
 
 
 async def ask_delete(query: CallbackQuery, state: FSMContext) -> None:
@@ -105,9 +108,17 @@ async def ask_delete(query: CallbackQuery, state: FSMContext) -> None:
     builder.button(text=_("No, keep it"), callback_data=DeleteCallback(confirm=False))
     builder.adjust(1)
     await state.set_state(MenuStates.confirm_delete)
+    # What ``assessments.delete_user_data`` removes: the user row, and every table whose foreign
+    # key to it cascades; roster entries only lose their link (ON DELETE SET NULL).
     text = _(
-        "Delete everything Sanat keeps about you: saved answers, assessment results and "
-        "settings? This cannot be undone."
+        "Delete everything Sanat keeps about you? This deletes:\n"
+        "• your saved answers and assessment results;\n"
+        "• your settings: language, region, news topics and reminders;\n"
+        "• your refresher courses with their certificates;\n"
+        "• your roles and your membership of organisations;\n"
+        "• the link between you and your line on an organisation's roster (the line stays "
+        "with the organisation).\n\n"
+        "This cannot be undone."
     )
     await show(query, Screen(text, builder.as_markup()), new=True)
 

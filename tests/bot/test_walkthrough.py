@@ -5,25 +5,31 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from aiogram import Dispatcher
-from aiogram.types import Sticker, Update
+from aiogram.types import BotCommandScopeChat, Sticker, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from backend.db import SessionPool
+from backend.models import RosterEntry
 from backend.settings import Settings
+from bot.commands import commands_for, register_commands
 from bot.factory import create_i18n
 from bot.handlers.courses.add import title_question
 from bot.handlers.courses.callbacks import CourseCallback
 from bot.handlers.courses.handlers import date_question
 from bot.handlers.staff import join as staff_join
+from bot.handlers.start import help_text
 from bot.handlers.steps import step_prompt
+from bot.shared.callbacks import DeleteCallback
 from tests.bot import staff_support as support
+from tests.bot.broadcast_support import make_admin
 from tests.bot.chat import Chat, user_id_of
 from tests.bot.staff_support import FileBot
-from tests.courses.helpers import stored_courses
+from tests.courses.helpers import add_course, stored_courses
 from tests.factories import private_message_update
 from tests.mocked_bot import MockedBot
 
@@ -182,3 +188,108 @@ async def test_every_step_survives_a_language_change_and_answers_a_sticker_with_
     if step not in TAKE_ANY_CONTENT:
         assert replies[-1] == expected
         assert await context.get_state() == step  # still waiting
+
+
+# --- command lists ----------------------------------------------------------------------------
+def chat_commands(bot: MockedBot, telegram_id: int) -> list[Any]:
+    """Every setMyCommands call scoped to this person's chat, oldest first."""
+    return [
+        call
+        for call in bot.sent("SetMyCommands")
+        if isinstance(call.scope, BotCommandScopeChat) and call.scope.chat_id == telegram_id
+    ]
+
+
+async def test_everyones_command_list_has_no_section_commands(
+    bot: MockedBot, settings: Settings
+) -> None:
+    await register_commands(bot, create_i18n(settings))
+    for call in bot.sent("SetMyCommands"):
+        names = [c.command for c in call.commands]
+        assert {"broadcast", "channels", "duty"}.isdisjoint(names)
+        assert {"start", "menu", "courses", "news", "language", "help"} <= set(names)
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+async def test_choosing_the_language_sets_the_chats_commands_in_it(
+    language: str, dispatcher: Dispatcher, bot: FileBot, settings: Settings
+) -> None:
+    chat = await chat_in(dispatcher, bot, 9104, "ru" if language == "kk" else "kk")
+    await chat.send("/language")
+    await chat.press(LANGUAGE_BUTTONS[language])
+    latest = chat_commands(bot, 9104)[-1]
+    described = {c.command: c.description for c in latest.commands}
+    expected = commands_for(create_i18n(settings), language)
+    assert described == {c.command: c.description for c in expected}
+    assert described["language"] == {"kk": "Тілді өзгерту", "ru": "Сменить язык"}[language]
+    assert "broadcast" not in described  # a teacher: no curators' commands
+
+
+async def test_curators_and_staff_get_their_section_commands_in_their_chat_only(
+    dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool
+) -> None:
+    admin = await chat_in(dispatcher, bot, 9105, "ru")
+    await make_admin(session_pool, admin)
+    teacher = await chat_in(dispatcher, bot, 9106, "kk")
+    await admin.send("/curator grant 9106 region almaty")
+    curator_list = chat_commands(bot, 9106)[-1]
+    names = [c.command for c in curator_list.commands]
+    assert {"broadcast", "channels"} <= set(names)
+    assert "duty" not in names
+    assert next(c for c in curator_list.commands if c.command == "language").description == (
+        "Тілді өзгерту"  # the curator's own language, not the admin's
+    )
+    await admin.send("/curator revoke 9106")
+    assert "broadcast" not in [c.command for c in chat_commands(bot, 9106)[-1].commands]
+    org_id = await support.make_organisation(session_pool)
+    token = await support.invitation_token(session_pool, org_id, "hr")
+    await teacher.send(f"/start {token}")
+    assert "duty" in [c.command for c in chat_commands(bot, 9106)[-1].commands]
+    await admin.send("/start")  # a role granted outside the bot (CLI) is known at /start
+    assert "broadcast" in [c.command for c in chat_commands(bot, 9105)[-1].commands]
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+async def test_help_lists_the_menu_and_section_commands(
+    language: str, dispatcher: Dispatcher, bot: FileBot
+) -> None:
+    chat = await chat_in(dispatcher, bot, 9107, language)
+    await chat.send("/help")
+    text = chat.last_text()
+    for command in ("/menu", "/courses", "/news", "/language", "/cancel", "/help"):
+        assert command in text
+    assert "/broadcast" not in text  # a teacher's help names no curators' commands
+    assert text == said(dispatcher, language, help_text)
+    assert text != said(dispatcher, "en", help_text)
+
+
+# --- deleting one's data ----------------------------------------------------------------------
+@pytest.mark.parametrize("language", ["kk", "ru"])
+async def test_delete_my_data_names_and_deletes_courses_membership_and_the_roster_link(
+    language: str, dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool
+) -> None:
+    chat = await chat_in(dispatcher, bot, 9108, language)
+    user_id = await user_id_of(session_pool, chat)
+    await add_course(session_pool, user_id, dt.date(2024, 1, 10))
+    org_id = await support.make_organisation(session_pool)
+    await chat.send(f"/start {await support.invitation_token(session_pool, org_id, 'hr')}")
+    async with session_pool() as session:
+        entry = RosterEntry(
+            organisation_id=org_id, full_name="Сапарова Айгүл", name_key="сапарова айгүл"
+        )
+        entry.user_id = user_id
+        session.add(entry)
+        await session.commit()
+    await chat.press_data("m:delete")
+    confirmation = chat.last_screen().text
+    words = {
+        "kk": ("курс", "сертификат", "мүшелі", "тізім", "жауап", "баптау"),
+        "ru": ("курсы", "сертификат", "членство", "списке сотрудников", "ответы", "настройки"),
+    }[language]
+    for word in words:
+        assert word in confirmation, word
+    await chat.press_data(DeleteCallback(confirm=True).pack())
+    assert not await stored_courses(session_pool, user_id)
+    assert await support.memberships(session_pool, org_id) == []
+    [kept] = await support.roster(session_pool, org_id)
+    assert kept.user_id is None  # the organisation keeps its line, no longer linked

@@ -19,6 +19,7 @@ from backend import staff
 from backend.models import UserRead
 from backend.models.types import utcnow
 from backend.users import get_or_create_user
+from bot.commands import set_chat_commands
 from bot.context import BotContext
 from bot.handlers.start import LANGUAGE_PROMPT
 from bot.shared.menu import language_keyboard, menu_screen
@@ -92,6 +93,7 @@ async def join_by_link(
                 username=sender.username,
                 full_name=sender.full_name,
             )
+            await set_chat_commands(ctx.bot, ctx.i18n, user)  # a staff role brings /duty
     if user.language is None:  # a first contact: the menu comes after the language choice
         await message.answer(LANGUAGE_PROMPT, reply_markup=language_keyboard())
         return
