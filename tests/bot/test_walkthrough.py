@@ -22,6 +22,7 @@ from bot.handlers.courses.add import title_question
 from bot.handlers.courses.callbacks import CourseCallback
 from bot.handlers.courses.handlers import date_question
 from bot.handlers.staff import join as staff_join
+from bot.handlers.staff.keyboards import InviteEntryCallback
 from bot.handlers.start import help_text
 from bot.handlers.steps import step_prompt
 from bot.shared.callbacks import DeleteCallback
@@ -293,3 +294,22 @@ async def test_delete_my_data_names_and_deletes_courses_membership_and_the_roste
     assert await support.memberships(session_pool, org_id) == []
     [kept] = await support.roster(session_pool, org_id)
     assert kept.user_id is None  # the organisation keeps its line, no longer linked
+
+
+# --- names are never declined -----------------------------------------------------------------
+@pytest.mark.parametrize("language", ["kk", "ru"])
+async def test_a_personal_invitation_names_the_person_after_a_label(
+    language: str, dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool
+) -> None:
+    org_id, chat = await support.organisation_with_head(dispatcher, bot, session_pool, 9109)
+    if language == "kk":
+        await chat.send("/language")
+        await chat.press(LANGUAGE_BUTTONS["kk"])
+    roster = "ФИО;Должность;Telegram;Дата последнего курса;Категория\n"
+    roster += "Петрова Ольга Ивановна;2.1;;01.02.2024;pedagog\n"
+    await support.upload_roster(chat, bot, org_id, roster.encode())
+    [entry] = await support.roster(session_pool, org_id)
+    await chat.press_data(InviteEntryCallback(o=org_id, e=entry.id or 0).pack())
+    label = {"kk": "Қызметкер", "ru": "Сотрудник"}[language]
+    assert f"{label}: Петрова Ольга Ивановна\n" in chat.last_text()
+    assert "для Петрова" not in chat.last_text()
