@@ -14,6 +14,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from backend.db import SessionPool
+from backend.directory import REGIONS
 from backend.models import RosterEntry
 from backend.settings import Settings
 from bot.commands import commands_for, register_commands
@@ -21,6 +22,7 @@ from bot.factory import create_i18n
 from bot.handlers.courses.add import title_question
 from bot.handlers.courses.callbacks import CourseCallback
 from bot.handlers.courses.handlers import date_question
+from bot.handlers.news.callbacks import RegionPageCallback
 from bot.handlers.staff import join as staff_join
 from bot.handlers.staff.keyboards import InviteEntryCallback
 from bot.handlers.start import help_text
@@ -313,3 +315,34 @@ async def test_a_personal_invitation_names_the_person_after_a_label(
     label = {"kk": "Қызметкер", "ru": "Сотрудник"}[language]
     assert f"{label}: Петрова Ольга Ивановна\n" in chat.last_text()
     assert "для Петрова" not in chat.last_text()
+
+
+# --- news: the region -------------------------------------------------------------------------
+async def region_list(chat: Chat) -> list[str]:
+    """Every region button's label, page after page."""
+    labels: list[str] = []
+    for page in range(3):
+        await chat.press_data(RegionPageCallback(page=page).pack())
+        labels += [text for text, data in chat.buttons() if data.startswith("nr:")]
+    return [label for label in labels if label not in ("Өңірсіз", "Без региона")]
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+async def test_region_not_chosen_agrees_and_the_list_is_in_the_languages_order(
+    language: str, dispatcher: Dispatcher, bot: FileBot
+) -> None:
+    chat = await chat_in(dispatcher, bot, 9110, language)
+    await chat.press_data("m:news")
+    region_button = next(text for text, data in chat.buttons() if data.startswith("nrp:"))
+    assert region_button == {"kk": "📍 Өңір: таңдалмаған", "ru": "📍 Регион: не указан"}[language]
+    shown = await region_list(chat)
+    assert len(shown) == len(REGIONS)
+    if language == "ru":
+        oblasts, cities = shown[:17], shown[17:]
+        assert oblasts == sorted(oblasts)  # no Ё among them: code points are the collation
+        assert oblasts[:2] == ["Абайская область", "Акмолинская область"]
+        assert "Восточно-Казахстанская область" in oblasts[5]
+        assert cities == ["город Алматы", "город Астана", "город Шымкент"]
+    else:
+        assert shown == [entry.kk for entry in REGIONS]  # the Kazakh alphabet's own order
+        assert shown.index("Қарағанды облысы") > shown.index("Жетісу облысы")
