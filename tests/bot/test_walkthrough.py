@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from html import escape
 from typing import Any
 
 import pytest
@@ -16,9 +17,11 @@ from aiogram.utils.i18n import gettext as _
 from backend.db import SessionPool
 from backend.directory import REGIONS
 from backend.models import RosterEntry
+from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from bot.commands import commands_for, register_commands
 from bot.factory import create_i18n
+from bot.handlers.assessment.callbacks import PositionCallback
 from bot.handlers.courses.add import title_question
 from bot.handlers.courses.callbacks import CourseCallback
 from bot.handlers.courses.handlers import date_question
@@ -28,6 +31,7 @@ from bot.handlers.staff.keyboards import InviteEntryCallback
 from bot.handlers.start import help_text
 from bot.handlers.steps import step_prompt
 from bot.shared.callbacks import DeleteCallback
+from bot.shared.screen import BUTTON_TEXT_LIMIT, short
 from tests.bot import staff_support as support
 from tests.bot.broadcast_support import make_admin
 from tests.bot.chat import Chat, user_id_of
@@ -346,3 +350,127 @@ async def test_region_not_chosen_agrees_and_the_list_is_in_the_languages_order(
     else:
         assert shown == [entry.kk for entry in REGIONS]  # the Kazakh alphabet's own order
         assert shown.index("Қарағанды облысы") > shown.index("Жетісу облысы")
+
+
+# --- the self-assessment ----------------------------------------------------------------------
+async def school_positions(chat: Chat, ruleset: Ruleset, language: str) -> dict[str, str]:
+    """Open the self-assessment, choose schools, and walk every page of positions: the label
+    of each position's button; each page's labels distinct, cut names given whole in the text."""
+    await chat.press_data("m:assess")
+    await chat.press(ruleset.meta.org_kinds["school"].get(language)[:20])  # type: ignore[arg-type]
+    labels: dict[str, str] = {}
+    while True:
+        screen = chat.last_screen()
+        page = {
+            PositionCallback.unpack(data).id: text
+            for text, data in chat.buttons()
+            if data.startswith("ps:")
+        }
+        assert len(set(page.values())) == len(page)  # no two buttons read the same
+        for pid, label in page.items():
+            name = ruleset.positions[pid].name.get(language)
+            assert len(label) <= BUTTON_TEXT_LIMIT
+            if label != name:
+                assert escape(name) in screen.text  # the whole name is in the message
+        labels |= page
+        if "▶" not in [text for text, _data in chat.buttons()]:
+            return labels
+        await chat.press("▶")
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+async def test_cut_position_labels_stay_distinct_and_the_header_is_whole(
+    language: str, dispatcher: Dispatcher, bot: FileBot, ruleset: Ruleset
+) -> None:
+    chat = await chat_in(dispatcher, bot, 9111, language)
+    labels = await school_positions(chat, ruleset, language)
+    assert labels["3.5"] != labels["3.6"]
+    name = ruleset.positions["3.6"].name.get(language)
+    assert labels["3.6"] != short(name)  # the plain cut would have read like 3.5
+    await chat.press_data(PositionCallback(t=dialog_token(chat), id="3.6").pack())
+    assert chat.last_screen().text.startswith(f"<i>{escape(name)}</i>")  # not cut
+
+
+async def press_exact(chat: Chat, label: str) -> None:
+    [data] = [data for text, data in chat.buttons() if text == label]
+    await chat.press_data(data)
+
+
+def dialog_token(chat: Chat) -> str:
+    return next(
+        PositionCallback.unpack(data).t for _text, data in chat.buttons() if data.startswith("ps:")
+    )
+
+
+async def to_checklist(chat: Chat, ruleset: Ruleset, language: str) -> None:
+    """Subject teacher (3.7), higher pedagogical education, 5 years: the first checklist."""
+    await school_positions(chat, ruleset, language)
+    await chat.press_data(PositionCallback(t=dialog_token(chat), id="3.7").pack())
+    await press_exact(chat, {"kk": "Жоғары", "ru": "Высшее"}[language])
+    await chat.press({"kk": "Иә", "ru": "Да"}[language])
+    question = chat.last_screen().text
+    years = {"kk": "<b>Педагогикалық жұмыс өтіліңіз", "ru": "<b>Сколько лет"}[language]
+    assert years in question  # a question starts with a capital letter
+    await chat.send("5")
+
+
+def ticks(chat: Chat) -> list[str]:
+    return [text[0] for text, data in chat.buttons() if text[:1] in "☐☑" and "✔" not in text]
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+async def test_tick_all_and_clear_all_only_tick_and_done_submits(
+    language: str, dispatcher: Dispatcher, bot: FileBot, ruleset: Ruleset
+) -> None:
+    chat = await chat_in(dispatcher, bot, 9112, language)
+    await to_checklist(chat, ruleset, language)
+    checklist = chat.last_screen().text
+    count = len(ticks(chat)) - 2  # the numbered boxes; "Tick all" and "Clear all" too
+    await chat.press("☑")  # Tick all
+    assert ticks(chat)[:count] == ["☑"] * count
+    assert chat.last_screen().text.split("\n")[3] == checklist.split("\n")[3]  # same question
+    notice = bot.sent("AnswerCallbackQuery")[-1].text
+    assert (
+        notice
+        == {
+            "kk": "Барлық тармақ белгіленді: тексеріп, «Дайын» түймесін басыңыз.",
+            "ru": "Отмечены все пункты: проверьте их и нажмите «Готово».",
+        }[language]
+    )
+    await chat.press("☐")  # Clear all
+    assert ticks(chat)[:count] == ["☐"] * count
+    assert "«" in (bot.sent("AnswerCallbackQuery")[-1].text or "")  # says Done submits "none"
+    await chat.press("☑")
+    await chat.press("✔")  # Done: now it is submitted
+    assert chat.last_screen().text.split("\n")[3] != checklist.split("\n")[3]
+    # the review reads "label: answer", and editing one answer shows no step count
+    await chat.press("📋")
+    review = chat.last_screen().text
+    education = {"kk": "1. Біліміңіз: <b>Жоғары</b>", "ru": "1. Образование: <b>Высшее</b>"}
+    assert education[language] in review
+    assert "?:" not in review
+    await chat.press("✎ 3")
+    editing = chat.last_screen().text
+    assert {"kk": "3-жауапты өзгерту", "ru": "Изменение ответа 3"}[language] in editing
+    assert {"kk": "Қадам", "ru": "Шаг"}[language] not in editing
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+async def test_an_unknown_category_names_the_answer_it_waits_for(
+    language: str, dispatcher: Dispatcher, bot: FileBot, ruleset: Ruleset
+) -> None:
+    chat = await chat_in(dispatcher, bot, 9113, language)
+    await school_positions(chat, ruleset, language)
+    await chat.press_data(PositionCallback(t=dialog_token(chat), id="3.7").pack())
+    await press_exact(chat, {"kk": "Жоғары", "ru": "Высшее"}[language])
+    await chat.press({"kk": "Иә", "ru": "Да"}[language])
+    dont_know = {"kk": "Білмеймін", "ru": "Не знаю"}[language]
+    for _step in range(8):  # "I don't know" to everything until the result
+        if dont_know not in [text for text, _data in chat.buttons()]:
+            break
+        await chat.press(dont_know)
+    result = chat.last_screen().text
+    unknown = [line for line in result.split("\n") if line.startswith("? ")]
+    assert unknown
+    years = {"kk": "«Педагогикалық жұмыс өтілі»", "ru": "«Стаж педагогической работы»"}
+    assert all(years[language] in line for line in unknown), unknown

@@ -269,7 +269,7 @@ async def answer_text(message: Message, state: FSMContext, ctx: BotContext) -> N
     await advance(message, state, dialog, new_message=True, ctx=ctx)
 
 
-CHECK_ACTIONS = {CHECK_ALL: "all", CHECK_NONE: "none", CHECK_UNKNOWN: "unknown"}
+CHECK_ACTIONS = {CHECK_UNKNOWN: "unknown"}
 
 
 async def checklist(
@@ -292,6 +292,16 @@ async def checklist(
     ids = [item["id"] for item in question.items]
     action = callback_data.i
     value: Any = None
+    if action in (CHECK_ALL, CHECK_NONE):
+        # Tick or clear every box, nothing submitted: the person looks, changes, presses Done.
+        dialog.checklist = list(ids) if action == CHECK_ALL else []
+        callback_answer.text = (
+            _("Every item is ticked: check them, then press Done.")
+            if action == CHECK_ALL
+            else _("Every tick is cleared: press Done if you meet none of these.")
+        )
+        await advance(query, state, dialog, ctx=ctx)  # same step: buttons stay valid
+        return
     if action in CHECK_ACTIONS:
         value = CHECK_ACTIONS[action]
     elif action == CHECK_DONE:
