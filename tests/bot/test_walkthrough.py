@@ -357,7 +357,7 @@ async def school_positions(chat: Chat, ruleset: Ruleset, language: str) -> dict[
     """Open the self-assessment, choose schools, and walk every page of positions: the label
     of each position's button; each page's labels distinct, cut names given whole in the text."""
     await chat.press_data("m:assess")
-    await chat.press(ruleset.meta.org_kinds["school"].get(language)[:20])  # type: ignore[arg-type]
+    await chat.press(ruleset.meta.org_kinds["school"].get(language)[:20])
     labels: dict[str, str] = {}
     while True:
         screen = chat.last_screen()
