@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 
 from backend.db import SessionPool
 from backend.directory import REGIONS
-from backend.models import RosterEntry
+from backend.models import CourseRecord, RosterEntry
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from bot.commands import commands_for, register_commands
@@ -474,3 +474,26 @@ async def test_an_unknown_category_names_the_answer_it_waits_for(
     assert unknown
     years = {"kk": "«Педагогикалық жұмыс өтілі»", "ru": "«Стаж педагогической работы»"}
     assert all(years[language] in line for line in unknown), unknown
+
+
+# --- courses: the attached certificate --------------------------------------------------------
+@pytest.mark.parametrize("language", ["kk", "ru"])
+async def test_an_attached_certificate_can_be_viewed(
+    language: str, dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool
+) -> None:
+    chat = await chat_in(dispatcher, bot, 9114, language)
+    course_id = await add_course(
+        session_pool, await user_id_of(session_pool, chat), dt.date(2024, 1, 10), "Цифрлық"
+    )
+    await chat.press_data(CourseCallback(a="show", id=course_id).pack())
+    assert CourseCallback(a="cert", id=course_id).pack() not in [d for _t, d in chat.buttons()]
+    async with session_pool() as session:
+        course = await session.get(CourseRecord, course_id)
+        assert course is not None
+        course.certificate_file_id = "cert-file-9114"
+        await session.commit()
+    await chat.press_data(CourseCallback(a="show", id=course_id).pack())
+    label = {"kk": "👁 Сертификатты көрсету", "ru": "👁 Показать сертификат"}[language]
+    await press_exact(chat, label)
+    [sent] = bot.sent("SendDocument")
+    assert (sent.document, sent.caption) == ("cert-file-9114", "Цифрлық")

@@ -170,9 +170,15 @@ def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.da
         ),
     ):
         builder.button(text=label, callback_data=CourseEditCallback(id=course.id, f=field))
+    sizes = [2, 2, 2]
+    if course.certificate_file_id is not None:
+        builder.button(
+            text=_("👁 Show the certificate"), callback_data=CourseCallback(a="cert", id=course.id)
+        )
+        sizes.append(1)
     builder.button(text=_("🗑 Delete"), callback_data=CourseCallback(a="del", id=course.id))
     builder.button(text=_("⬅ Back"), callback_data=CourseCallback(a="open"))
-    builder.adjust(2, 2, 2, 1, 1)
+    builder.adjust(*sizes, 1, 1)
     return Screen("\n".join(lines), builder.as_markup())
 
 
