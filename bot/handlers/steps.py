@@ -16,7 +16,12 @@ from aiogram.utils.i18n import gettext as _
 from bot.handlers.broadcasts.keyboards import content_prompt
 from bot.handlers.broadcasts.states import BroadcastStates
 from bot.handlers.channels.states import ChannelStates, DutyStates
-from bot.handlers.courses.add import add_question, question_text, title_question
+from bot.handlers.courses.add import (
+    add_question,
+    provider_name_question,
+    question_text,
+    title_question,
+)
 from bot.handlers.courses.handlers import date_question
 from bot.handlers.courses.screens import providers_screen
 from bot.handlers.courses.states import CourseStates
@@ -56,6 +61,7 @@ def _prompts() -> dict[str | None, Callable[[], Screen]]:
         CourseStates.add_date.state: date_question,
         CourseStates.add_title.state: title_question,
         CourseStates.add_provider.state: providers_screen,
+        CourseStates.add_provider_name.state: provider_name_question,
         CourseStates.add_hours.state: lambda: add_question("hours"),
         CourseStates.add_certificate_number.state: lambda: add_question("num"),
         CourseStates.add_certificate_file.state: lambda: add_question("file"),

@@ -23,7 +23,7 @@ from bot.commands import commands_for, register_commands
 from bot.factory import create_i18n
 from bot.handlers.assessment.callbacks import PositionCallback
 from bot.handlers.courses.add import title_question
-from bot.handlers.courses.callbacks import CourseCallback
+from bot.handlers.courses.callbacks import CourseCallback, ProviderCallback
 from bot.handlers.courses.handlers import date_question
 from bot.handlers.news.callbacks import RegionPageCallback
 from bot.handlers.staff import join as staff_join
@@ -497,3 +497,31 @@ async def test_an_attached_certificate_can_be_viewed(
     await press_exact(chat, label)
     [sent] = bot.sent("SendDocument")
     assert (sent.document, sent.caption) == ("cert-file-9114", "Цифрлық")
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+async def test_other_organisation_as_provider_asks_its_name(
+    language: str, dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool
+) -> None:
+    chat = await chat_in(dispatcher, bot, 9115, language)
+    await chat.press_data("m:courses")
+    await chat.press("➕")
+    await chat.send("20.04.2024")
+    await chat.send("Инклюзивті білім")
+    await chat.press_data(ProviderCallback(p="other").pack())
+    asked = {
+        "kk": "Курсты өткізген ұйымның атауын жазыңыз.",
+        "ru": "Напишите название организации, которая провела курс.",
+    }[language]
+    assert chat.last_text() == asked
+    await chat.send("   ")  # nothing: asked again
+    assert chat.last_text() == asked
+    await chat.send("«Педагогикалық шеберлік орталығы»")
+    for _optional in range(3):
+        await chat.press_data(CourseCallback(a="skip").pack())
+    [course] = await stored_courses(session_pool, await user_id_of(session_pool, chat))
+    assert (course.provider, course.provider_name) == (
+        "other",
+        "«Педагогикалық шеберлік орталығы»",
+    )
+    assert "(«Педагогикалық шеберлік орталығы»)" in chat.last_screen().text  # My courses

@@ -30,6 +30,13 @@ def provider_label(provider: str) -> str:
     return labels.get(provider, provider)
 
 
+def course_provider(course: CourseRecord) -> str:
+    """Who ran the course: the typed name of an "other" organisation, else the provider."""
+    if course.provider == "other" and course.provider_name:
+        return course.provider_name
+    return provider_label(course.provider)
+
+
 def due_line(due: dt.date, today: dt.date) -> str:
     days = (due - today).days
     when = format_date(due)
@@ -71,7 +78,7 @@ def courses_screen(
         for course in courses:
             lines.append(
                 f"• {format_date(course.completed_on)} — {escape(course.title)} "
-                f"({escape(provider_label(course.provider))})"
+                f"({escape(course_provider(course))})"
             )
     lines.append("")
     if stopped:
@@ -148,7 +155,7 @@ def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.da
         f"<b>{escape(course.title)}</b>",
         "",
         _("Completed on: {date}").format(date=format_date(course.completed_on)),
-        _("Provider: {provider}").format(provider=escape(provider_label(course.provider))),
+        _("Provider: {provider}").format(provider=escape(course_provider(course))),
         _("Hours: {hours}").format(hours=hours),
         _("Certificate number: {number}").format(number=number),
         _("Certificate file: {state}").format(state=attached),
