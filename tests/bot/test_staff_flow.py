@@ -195,8 +195,11 @@ async def test_a_file_without_the_columns_imports_nothing(
         chat, bot, "roster.csv", "ФИО;Город\nАманова Алия;Алматы\n".encode()
     )
     assert await support.roster(session_pool, org_id) == []
+    missing = "position, last_course_on, category"  # the columns the service names
     assert chat.last_text() == in_locale(
-        settings, "ru", lambda: staff_roster.roster_file_problem("missing_columns", settings)
+        settings,
+        "ru",
+        lambda: staff_roster.roster_file_problem("missing_columns", settings, missing),
     )
 
 

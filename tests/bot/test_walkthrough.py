@@ -525,3 +525,23 @@ async def test_other_organisation_as_provider_asks_its_name(
         "«Педагогикалық шеберлік орталығы»",
     )
     assert "(«Педагогикалық шеберлік орталығы»)" in chat.last_screen().text  # My courses
+
+
+# --- the roster: which required columns are missing --------------------------------------------
+@pytest.mark.parametrize("language", ["kk", "ru"])
+async def test_a_roster_without_required_columns_names_them(
+    language: str, dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool
+) -> None:
+    org_id, chat = await support.organisation_with_head(dispatcher, bot, session_pool, 9116)
+    if language == "kk":
+        await chat.send("/language")
+        await chat.press(LANGUAGE_BUTTONS["kk"])
+    await support.upload_roster(chat, bot, org_id, "ФИО;Должность;Telegram\nА Б;2.1;\n".encode())
+    answer = chat.texts()[-1]
+    missing = {
+        "kk": ("«соңғы курс күні», «санат»", "міндетті емес"),
+        "ru": ("«дата последнего курса», «категория»", "необязательно"),
+    }[language]
+    for part in missing:
+        assert part in answer
+    assert await support.roster(session_pool, org_id) == []

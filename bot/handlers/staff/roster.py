@@ -32,7 +32,19 @@ MESSAGE_BUDGET = 3500  # stay well under Telegram's 4096 characters, whatever th
 
 
 # --- texts ------------------------------------------------------------------------------------
-def roster_file_problem(code: str, settings: Settings) -> str:
+def column_name(column: str) -> str:
+    """A roster column as the person would write it in the header row."""
+    names = {
+        "full_name": _("full name"),
+        "position": _("position"),
+        "username": _("Telegram username"),
+        "last_course_on": _("last course date"),
+        "category": _("category"),
+    }
+    return names.get(column, column)
+
+
+def roster_file_problem(code: str, settings: Settings, detail: str = "") -> str:
     megabytes = settings.staff.roster_max_bytes / (1024 * 1024)
     reasons = {
         "too_large": _(
@@ -51,8 +63,13 @@ def roster_file_problem(code: str, settings: Settings) -> str:
             "position, Telegram username, last course date, category."
         ),
         "missing_columns": _(
-            "Some required columns are missing. The first row must name the columns: full "
-            "name, position, Telegram username, last course date, category."
+            "Required columns are missing: {missing}. The first row must name the columns: "
+            "full name, position, last course date, category; Telegram username is optional."
+        ).format(
+            missing=", ".join(
+                f"«{column_name(c.strip())}»" for c in detail.split(",") if c.strip()
+            )
+            or "—"
         ),
     }
     return reasons.get(code, reasons["unreadable"])
@@ -68,6 +85,8 @@ def row_problem(code: str) -> str:
             "text or write the position name"
         ),
         "bad_date": _("the last course date is not a date (use DD.MM.YYYY)"),
+        "no_such_date": _("there is no such date in the calendar (check the day and month)"),
+        "unclosed_quote": _("a quote mark opened in this line is never closed"),
         "future_date": _("the last course date is in the future"),
         "date_too_old": _("the last course date is too early"),
         "unknown_category": _("unknown category"),
@@ -186,7 +205,7 @@ async def roster_document(message: Message, state: FSMContext, bot: Bot, ctx: Bo
             today=ctx.today(),
         )
     except staff.RosterFileError as error:
-        await message.answer(roster_file_problem(error.code, settings))
+        await message.answer(roster_file_problem(error.code, settings, error.detail or ""))
         return
     await state.set_state(None)
     await message.answer(import_report_text(report))
