@@ -8,7 +8,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.models import UserRead
 from backend.rules import assessments
@@ -25,6 +24,7 @@ from bot.handlers.news import handlers as news
 from bot.handlers.staff import handlers as staff
 from bot.handlers.start import LANGUAGE_PROMPT, help_text
 from bot.shared.callbacks import DeleteCallback, MenuCallback
+from bot.shared.keyboards import KeyboardBuilder
 from bot.shared.menu import language_keyboard, menu_screen
 from bot.shared.screen import Screen, show
 
@@ -47,7 +47,7 @@ async def cmd_start(message: Message, state: FSMContext, ctx: BotContext) -> Non
     current = await state.get_state()
     in_dialog = current in {s.state for s in AssessmentStates.__states__}
     if dialog is not None and in_dialog:
-        builder = InlineKeyboardBuilder()
+        builder = KeyboardBuilder()
         builder.button(
             text=_("▶ Continue"), callback_data=NavCallback(t=dialog.token, a="continue")
         )
@@ -103,7 +103,7 @@ async def open_help(query: CallbackQuery, user: UserRead) -> None:
 
 
 async def ask_delete(query: CallbackQuery, state: FSMContext) -> None:
-    builder = InlineKeyboardBuilder()
+    builder = KeyboardBuilder()
     builder.button(text=_("Yes, delete everything"), callback_data=DeleteCallback(confirm=True))
     builder.button(text=_("No, keep it"), callback_data=DeleteCallback(confirm=False))
     builder.adjust(1)

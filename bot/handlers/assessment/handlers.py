@@ -10,7 +10,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.models import UserRead
 from backend.rules import assessments
@@ -41,6 +40,7 @@ from bot.handlers.assessment.flow import (
 from bot.handlers.assessment.result_text import render_outcome
 from bot.handlers.assessment.screens import org_kinds, result_keyboard, search_screen
 from bot.handlers.assessment.states import AssessmentStates
+from bot.shared.keyboards import KeyboardBuilder
 from bot.shared.menu import menu_screen
 from bot.shared.parsing import YearsError, parse_years
 from bot.shared.screen import Screen, show
@@ -99,7 +99,7 @@ async def start_assessment(
     ):
         await dialogs.save(state, dialog)
         name = ctx.ruleset.positions[profile.position_id].name.get(ctx.lang)
-        builder = InlineKeyboardBuilder()
+        builder = KeyboardBuilder()
         builder.button(
             text=_("Use my saved answers"), callback_data=NavCallback(t=dialog.token, a="profile")
         )

@@ -9,7 +9,6 @@ from html import escape
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.rules.loader import Ruleset
 from backend.rules.questions import Question
@@ -31,6 +30,7 @@ from bot.handlers.assessment.callbacks import (
 )
 from bot.handlers.assessment.dialog import Dialog
 from bot.shared.callbacks import MenuCallback
+from bot.shared.keyboards import KeyboardBuilder
 from bot.shared.screen import Screen, distinct_labels, sentence
 
 PAGE_SIZE = 8
@@ -41,7 +41,7 @@ def org_kinds(ruleset: Ruleset) -> list[str]:
 
 
 def org_kind_screen(dialog: Dialog, ruleset: Ruleset, lang: str) -> Screen:
-    builder = InlineKeyboardBuilder()
+    builder = KeyboardBuilder()
     names = [ruleset.meta.org_kinds[kind].get(lang) for kind in org_kinds(ruleset)]  # type: ignore[index]
     labels = distinct_labels(names)
     for index, label in enumerate(labels):
@@ -66,7 +66,7 @@ def positions_screen(dialog: Dialog, ruleset: Ruleset, lang: str) -> Screen:
     ids = positions_of_kind(ruleset, kind)
     pages = max(1, -(-len(ids) // PAGE_SIZE))
     page = min(max(dialog.page, 0), pages - 1)
-    builder = InlineKeyboardBuilder()
+    builder = KeyboardBuilder()
     shown = ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     names = [ruleset.positions[pid].name.get(lang) for pid in shown]
     labels = distinct_labels(names)
@@ -108,7 +108,7 @@ def full_names(names: list[str], labels: list[str]) -> str:
 def search_screen(
     dialog: Dialog, ruleset: Ruleset, lang: str, found: list[str], query: str
 ) -> Screen:
-    builder = InlineKeyboardBuilder()
+    builder = KeyboardBuilder()
     names = [ruleset.positions[pid].name.get(lang) for pid in found]
     labels = distinct_labels(names)
     for pid, label in zip(found, labels, strict=True):
@@ -147,7 +147,7 @@ def question_screen(dialog: Dialog, question: Question, ruleset: Ruleset, lang: 
         "",
         f"<b>{escape(sentence(question_text))}</b>",
     ]
-    builder = InlineKeyboardBuilder()
+    builder = KeyboardBuilder()
     sizes: list[int] = []
     token, step = dialog.token, dialog.step
     if question.kind in ("choice", "category"):
@@ -216,7 +216,7 @@ def review_screen(dialog: Dialog, ruleset: Ruleset, lang: str) -> Screen:
     assert dialog.position is not None
     position = ruleset.positions[dialog.position]
     lines = [f"<b>{escape(position.name.get(lang))}</b>", _("Your answers:"), ""]
-    builder = InlineKeyboardBuilder()
+    builder = KeyboardBuilder()
     for index, fact in enumerate(dialog.history):
         value = get_fact(dialog.answers, fact)
         label = texts.answer_label(fact, value, ruleset, lang)
@@ -236,7 +236,7 @@ def review_screen(dialog: Dialog, ruleset: Ruleset, lang: str) -> Screen:
 
 
 def result_keyboard(dialog: Dialog, saved: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = KeyboardBuilder()
     builder.button(
         text=_("📜 The clause's text"), callback_data=ResultCallback(t=dialog.token, a="clause")
     )
