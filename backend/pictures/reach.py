@@ -91,6 +91,12 @@ def format_count(n: int) -> str:
     return f"{n:,}".replace(",", " ")  # a space between thousands reads in kk, ru and en alike
 
 
+def share(count: int, whole: int) -> str:
+    """A whole percentage; "<1%" rather than a "0%" that would hide a few failures."""
+    percent = round(100 * count / whole) if whole else 0
+    return "<1%" if count and percent == 0 else f"{percent}%"
+
+
 def _when(start: dt.datetime, end: dt.datetime) -> str:
     if start.date() == end.date():
         return f"{start:%d.%m.%Y %H:%M}–{end:%H:%M}"
@@ -180,7 +186,7 @@ def _totals(
             canvas.text(
                 left + 18, y + number * round(SMALL_PX * LINE), line, size=SMALL_PX, colour=MUTED
             )
-        figure = f"{format_count(count)} · {round(100 * count / whole)}%"
+        figure = f"{format_count(count)} · {share(count, whole)}"
         canvas.text(
             left + 18,
             y + name_px,

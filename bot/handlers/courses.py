@@ -22,7 +22,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.courses import SNOOZE_DAYS, CourseInputError, validate_course
 from backend.courses.ics import render_calendar
-from backend.courses.timeline import render_timeline
+from backend.courses.timeline import timeline_png
 from backend.courses.validation import MAX_CERTIFICATE_NUMBER, MAX_HOURS, MAX_TITLE, format_date
 from backend.models import UserRead
 from backend.models.types import utcnow
@@ -32,6 +32,7 @@ from backend.settings import Settings
 from bot.context import local_today
 from bot.flow import show
 from bot.keyboards.callback_data import CourseCallback, CourseDoneCallback, ReminderCallback
+from bot.pictures import user_catalog
 from bot.screens import Screen, courses_screen, done_when_screen, due_line
 from bot.states import CourseStates
 
@@ -280,9 +281,16 @@ async def send_timeline(
         callback_answer.text = _("Add a course first: then there is a timeline to draw.")
         callback_answer.show_alert = True
         return
-    due = await courses.next_due(session=session, user_id=user.id, ruleset=deps["ruleset"])
+    ruleset: Ruleset = deps["ruleset"]
+    due = await courses.next_due(session=session, user_id=user.id, ruleset=ruleset)
     now = local_today(deps)
-    body = render_timeline([record.completed_on for record in records], due, now)
+    body = await timeline_png(
+        records=records,
+        due=due,
+        today=now,
+        windows=ruleset.meta.refresher.testing_windows,
+        catalog=user_catalog(),
+    )
     caption = due_line(due, now) if due is not None else None
     bot: Bot = deps["bot"]
     await bot.send_photo(

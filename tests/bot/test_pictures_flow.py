@@ -1,0 +1,75 @@
+"""The pictures through the real dispatcher, in Kazakh and Russian, on SQLite and PostgreSQL:
+the course timeline, the result card, the broadcast reach chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from aiogram import Dispatcher
+from PIL import Image
+
+from backend.courses.timeline import timeline_png
+from backend.db import SessionPool
+from backend.pictures.catalog import catalog_for
+from backend.pictures.style import WIDTH
+from backend.rules.loader import Ruleset
+from backend.services import assessments, courses
+from backend.settings import Settings
+from bot.keyboards.callback_data import CourseCallback
+from bot.keyboards.common import LANGUAGE_LABELS
+from tests.bot.chat import Chat, user_id_of
+from tests.courses.helpers import add_course
+from tests.mocked_bot import MockedBot
+
+CAPTION_WORD = {"kk": "дейін", "ru": "до"}
+
+
+async def chat_in(dispatcher: Dispatcher, bot: MockedBot, user_id: int, language: str) -> Chat:
+    chat = Chat(dispatcher, bot, user_id=user_id, language=language)
+    await chat.send("/start")
+    await chat.press(LANGUAGE_LABELS[language])
+    return chat
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "PNG"
+    return image.size
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+async def test_the_timeline_is_a_photo_in_the_users_language(
+    dispatcher: Dispatcher,
+    bot: MockedBot,
+    *,
+    session_pool: SessionPool,
+    settings: Settings,
+    ruleset: Ruleset,
+    language: str,
+) -> None:
+    chat = await chat_in(dispatcher, bot, 7301, language)
+    user_id = await user_id_of(session_pool, chat)
+    await add_course(session_pool, user_id, dt.date(2024, 1, 10), title="Инклюзивті білім")
+    await chat.press_data(CourseCallback(a="open").pack())
+    await chat.press("🖼")
+    [sent] = bot.sent("SendPhoto")
+    assert sent.chat_id == chat.user.id
+    assert sent.photo.filename == "timeline.png"
+    width, height = png_size(sent.photo.data)
+    assert width == WIDTH
+    assert 400 <= height <= 800
+    assert "10.01.2027" in sent.caption
+    assert CAPTION_WORD[language] in sent.caption.split()
+    # the very picture of these courses with the words of the user's catalog
+    async with session_pool() as session:
+        records = await courses.list_courses(session=session, user_id=user_id)
+    expected = await timeline_png(
+        records=records,
+        due=dt.date(2027, 1, 10),
+        today=assessments.today_in(settings.tz),
+        windows=ruleset.meta.refresher.testing_windows,
+        catalog=catalog_for(settings.locales_dir, language),
+    )
+    assert sent.photo.data == expected
