@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
 from backend.models import UserRead
+from backend.pictures.result_card import render_result_card
 from backend.rules.clauses import packaged_clauses
 from backend.rules.loader import Ruleset
 from backend.rules.search import search_positions
@@ -35,10 +38,13 @@ from bot.keyboards.callback_data import (
     ReviewCallback,
 )
 from bot.parsing import YearsError, parse_years
+from bot.result_card import result_card
 from bot.result_text import render_outcome
 from bot.screens import Screen, menu_screen, org_kinds, result_keyboard, search_screen
 from bot.states import AssessmentStates
 
+RESULT_CARD_FILENAME = "sanat-result.png"
+PHOTO_LONGEST_SIDE = 1280  # Telegram scales a photo down to this; a taller card goes as a file
 SEARCH_RESULTS = 6
 MESSAGE_LIMIT = 4096
 
@@ -381,11 +387,39 @@ async def result_action(
         deps["callback_answer"].text = _("Saved. Next time you can start from these answers.")
         if isinstance(query.message, Message):
             await query.message.edit_reply_markup(reply_markup=result_keyboard(dialog, saved=True))
+    elif callback_data.a == "pic":
+        await send_result_card(query, dialog, **plain)
     elif callback_data.a == "review":
         await state.set_state(AssessmentStates.review)
         await advance(query, state, dialog, new_message=True, **plain)
     elif callback_data.a == "new":  # like the menu: offers the saved answers first
         await start_assessment(query, state, **plain)
+
+
+async def send_result_card(query: CallbackQuery, dialog: Dialog, **deps: Any) -> None:
+    """The result as a picture: drawn off the event loop; a tall card goes as a file, which
+    Telegram does not scale down as it does photos."""
+    ruleset: Ruleset = deps["ruleset"]
+    settings: Settings = deps["settings"]
+    assert dialog.position is not None
+    on = assessments.today_in(settings.tz)
+    outcome = assessments.evaluate(ruleset, dialog.position, dialog.answers, on)
+    card = result_card(outcome, ruleset, deps["i18n"].current_locale)
+    png = await asyncio.to_thread(render_result_card, card)
+    picture = BufferedInputFile(png, filename=RESULT_CARD_FILENAME)
+    caption = _("Your result as a picture: keep it or share it.")
+    bot: Bot = deps["bot"]
+    if png_height(png) > PHOTO_LONGEST_SIDE:
+        await bot.send_document(query.from_user.id, picture, caption=caption)
+    else:
+        await bot.send_photo(query.from_user.id, picture, caption=caption)
+
+
+def png_height(png: bytes) -> int:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:  # reads the header only
+        return image.height
 
 
 async def send_clause(query: CallbackQuery, position_id: str) -> None:

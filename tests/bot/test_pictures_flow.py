@@ -9,16 +9,21 @@ import io
 import pytest
 from aiogram import Dispatcher
 from PIL import Image
+from sqlmodel import select
 
 from backend.courses.timeline import timeline_png
 from backend.db import SessionPool
+from backend.models import Assessment
 from backend.pictures.catalog import catalog_for
+from backend.pictures.result_card import render_result_card
 from backend.pictures.style import WIDTH
 from backend.rules.loader import Ruleset
 from backend.services import assessments, courses
 from backend.settings import Settings
+from bot.factory import create_i18n
 from bot.keyboards.callback_data import CourseCallback
 from bot.keyboards.common import LANGUAGE_LABELS
+from bot.result_card import result_card
 from tests.bot.chat import Chat, user_id_of
 from tests.courses.helpers import add_course
 from tests.mocked_bot import MockedBot
@@ -73,3 +78,51 @@ async def test_the_timeline_is_a_photo_in_the_users_language(
         catalog=catalog_for(settings.locales_dir, language),
     )
     assert sent.photo.data == expected
+
+
+PATH_TO_RESULT = {
+    # the school kind, subject teachers (3.7), higher pedagogical education, 5.5 years, and
+    # every competency ticked for each of the five categories
+    "kk": ("Бастауыш", "Барлық мамандықтардың пән мұғалімдері", "Жоғары", "Иә", "Барлығы"),
+    "ru": ("Начальное", "Учителя всех специальностей", "Высшее", "Да", "Все пункты"),
+}
+CARD_CAPTION = {"kk": "Нәтижеңіз сурет түрінде", "ru": "Ваш результат картинкой"}
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+async def test_the_result_card_is_sent_in_the_users_language(
+    dispatcher: Dispatcher,
+    bot: MockedBot,
+    *,
+    session_pool: SessionPool,
+    settings: Settings,
+    ruleset: Ruleset,
+    language: str,
+) -> None:
+    chat = await chat_in(dispatcher, bot, 7302, language)
+    org_kind, position, education, yes, everything = PATH_TO_RESULT[language]
+    await chat.press("📝")
+    await chat.press(org_kind)
+    await chat.press(position)
+    await chat.press(education)
+    await chat.press(yes)
+    await chat.send("5,5")
+    for _category in range(5):
+        await chat.press(everything)
+    await chat.press("🖼")
+    [sent] = bot.sent("SendPhoto") or bot.sent("SendDocument")
+    picture = sent.photo if hasattr(sent, "photo") else sent.document
+    assert sent.chat_id == chat.user.id
+    assert picture.filename == "sanat-result.png"
+    assert CARD_CAPTION[language] in sent.caption
+    width, height = png_size(picture.data)
+    assert width == WIDTH
+    assert 900 <= height <= 4000
+    # the very card of the stored outcome with the words of the user's catalog
+    async with session_pool() as session:
+        stored = (await session.exec(select(Assessment))).one()
+    i18n = create_i18n(settings)
+    with i18n.context(), i18n.use_locale(language):
+        card = result_card(stored.outcome, ruleset, language)
+    assert card.position == ruleset.positions["3.7"].name.get(language)
+    assert picture.data == render_result_card(card)
