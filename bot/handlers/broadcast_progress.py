@@ -16,6 +16,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
+from backend.broadcasts.reach import reach_chart
 from backend.services import broadcasts
 from backend.services.broadcast_texts import progress_keyboard, progress_text
 from backend.services.broadcasts import (
@@ -23,8 +24,10 @@ from backend.services.broadcasts import (
     BroadcastStateError,
     OutOfScopeError,
 )
+from backend.settings import Settings
 from bot.handlers.broadcast_access import alert, curator_scope, locale, refusal
 from bot.keyboards.broadcast import BroadcastCallback
+from bot.pictures import user_catalog
 
 # The buttons that change the broadcast; "csv" and "v" only read it.
 STEERING = {"p": broadcasts.pause, "r": broadcasts.resume, "x": broadcasts.cancel}
@@ -62,14 +65,31 @@ async def show_progress(message: Message, current: broadcasts.Progress, language
 
 
 async def _send_report(query: CallbackQuery, broadcast_id: int, **deps: Any) -> None:
+    """The per-recipient CSV and, beside it, the reach chart (who got it, when, where)."""
+    session = deps["session"]
     body = await broadcasts.report_csv(
-        session=deps["session"], actor_id=deps["user"].id, broadcast_id=broadcast_id
+        session=session, actor_id=deps["user"].id, broadcast_id=broadcast_id
     )
     bot: Bot = deps["bot"]
     await bot.send_document(
         query.from_user.id,
         BufferedInputFile(body, filename=f"broadcast-{broadcast_id}.csv"),
         caption=_("Report of broadcast #{id}.").format(id=broadcast_id),
+    )
+    current = await broadcasts.progress(session=session, broadcast_id=broadcast_id)
+    settings: Settings = deps["settings"]
+    chart = await reach_chart(
+        session=session,
+        broadcast_id=broadcast_id,
+        recipients=current.total,
+        tz=settings.tz,
+        language=locale(deps),
+        catalog=user_catalog(),
+    )
+    await bot.send_photo(
+        query.from_user.id,
+        BufferedInputFile(chart, filename=f"broadcast-{broadcast_id}-reach.png"),
+        caption=_("Reach of broadcast #{id}.").format(id=broadcast_id),
     )
 
 

@@ -9,21 +9,27 @@ import io
 import pytest
 from aiogram import Dispatcher
 from PIL import Image
-from sqlmodel import select
+from sqlmodel import col, select
 
+from backend import directory
+from backend.broadcasts.reach import reach_chart, reach_data
 from backend.courses.timeline import timeline_png
 from backend.db import SessionPool
-from backend.models import Assessment
+from backend.models import Assessment, Notification
+from backend.models.types import utcnow
 from backend.pictures.catalog import catalog_for
+from backend.pictures.reach import Counts
 from backend.pictures.result_card import render_result_card
 from backend.pictures.style import WIDTH
 from backend.rules.loader import Ruleset
-from backend.services import assessments, courses
+from backend.services import assessments, broadcast_ticker, broadcasts, courses
+from backend.services.broadcasts import Audience
 from backend.settings import Settings
 from bot.factory import create_i18n
 from bot.keyboards.callback_data import CourseCallback
 from bot.keyboards.common import LANGUAGE_LABELS
 from bot.result_card import result_card
+from tests.bot.broadcast_support import add_people, make_curator
 from tests.bot.chat import Chat, user_id_of
 from tests.courses.helpers import add_course
 from tests.mocked_bot import MockedBot
@@ -126,3 +132,94 @@ async def test_the_result_card_is_sent_in_the_users_language(
         card = result_card(stored.outcome, ruleset, language)
     assert card.position == ruleset.positions["3.7"].name.get(language)
     assert picture.data == render_result_card(card)
+
+
+REACH_CAPTION = {"kk": "таратудың қамтуы", "ru": "Охват рассылки"}
+
+
+async def finished_broadcast(session_pool: SessionPool, curator_id: int) -> int:
+    """A broadcast to people in two regions: 6 sent over a few minutes, 2 blocked, 1 failed."""
+    await add_people(session_pool, 5, region="astana")
+    await add_people(session_pool, 4, region="almaty")
+    async with session_pool() as session:
+        draft = await broadcasts.create_draft(
+            session=session,
+            actor_id=curator_id,
+            content={"ru": {"type": "text", "text": "Сәлем"}},
+            topic="news",
+            audience=Audience(),
+        )
+        assert draft.id is not None
+        await broadcasts.start(session=session, actor_id=curator_id, broadcast_id=draft.id)
+        rows = list(
+            (
+                await session.exec(
+                    select(Notification)
+                    .where(col(Notification.broadcast_id) == draft.id)
+                    .order_by(col(Notification.id))
+                )
+            ).all()
+        )
+        started = utcnow() - dt.timedelta(minutes=30)
+        for index, row in enumerate(rows):
+            if index < len(rows) - 3:
+                row.status, row.sent_at = "sent", started + dt.timedelta(minutes=index)
+            else:
+                row.status = "failed"
+                row.next_attempt_at = started + dt.timedelta(minutes=index)
+                row.last_error = "chat not found" if index == len(rows) - 1 else "blocked: 403"
+            session.add(row)
+        await session.commit()
+        assert await broadcast_ticker.finish_if_done(
+            session=session, broadcast_id=draft.id, now=utcnow()
+        )
+        return draft.id
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+async def test_the_reach_chart_comes_beside_the_csv_report(
+    dispatcher: Dispatcher,
+    bot: MockedBot,
+    *,
+    session_pool: SessionPool,
+    settings: Settings,
+    language: str,
+) -> None:
+    chat = await chat_in(dispatcher, bot, 7303, language)
+    curator_id = await make_curator(session_pool, chat)
+    broadcast_id = await finished_broadcast(session_pool, curator_id)
+    await chat.press_data(f"bc:csv:{broadcast_id}")
+    [report] = bot.sent("SendDocument")
+    assert report.document.filename == f"broadcast-{broadcast_id}.csv"
+    [chart] = bot.sent("SendPhoto")
+    assert chart.chat_id == chat.user.id
+    assert chart.photo.filename == f"broadcast-{broadcast_id}-reach.png"
+    assert REACH_CAPTION[language] in chart.caption
+    width, height = png_size(chart.photo.data)
+    assert width == WIDTH
+    assert 700 <= height <= 1400
+    # the very chart of these outbox rows with the words of the curator's catalog
+    async with session_pool() as session:
+        data, grouping = await reach_data(
+            session=session,
+            broadcast_id=broadcast_id,
+            recipients=10,
+            tz=settings.tz,
+            language=language,
+            catalog=catalog_for(settings.locales_dir, language),
+        )
+        expected = await reach_chart(
+            session=session,
+            broadcast_id=broadcast_id,
+            recipients=10,
+            tz=settings.tz,
+            language=language,
+            catalog=catalog_for(settings.locales_dir, language),
+        )
+    assert grouping == "region"  # people in Astana and Almaty (the curator has none)
+    assert data.points[-1].counts == Counts(sent=7, blocked=2, failed=1)
+    assert {group.name for group in data.groups} >= {
+        directory.region("astana").name(language),
+        directory.region("almaty").name(language),
+    }
+    assert chart.photo.data == expected
