@@ -95,8 +95,8 @@ EXHAUSTIVE = 3
 
 
 def _best(options: Sequence[Sequence[Flag]], gap: float) -> list[Flag | None]:
-    """The combination placing the most labels (the earliest first), in their fullest forms,
-    in the fewest rows."""
+    """The combination placing the most labels, then the earlier labels in their fuller forms
+    (the due date before today before the testing window), in the fewest rows."""
     best: list[Flag | None] = [None] * len(options)
     best_score: tuple[int, ...] | None = None
 
@@ -104,7 +104,7 @@ def _best(options: Sequence[Sequence[Flag]], gap: float) -> list[Flag | None]:
         flags = [f for f in chosen if f is not None]
         return (
             *(0 if f is not None else 1 for f in chosen),
-            sum(f.variant for f in flags),
+            *(f.variant if f is not None else 0 for f in chosen),
             max((f.row for f in flags), default=0),
             sum(f.row for f in flags),
             sum(f.side == "left" for f in flags),

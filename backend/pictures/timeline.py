@@ -41,7 +41,8 @@ from backend.pictures.style import (
 
 SOON_DAYS = 90
 MAX_YEARS = 12
-COURSE_TITLE_PX = 340  # the longest course title drawn; the rest becomes "…"
+# A course title's widths, tried in turn where labels crowd; beyond, its end becomes "…".
+COURSE_TITLE_FORMS_PX = (340, 200)
 ROWS = 3  # label rows above and below the bar
 
 BAR_PX = 44
@@ -154,9 +155,8 @@ def timeline_labels(catalog: Catalog, data: TimelineData) -> TimelineLabels:
 class _Label:
     anchor: dt.date
     head: str
-    tail: str
+    tails: tuple[str, ...]  # the second line's forms, longest first, tried in turn for room
     colour: Colour
-    short_head: str | None = None  # a narrower first line, tried when the full label fits nowhere
 
 
 class _Scale:
@@ -196,13 +196,7 @@ def draw_timeline(data: TimelineData, labels: TimelineLabels) -> Canvas:
 
     above = _markers(data, labels)
     below = [
-        _Label(
-            c.completed_on,
-            format_date(c.completed_on),
-            canvas.shorten(c.title, COURSE_TITLE_PX, SMALL_PX),
-            COURSE,
-            short_head=None,
-        )
+        _Label(c.completed_on, format_date(c.completed_on), _title_forms(canvas, c.title), COURSE)
         for c in courses
     ]
     flags_above = _place(canvas, scale, above)
@@ -253,23 +247,26 @@ def _markers(data: TimelineData, labels: TimelineLabels) -> list[_Label]:
     found: list[_Label] = []
     if data.due is not None:
         colour = due_colour(data.due, data.today, data.soon_days)
-        found.append(_Label(data.due, labels.due, format_date(data.due), colour))
-    found.append(_Label(data.today, labels.today, format_date(data.today), INK))
+        found.append(_Label(data.due, labels.due, (format_date(data.due),), colour))
+    found.append(_Label(data.today, labels.today, (format_date(data.today),), INK))
     if data.testing is not None:
         found.append(
-            _Label(data.testing.start, labels.testing, format_window(data.testing), TESTING)
+            _Label(data.testing.start, labels.testing, (format_window(data.testing),), TESTING)
         )
     return found
+
+
+def _title_forms(canvas: Canvas, title: str) -> tuple[str, ...]:
+    """A course's title as long as it may be, shorter, and none: its date alone still marks it."""
+    forms = [canvas.shorten(title, width, SMALL_PX) for width in COURSE_TITLE_FORMS_PX]
+    return (*dict.fromkeys(forms), "")
 
 
 def _place(canvas: Canvas, scale: _Scale, labels: Sequence[_Label]) -> list[Flag | None]:
     items = []
     for label in labels:
         head = canvas.measure(label.head, SMALL_PX, "bold")
-        tail = canvas.measure(label.tail, SMALL_PX)
-        widths = [max(head, tail)]
-        if label.tail:
-            widths.append(head)  # the title can go; the date cannot
+        widths = [max(head, canvas.measure(tail, SMALL_PX)) for tail in label.tails]
         items.append((scale.x(label.anchor), widths))
     return place_flags(items, low=MARGIN / 2, high=WIDTH - MARGIN / 2, rows=ROWS)
 
@@ -284,12 +281,13 @@ def _draw_flag(
     ha: HAlign = "left" if flag.side == "right" else "right"
     at = flag.left if flag.side == "right" else flag.right
     canvas.text(at, row_top, label.head, size=SMALL_PX, weight="bold", colour=label.colour, ha=ha)
-    if flag.variant == 0 and label.tail:
+    tail = label.tails[flag.variant]
+    if tail:
         tail_colour = MUTED if label.colour in (INK, COURSE) else label.colour
         canvas.text(
             at,
             row_top + round(SMALL_PX * LINE),
-            label.tail,
+            tail,
             size=SMALL_PX,
             colour=tail_colour,
             ha=ha,
