@@ -14,8 +14,8 @@ from backend.services import api_tokens
 from backend.settings import DatabaseSettings, Settings
 from bot.factory import create_dispatcher, create_i18n
 from bot.storage import SqlStorage
-from tests.databases import POSTGRES_ENV, fresh_postgres_database, service_url
-from tests.mocked_bot import MockedBot
+from testing.databases import POSTGRES_ENV, fresh_postgres_database, service_url
+from testing.mocked_bot import MockedBot
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,9 +17,9 @@ from backend.rules.loader import Ruleset
 from backend.services import courses
 from backend.settings import Settings
 from bot.keyboards.callback_data import CourseCallback, CourseEditCallback
-from tests.bot.chat import Chat, started_chat, user_id_of
+from testing.chat import Chat, started_chat, user_id_of
+from testing.mocked_bot import MockedBot
 from tests.courses.helpers import add_course, local, outbox, stored_courses
-from tests.mocked_bot import MockedBot
 
 SKIP = CourseCallback(a="skip").pack()
 GONE = "Этого курса больше нет в записях."  # an existing msgid's Russian text

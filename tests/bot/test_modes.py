@@ -25,8 +25,8 @@ from bot.keyboards.callback_data import (
 )
 from bot.runner import create_webhook_app
 from bot.storage import SqlStorage
-from tests.bot.chat import Chat
-from tests.mocked_bot import MockedBot
+from testing.chat import Chat
+from testing.mocked_bot import MockedBot
 
 TOKEN = "ffffff"  # dialog tokens are 6 hex digits
 

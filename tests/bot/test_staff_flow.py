@@ -24,10 +24,10 @@ from backend.settings import Settings
 from bot.factory import create_i18n
 from bot.handlers import staff_join, staff_roster
 from bot.keyboards.staff import InviteEntryCallback, StaffOrgCallback
+from testing.chat import Chat, started_chat
+from testing.mocked_bot import MockedBot
 from tests.bot import staff_support as support
-from tests.bot.chat import Chat, started_chat
 from tests.bot.staff_support import FileBot
-from tests.mocked_bot import MockedBot
 
 TODAY = dt.date.today()
 LONG_AGO = (TODAY - dt.timedelta(days=4 * 365)).strftime("%d.%m.%Y")  # overdue

@@ -13,8 +13,8 @@ from backend.services import broadcast_ticker, broadcasts
 from backend.services.broadcast_texts import progress_keyboard, progress_text
 from backend.services.broadcasts import Audience, OutOfScopeError, Progress
 from backend.services.curators import Scope
+from testing.mocked_bot import MockedBot
 from tests.broadcasts.helpers import TEXT, admin, curator, organisation, person
-from tests.mocked_bot import MockedBot
 
 NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
 

@@ -20,13 +20,13 @@ from backend.db import SessionPool
 from backend.directory import TOPICS
 from backend.models import Notification, TopicSubscription, User
 from backend.services import broadcasts
-from bench.broadcast_setup import BroadcastSetup, statuses
+from testing.broadcast_setup import BroadcastSetup, statuses
+from testing.telegram import LocalBotAPI
 from tests.broadcasts.helpers import admin
 from tests.delivery.support import WorkerProcess, delivered_texts, drained, worker_env
-from tests.telegram import LocalBotAPI
 
 # Every outcome is its own commit (that is what bounds duplicates to one per crash); on
-# PostgreSQL the test database does not wait for the WAL flush (tests/databases.py), so 10 000
+# PostgreSQL the test database does not wait for the WAL flush (testing/databases.py), so 10 000
 # take about as long there as on SQLite.
 RECIPIENTS = 10_000
 # Seconds; the killed worker's claims are handed out again after it. The worker's request

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from backend.db import SessionPool
+from testing.telegram import LocalBotAPI
 from tests.delivery.support import (
     WorkerProcess,
     add_users,
@@ -15,7 +16,6 @@ from tests.delivery.support import (
     text,
     worker_env,
 )
-from tests.telegram import LocalBotAPI
 
 # Seconds; the killed worker's claims are resent once it has passed. The worker's request
 # timeout is a quarter of it, 2 s: with a shorter one a send that a busy machine answers late

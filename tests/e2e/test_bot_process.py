@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.telegram import BotMessage, LocalBotAPI, UserDriver
+from testing.telegram import BotMessage, LocalBotAPI, UserDriver
 
 SANAT = Path(sys.executable).parent / "sanat"
 STARTUP = 30.0

@@ -17,7 +17,7 @@ from backend.db import SessionPool
 from backend.models import Notification, User
 from backend.services import broadcasts
 from backend.services.broadcasts import Audience
-from tests.telegram import LocalBotAPI
+from testing.telegram import LocalBotAPI
 
 BLOCKED_EVERY = 50  # 2% of recipients blocked the bot
 
