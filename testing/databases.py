@@ -1,16 +1,28 @@
-"""Real test databases: a SQLite file, or a fresh PostgreSQL database per test."""
+"""Real test databases: a SQLite file, or a fresh PostgreSQL database per test.
+
+Alembic runs once per test session into a template -- a SQLite file, a PostgreSQL database
+named uniquely for this process -- and each test gets a copy of it: copying a small file or
+``CREATE DATABASE ... TEMPLATE`` takes milliseconds where a fresh upgrade through every revision
+took 0.1-0.3 s per test. The migration tests still run real upgrades and downgrades on empty
+databases.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
+
+from backend.migrate import upgrade
 
 POSTGRES_ENV = "SANAT_TEST_POSTGRES_URL"
 REDIS_ENV = "SANAT_TEST_REDIS_URL"
@@ -44,9 +56,47 @@ async def _admin(url: str, *statements: str) -> None:
         await connection.close()
 
 
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def migrated_sqlite_template(path: Path) -> Path:
+    """A SQLite file at ``path`` migrated to head, as one self-contained file to copy."""
+    upgrade(sqlite_url(path))
+    with sqlite3.connect(path) as connection:  # fold the write-ahead log into the file
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.execute("PRAGMA journal_mode=DELETE")
+    connection.close()
+    return path
+
+
+def copy_sqlite_database(template: Path, path: Path) -> str:
+    """A copy of ``template`` at ``path``; its URL."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, path)
+    return sqlite_url(path)
+
+
 @contextmanager
-def fresh_postgres_database(admin_url: str) -> Iterator[str]:
-    """CREATE DATABASE sanat_test_<random>, yield its URL, DROP it afterwards.
+def migrated_postgres_template(admin_url: str) -> Iterator[str]:
+    """A PostgreSQL database migrated to head, to copy with ``fresh_postgres_database``; its
+    name, unique to this process (parallel test runs on one server each have their own), and
+    dropped afterwards.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"sanat_template_{worker}_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    try:
+        upgrade(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
+        yield name
+    finally:
+        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def fresh_postgres_database(admin_url: str, template: str | None = None) -> Iterator[str]:
+    """CREATE DATABASE sanat_test_<random> (a copy of ``template`` if given, else empty),
+    yield its URL, DROP it afterwards.
 
     The database commits without waiting for its WAL flush (``synchronous_commit = off``): the
     delivery worker commits every outcome on its own, and an fsync per commit (~15 ms here)
@@ -58,7 +108,7 @@ def fresh_postgres_database(admin_url: str) -> Iterator[str]:
     asyncio.run(
         _admin(
             admin_url,
-            f'CREATE DATABASE "{name}"',
+            f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""),
             f'ALTER DATABASE "{name}" SET synchronous_commit = off',
         )
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from testing.databases import copy_sqlite_database
 from testing.telegram import BotMessage, LocalBotAPI, UserDriver
 
 SANAT = Path(sys.executable).parent / "sanat"
@@ -47,20 +48,16 @@ class BotProcess:
 
 
 @pytest.fixture
-async def bot_process(tmp_path: Path) -> AsyncIterator[BotProcess]:
+async def bot_process(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[BotProcess]:
     async with LocalBotAPI() as api:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SANAT_")}
         env |= {
             "SANAT_BOT_TOKEN": api.token,
             "SANAT_BOT_API_SERVER": api.base_url,
-            "SANAT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'sanat.db'}",
+            # migrated as by `sanat migrate` (tests/test_cli.py runs that command)
+            "SANAT_DATABASE_URL": copy_sqlite_database(sqlite_template, tmp_path / "sanat.db"),
             "SANAT_LOG_LEVEL": "WARNING",
         }
-        migrate = await asyncio.create_subprocess_exec(
-            str(SANAT), "migrate", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        _, migrate_errors = await migrate.communicate()
-        assert migrate.returncode == 0, migrate_errors
         running = BotProcess(api, env)
         await running.start()
         try:
