@@ -14,6 +14,7 @@ import asyncio
 import time
 from collections import Counter
 
+import pytest
 from sqlmodel import col, func, select
 
 from backend.db import SessionPool
@@ -60,6 +61,7 @@ async def until_sent(api: LocalBotAPI, count: int, timeout: float) -> None:
         await asyncio.sleep(0.02)
 
 
+@pytest.mark.slow  # about a minute per database; `make test-slow`, CI
 async def test_ten_thousand_recipients_survive_429_403_and_a_sigkill(
     database_url: str, session_pool: SessionPool
 ) -> None:
