@@ -25,7 +25,7 @@ def free_port() -> int:
 
 
 def test_help_lists_every_subcommand(sanat_cli: SanatCli) -> None:
-    result = sanat_cli.subprocess("--help")  # the installed console script
+    result = sanat_cli("--help")
     assert result.returncode == 0
     for name in SUBCOMMANDS:
         assert name in result.stdout
@@ -51,6 +51,7 @@ def test_bot_without_token_says_how_to_add_one(sanat_cli: SanatCli) -> None:
     assert "SANAT_BOT_TOKEN" in result.stderr
 
 
+# The top-level group's script run (the admin and rules groups have their own).
 def test_run_without_token_serves_the_api_and_stops_on_ctrl_c(
     sanat_cli: SanatCli, tmp_path: Path
 ) -> None:
