@@ -12,7 +12,11 @@ from PIL import Image
 from sqlmodel import col, select
 
 from backend import directory
+from backend.broadcasts import service as broadcasts
+from backend.broadcasts import ticker as broadcast_ticker
 from backend.broadcasts.reach import reach_chart, reach_data
+from backend.broadcasts.service import Audience
+from backend.courses import service as courses
 from backend.courses.timeline import timeline_png
 from backend.db import SessionPool
 from backend.models import Assessment, Notification
@@ -21,18 +25,17 @@ from backend.pictures.catalog import catalog_for
 from backend.pictures.reach import Counts
 from backend.pictures.result_card import render_result_card
 from backend.pictures.style import WIDTH
+from backend.rules import assessments
 from backend.rules.loader import Ruleset
-from backend.services import assessments, broadcast_ticker, broadcasts, courses
-from backend.services.broadcasts import Audience
 from backend.settings import Settings
 from bot.factory import create_i18n
-from bot.keyboards.callback_data import CourseCallback
-from bot.keyboards.common import LANGUAGE_LABELS
-from bot.result_card import result_card
+from bot.handlers.assessment.card import result_card
+from bot.handlers.courses.callbacks import CourseCallback
+from bot.shared.menu import LANGUAGE_LABELS
+from testing.chat import Chat, user_id_of
+from testing.mocked_bot import MockedBot
 from tests.bot.broadcast_support import add_people, make_curator
-from tests.bot.chat import Chat, user_id_of
 from tests.courses.helpers import add_course
-from tests.mocked_bot import MockedBot
 
 CAPTION_WORD = {"kk": "дейін", "ru": "до"}
 

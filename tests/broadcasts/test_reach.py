@@ -8,13 +8,14 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
+from backend import curators
+from backend.broadcasts import service as broadcasts
 from backend.broadcasts.reach import reach_data
+from backend.broadcasts.service import Audience
 from backend.db import SessionPool
 from backend.models import Notification
 from backend.pictures.catalog import catalog_for
 from backend.pictures.reach import Counts
-from backend.services import broadcasts, curators
-from backend.services.broadcasts import Audience
 from backend.settings import Settings
 from tests.broadcasts.helpers import TEXT, curator, organisation, person
 
