@@ -32,13 +32,13 @@ from bot.handlers.start import help_text
 from bot.handlers.steps import step_prompt
 from bot.shared.callbacks import DeleteCallback
 from bot.shared.screen import BUTTON_TEXT_LIMIT, short
+from testing.chat import Chat, user_id_of
+from testing.mocked_bot import MockedBot
+from testing.updates import private_message_update
 from tests.bot import staff_support as support
 from tests.bot.broadcast_support import make_admin
-from tests.bot.chat import Chat, user_id_of
 from tests.bot.staff_support import FileBot
 from tests.courses.helpers import add_course, stored_courses
-from tests.factories import private_message_update
-from tests.mocked_bot import MockedBot
 
 LANGUAGE_BUTTONS = {"kk": "Қазақша", "ru": "Русский"}
 # steps whose message may be any content; they judge a sticker themselves (refuse or take it)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import io
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
+from PIL import Image
+from pytest_aiohttp import AiohttpClient
 
 from backend.db import SessionPool
+from backend.pictures.style import WIDTH
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from backend.web.app import create_app
@@ -22,17 +25,18 @@ BASE = "/api/v1/users/777/courses"
 
 @pytest.fixture
 async def client(
+    *,
     settings: Settings,
     engine: object,
     ruleset: Ruleset,
     session_pool: SessionPool,
     auth_headers: dict[str, str],
-) -> AsyncIterator[Client]:
+    aiohttp_client: AiohttpClient,
+) -> Client:
     await new_teacher(session_pool, 777)
     app = create_app(settings, engine=engine, ruleset=ruleset)  # type: ignore[arg-type]
     app[clock_key] = lambda: NOW
-    async with TestClient(TestServer(app, host="127.0.0.1"), headers=auth_headers) as client:
-        yield client
+    return await aiohttp_client(app, headers=auth_headers)
 
 
 async def test_add_list_edit_delete(client: Client) -> None:
@@ -171,3 +175,21 @@ async def test_timeline_png(client: Client) -> None:
     assert response.status == 200
     assert response.content_type == "image/png"
     assert (await response.read()).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+async def test_timeline_png_in_the_asked_language(client: Client) -> None:
+    await client.post(
+        BASE, json={"completed_on": "10.05.2023", "title": "Курс", "provider": "other"}
+    )
+    pictures = {}
+    for language in ("kk", "ru"):
+        response = await client.get(f"{BASE}/timeline.png", params={"lang": language})
+        assert response.status == 200
+        pictures[language] = await response.read()
+        image = Image.open(io.BytesIO(pictures[language]))
+        assert image.format == "PNG"
+        assert image.width == WIDTH
+    assert pictures["kk"] != pictures["ru"]  # the same dates, other words
+    response = await client.get(f"{BASE}/timeline.png", params={"lang": "de"})
+    assert response.status == 400
+    assert response.content_type == "application/problem+json"
