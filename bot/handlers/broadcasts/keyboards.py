@@ -240,11 +240,10 @@ def categories_screen(draft: dict[str, Any], ruleset: Ruleset, language: str) ->
 
 
 def unsubscribe_markup(topic_code: str, language: str) -> InlineKeyboardMarkup:
-    """The very button recipients get (its texts come from the outbox payload builder)."""
-    texts = broadcasts.unsubscribe_buttons(topic_code)[0][0]["text"]
+    """The very button recipients get (the same message key as the outbox payload's)."""
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=texts.get(language) or texts["ru"],
+        text=broadcasts.unsubscribe_label(topic_code, language),
         callback_data=UnsubscribeCallback(topic=topic_code),
     )
     return builder.as_markup()
