@@ -23,6 +23,7 @@ _BUTTONS = {
     "x": N_("✖️ Cancel"),
     "csv": N_("📄 Report (CSV)"),
 }
+REPORT_ACTION = "csv"
 
 FINAL_STATUSES = frozenset({"done", "cancelled"})
 
@@ -101,7 +102,7 @@ def final_report_payload(progress: Progress) -> dict[str, Any]:
     return {
         "parts": [head, "", *progress_parts(progress)],
         "buttons": [
-            [{**msg(_BUTTONS["csv"]), "callback_data": f"bc:csv:{progress.broadcast_id}"}]
+            [{**msg(_BUTTONS[REPORT_ACTION]), "callback_data": f"bc:csv:{progress.broadcast_id}"}]
         ],
     }
 

@@ -32,8 +32,8 @@ def _stop_button(cycle: str) -> dict[str, Any]:
 def course_buttons(due: dt.date) -> list[list[dict[str, Any]]]:
     cycle = due.isoformat()
     snooze = msg_plural(
-        N_("⏰ Snooze for {days} day"),
-        N_("⏰ Snooze for {days} days"),
+        "⏰ Snooze for {days} day",
+        "⏰ Snooze for {days} days",
         SNOOZE_DAYS,
         days=SNOOZE_DAYS,
     )
@@ -49,8 +49,8 @@ def course_parts(due: dt.date, days_left: int, period_years: int, act: str) -> l
     when = format_date(due)
     if days_left > 0:
         status = msg_plural(
-            N_("The next course must be completed by {date}: {days} day left."),
-            N_("The next course must be completed by {date}: {days} days left."),
+            "The next course must be completed by {date}: {days} day left.",
+            "The next course must be completed by {date}: {days} days left.",
             days_left,
             date=when,
             days=days_left,
@@ -59,15 +59,15 @@ def course_parts(due: dt.date, days_left: int, period_years: int, act: str) -> l
         status = msg(N_("Today ({date}) is the deadline of the next course."), date=when)
     else:
         status = msg_plural(
-            N_("The course deadline {date} has passed ({days} day ago)."),
-            N_("The course deadline {date} has passed ({days} days ago)."),
+            "The course deadline {date} has passed ({days} day ago).",
+            "The course deadline {date} has passed ({days} days ago).",
             -days_left,
             date=when,
             days=-days_left,
         )
     rule = msg_plural(
-        N_("Teachers refresh their qualification at least once every {years} year ({act})."),
-        N_("Teachers refresh their qualification at least once every {years} years ({act})."),
+        "Teachers refresh their qualification at least once every {years} year ({act}).",
+        "Teachers refresh their qualification at least once every {years} years ({act}).",
         period_years,
         years=period_years,
         act=act_message(act),
@@ -90,14 +90,10 @@ def testing_payload(start: dt.date, end: dt.date, days_left: int, act: str) -> P
     span = f"{format_date(start)} – {format_date(end)}"
     return {
         **msg_plural(
-            N_(
-                "📝 The national qualification testing takes place {span} ({days} day left).\n"
-                "Source: {act}."
-            ),
-            N_(
-                "📝 The national qualification testing takes place {span} ({days} days left).\n"
-                "Source: {act}."
-            ),
+            "📝 The national qualification testing takes place {span} ({days} day left).\n"
+            "Source: {act}.",
+            "📝 The national qualification testing takes place {span} ({days} days left).\n"
+            "Source: {act}.",
             days_left,
             span=span,
             days=days_left,

@@ -62,9 +62,9 @@ def _date(value: dt.date | None) -> str:
 def _line(row: DigestRow) -> Message:
     days = row.days_left or 0
     if days < 0:
-        when = msg_plural(N_("{days} day late"), N_("{days} days late"), -days, days=-days)
+        when = msg_plural("{days} day late", "{days} days late", -days, days=-days)
     else:
-        when = msg_plural(N_("{days} day left"), N_("{days} days left"), days, days=days)
+        when = msg_plural("{days} day left", "{days} days left", days, days=days)
     name = row.full_name if len(row.full_name) <= NAME_LIMIT else row.full_name[:NAME_LIMIT] + "…"
     return msg(N_("• {name} — {date} ({when})"), name=name, date=_date(row.due_on), when=when)
 

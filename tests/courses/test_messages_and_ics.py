@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from backend.courses import messages
 from backend.courses.ics import duration, escape_text, fold, render_calendar
-from backend.courses.messages import course_payload, testing_payload
+from backend.courses.messages import course_payload
 from backend.rules import schema
 from tests.rendering import button_labels, rendered
 
@@ -48,7 +49,7 @@ def test_payload_has_both_languages_buttons_and_the_cycle() -> None:
     assert "Инструктивно-методические рекомендации" in ru
     assert button_labels(payload, "kk")[1] == "✅ Курсты өттім"
     assert button_labels(payload, "ru") == [
-        "⏰ Отложить на 30 дней",
+        "⏰ Отложить на 7 дней",
         "✅ Я прошёл(а) курс",
         "🔕 Больше не напоминать",
     ]
@@ -63,7 +64,7 @@ def test_payload_has_both_languages_buttons_and_the_cycle() -> None:
 
 def test_testing_reminder_cites_in_the_readers_language() -> None:
     act = "Нұсқаулық-әдістемелік ұсынымдар 2022-2023 (ТжКОББ); ҚР БҒМ 08.04.2022 №146 бұйрығы"
-    payload = testing_payload(dt.date(2027, 4, 11), dt.date(2027, 4, 29), 14, act)
+    payload = messages.testing_payload(dt.date(2027, 4, 11), dt.date(2027, 4, 29), 14, act)
     kk, ru = rendered(payload, "kk"), rendered(payload, "ru")
     assert "Ұлттық біліктілік тестілеуі" in kk
     assert "бұйрығы" in kk

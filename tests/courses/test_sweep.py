@@ -176,7 +176,7 @@ async def test_correcting_the_date_starts_a_new_cycle(
     ]
     rows = await outbox(session_pool)
     assert rows[1].next_attempt_at == local(2026, 4, 11)  # at the first sweep after the edit
-    assert "осталось 60 дней" in rows[1].rendered(payload, "ru")
+    assert "осталось 60 дней" in rendered(rows[1].payload, "ru")
     assert rows[2].next_attempt_at == local(2026, 5, 11)  # 30 days before 10.06
 
 
@@ -250,7 +250,7 @@ async def test_testing_window_reminder(
     (row,) = await outbox(session_pool)
     assert row.dedupe_key == f"testing:{user_id}:2022-04-11"
     assert row.kind == "testing_reminder"
-    assert "11.04.2022 – 29.04.2022" in row.rendered(payload, "ru")
+    assert "11.04.2022 – 29.04.2022" in rendered(row.payload, "ru")
     assert "№146" in rendered(row.payload, "kk")
 
 
