@@ -27,6 +27,7 @@ from backend.db import SessionPool
 from backend.models import Broadcast, Notification, User
 from backend.settings import Settings
 from tests.broadcasts.helpers import TEXT, admin, curator, person
+from tests.rendering import LANGUAGES, button_labels
 
 NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
 
@@ -84,7 +85,10 @@ async def test_start_enqueues_one_row_per_recipient_with_the_agreed_payload(
     assert row.payload["params"] == {"name": "Ерлан"}
     [[button]] = row.payload["buttons"]
     assert button["callback_data"] == "unsub:courses"
-    assert set(button["text"]) == {"kk", "ru", "en"}
+    labels = {language: button_labels(row.payload, language)[0] for language in LANGUAGES}
+    assert labels["kk"] == "🔕 «Біліктілікті арттыру курстары» тақырыбынан жазылымнан шығу"
+    assert labels["ru"] == "🔕 Отписаться от темы «Курсы повышения квалификации»"
+    assert labels["en"].startswith("🔕 Unsubscribe from")
     async with session_pool() as session:
         user = await session.get(User, reader)
         assert user is not None
