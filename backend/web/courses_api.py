@@ -23,11 +23,12 @@ from backend.courses.validation import (
 )
 from backend.models import CourseRecord
 from backend.services import courses
+from backend.web.bodies import read_model
 from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
-from backend.web.problems import ProblemError, json_response, read_json
-
-routes = web.RouteTableDef()
-BASE = r"/api/v1/users/{telegram_id:\d+}/courses"
+from backend.web.operations import path_int
+from backend.web.problems import ProblemError, json_response
+from backend.web.schemas.common import INT64_MAX
+from backend.web.schemas.courses import CourseInput
 
 
 def _course_json(record: CourseRecord) -> dict[str, Any]:
@@ -55,7 +56,7 @@ def _invalid(exc: CourseInputError) -> ProblemError:
 
 
 async def _user_id(session: AsyncSession, request: web.Request) -> int:
-    telegram_id = int(request.match_info["telegram_id"])
+    telegram_id = path_int(request, "telegram_id", INT64_MAX)
     user_id = await courses.find_user_id(session=session, telegram_id=telegram_id)
     if user_id is None:
         raise ProblemError(404, "Not Found", f"no user with telegram id {telegram_id}")
@@ -63,17 +64,14 @@ async def _user_id(session: AsyncSession, request: web.Request) -> int:
 
 
 def _course_id(request: web.Request) -> int:
-    return int(request.match_info["course_id"])
+    return path_int(request, "course_id")
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ProblemError(422, "Unprocessable Content", "the body must be a JSON object")
-    return body
+    """The fields the client sent (bounded by the model), for the course validators."""
+    return (await read_model(request, CourseInput)).model_dump(exclude_unset=True)
 
 
-@routes.get(BASE)
 async def list_courses(request: web.Request) -> web.Response:
     async with request.app[session_pool_key]() as session:
         user_id = await _user_id(session, request)
@@ -81,7 +79,6 @@ async def list_courses(request: web.Request) -> web.Response:
     return json_response({"items": [_course_json(item) for item in items], "count": len(items)})
 
 
-@routes.post(BASE)
 async def add_course(request: web.Request) -> web.Response:
     body = await _body(request)
     try:
@@ -94,7 +91,6 @@ async def add_course(request: web.Request) -> web.Response:
     return json_response(_course_json(record), status=201)
 
 
-@routes.patch(BASE + r"/{course_id:\d+}")
 async def edit_course(request: web.Request) -> web.Response:
     body = await _body(request)
     try:
@@ -115,7 +111,6 @@ async def edit_course(request: web.Request) -> web.Response:
     return json_response(_course_json(record))
 
 
-@routes.delete(BASE + r"/{course_id:\d+}")
 async def delete_course(request: web.Request) -> web.Response:
     async with request.app[session_pool_key]() as session:
         user_id = await _user_id(session, request)
@@ -134,7 +129,6 @@ async def _last_completion(request: web.Request) -> tuple[int, dt.date | None]:
         return user_id, await courses.last_completion(session=session, user_id=user_id)
 
 
-@routes.get(BASE + "/due")
 async def due(request: web.Request) -> web.Response:
     settings, ruleset = request.app[settings_key], request.app[ruleset_key]
     refresher = ruleset.meta.refresher
@@ -175,7 +169,6 @@ async def due(request: web.Request) -> web.Response:
     )
 
 
-@routes.get(BASE + "/calendar.ics")
 async def calendar(request: web.Request) -> web.Response:
     settings, ruleset = request.app[settings_key], request.app[ruleset_key]
     refresher = ruleset.meta.refresher
@@ -208,7 +201,6 @@ async def calendar(request: web.Request) -> web.Response:
     )
 
 
-@routes.get(BASE + "/timeline.png")
 async def timeline(request: web.Request) -> web.Response:
     ruleset = request.app[ruleset_key]
     async with request.app[session_pool_key]() as session:

@@ -8,10 +8,7 @@ from backend.migrate import current_revision
 from backend.web.keys import engine_key, ruleset_key
 from backend.web.problems import json_response
 
-routes = web.RouteTableDef()
 
-
-@routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
     """Liveness and readiness: version, database reachability and revision, ruleset version."""
     engine = request.app[engine_key]
