@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.db import SessionPool, create_engine, create_session_pool
-from backend.logs import configure_logging
+from backend.logs import configure_logging, secrets_of
 from backend.models.api_token import ADMIN_SCOPE
 from backend.services import api_tokens
 from backend.settings import Settings, load_settings
@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 def _settings() -> Settings:
     settings = load_settings()
-    configure_logging(settings.log)
+    configure_logging(settings.log, secrets_of(settings))
     return settings
 
 

@@ -7,6 +7,7 @@ for admins. Errors are problem+json; a roster file over the size limit is a 413.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any, get_args
 
@@ -16,7 +17,7 @@ from backend.models import Invitation, Organisation, RosterEntry
 from backend.rules.schema import OrgKind
 from backend.services import staff
 from backend.staff.digest import Digest, DigestRow, digest_filename
-from backend.web.bodies import read_model
+from backend.web.bodies import BODY_TIMEOUT, read_model
 from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
 from backend.web.operations import path_int
 from backend.web.problems import ProblemError, iso, json_response, unprocessable
@@ -176,10 +177,14 @@ async def _roster_bytes(request: web.Request, limit: int) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(limit)
     data = bytearray()
-    async for chunk in request.content.iter_chunked(READ_CHUNK):
-        data += chunk
-        if len(data) > limit:
-            raise _too_large(limit)
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT):  # a body that never ends holds nothing long
+            async for chunk in request.content.iter_chunked(READ_CHUNK):
+                data += chunk
+                if len(data) > limit:
+                    raise _too_large(limit)
+    except TimeoutError:
+        raise ProblemError(408, "Request Timeout", "the file did not arrive in time") from None
     return bytes(data)
 
 
@@ -219,6 +224,10 @@ async def import_roster(request: web.Request) -> web.Response:
                 today=today_of(request),
             )
         except staff.RosterFileError as error:
+            if error.code == "too_large" and error.detail == "time":
+                raise ProblemError(
+                    413, "Content Too Large", "the file is too complex to read", code="too_large"
+                ) from None
             if error.code == "too_large":
                 raise _too_large(settings.staff.roster_max_bytes) from None
             raise unprocessable(
