@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from backend.web.keys import body_timeout_key
 from backend.web.problems import ProblemError, unprocessable
 
 BODY_TIMEOUT = 10.0  # seconds for a whole body: a client that never finishes is cut off
@@ -111,6 +112,10 @@ def _bracket_depth(text: str) -> int:
     return deepest
 
 
+def body_timeout(request: web.Request) -> float:
+    return request.app.get(body_timeout_key, BODY_TIMEOUT)
+
+
 def check_charset(request: web.Request) -> None:
     charset = request.charset
     if charset is not None and charset.lower() not in UTF8_CHARSETS:
@@ -120,7 +125,7 @@ def check_charset(request: web.Request) -> None:
 async def read_bytes(request: web.Request) -> bytes:
     """The whole body, within ``client_max_size`` (413) and ``BODY_TIMEOUT`` (408)."""
     try:
-        async with asyncio.timeout(BODY_TIMEOUT):
+        async with asyncio.timeout(body_timeout(request)):
             return await request.read()
     except TimeoutError:
         raise ProblemError(408, "Request Timeout", "the body did not arrive in time") from None

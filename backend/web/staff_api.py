@@ -17,7 +17,7 @@ from backend.models import Invitation, Organisation, RosterEntry
 from backend.rules.schema import OrgKind
 from backend.services import staff
 from backend.staff.digest import Digest, DigestRow, digest_filename
-from backend.web.bodies import BODY_TIMEOUT, read_model
+from backend.web.bodies import body_timeout, read_model
 from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
 from backend.web.operations import path_int
 from backend.web.problems import ProblemError, iso, json_response, unprocessable
@@ -178,7 +178,9 @@ async def _roster_bytes(request: web.Request, limit: int) -> bytes:
         raise _too_large(limit)
     data = bytearray()
     try:
-        async with asyncio.timeout(BODY_TIMEOUT):  # a body that never ends holds nothing long
+        async with asyncio.timeout(
+            body_timeout(request)
+        ):  # a body that never ends holds nothing long
             async for chunk in request.content.iter_chunked(READ_CHUNK):
                 data += chunk
                 if len(data) > limit:
