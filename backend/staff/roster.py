@@ -33,6 +33,10 @@ XLSX_UNZIPPED_FACTOR = 50
 # hundred KB of zip can hold 100 MB of them. A real roster's strings are a few MB.
 XLSX_SHARED_STRINGS_FACTOR = 8
 XLSX_MAX_MEMBERS = 256
+# Sheet XML per allowed row: a roster row is a few hundred bytes; thousands of cells per row
+# (seconds of parsing each) are refused before parsing starts.
+XLSX_SHEET_BYTES_PER_ROW = 2048
+XLSX_CELLS_PER_ROW = 32
 MAX_COLUMNS = 64  # a roster has five columns; cells beyond these are not read
 MAX_RECORD_LINES = 3  # a quoted CSV cell may span lines, but a name never spans more
 TIME_BUDGET = 20.0  # seconds of parsing before a file is refused as too large to handle
@@ -220,7 +224,7 @@ def _csv_lines(data: bytes) -> Iterator[Line]:
         index += taken
 
 
-def _check_unzipped_size(data: bytes, max_bytes: int) -> None:
+def _check_unzipped_size(data: bytes, max_bytes: int, max_rows: int) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -233,12 +237,34 @@ def _check_unzipped_size(data: bytes, max_bytes: int) -> None:
     shared = sum(item.file_size for item in members if "sharedstrings" in item.filename.lower())
     if shared > max_bytes * XLSX_SHARED_STRINGS_FACTOR:
         raise RosterFileError("too_large", str(max_bytes))
+    sheets = [item for item in members if "worksheets/" in item.filename.lower()]
+    if sum(item.file_size for item in sheets) > (max_rows + BLANK_ROWS_ALLOWED) * (
+        XLSX_SHEET_BYTES_PER_ROW
+    ):
+        raise RosterFileError("too_large", str(max_bytes))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        cells = sum(_count_cells(archive, item) for item in sheets)
+    if cells > (max_rows + BLANK_ROWS_ALLOWED) * XLSX_CELLS_PER_ROW:
+        raise RosterFileError("too_large", str(max_bytes))
 
 
-def _xlsx_lines(data: bytes, max_bytes: int) -> Iterator[Line]:
+def _count_cells(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
+    """Cell elements in a sheet's XML, counted in the raw bytes before any parsing: openpyxl
+    reads a whole sheet to size it before yielding its first row.
+    """
+    count, tail = 0, b""
+    with archive.open(member) as stream:
+        while chunk := stream.read(1024 * 1024):
+            block = tail + chunk
+            count += block.count(b"<c ") + block.count(b"<c>") + block.count(b":c ")
+            tail = block[-2:]
+    return count
+
+
+def _xlsx_lines(data: bytes, max_bytes: int, max_rows: int) -> Iterator[Line]:
     from openpyxl import load_workbook
 
-    _check_unzipped_size(data, max_bytes)
+    _check_unzipped_size(data, max_bytes, max_rows)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises anything on a broken part
@@ -449,7 +475,7 @@ def parse_roster(
     if not data.strip():
         raise RosterFileError("no_header", "")
     xlsx = _is_xlsx(filename, data)
-    read = _xlsx_lines(data, max_bytes) if xlsx else _csv_lines(data)
+    read = _xlsx_lines(data, max_bytes, max_rows) if xlsx else _csv_lines(data)
     lines = _non_blank(read, max_rows, deadline)
     first = next(lines, None)
     if first is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
@@ -20,7 +21,7 @@ from backend.rules.loader import Ruleset
 from backend.settings import StaffSettings
 from backend.staff.invitations import CreatedInvitation, create_invitation
 from backend.staff.organisations import TEACHER_ROLE, get_organisation
-from backend.staff.roster import ImportReport, parse_roster
+from backend.staff.roster import ImportReport, ParsedRoster, parse_roster
 
 IMPORT_CHUNK = 500  # rows per statement
 
@@ -43,46 +44,25 @@ async def import_roster(
     keeps the value already stored).
     """
     await get_organisation(session=session, organisation_id=organisation_id)
-    # Parsing is CPU work (unzip, XML, validation): a worker thread keeps the loop answering.
-    parsed = await asyncio.to_thread(
-        parse_roster,
-        filename,
-        data,
-        max_bytes=limits.roster_max_bytes,
-        max_rows=limits.roster_max_rows,
-        ruleset=ruleset,
-        today=today,
-    )
     table: Any = RosterEntry.__table__  # type: ignore[attr-defined]
     connection = await session.connection()
     stored = await connection.execute(
         select(table.c.id, table.c.name_key).where(table.c.organisation_id == organisation_id)
     )
-    existing = {name_key: entry_id for entry_id, name_key in stored.all()}
-    now = utcnow()
-    new_rows: list[dict[str, Any]] = []
-    changed: list[dict[str, Any]] = []
-    for row in parsed.rows:
-        values = {
-            "full_name": row.full_name,
-            "position_id": row.position_id,
-            "username": row.username,
-            "last_course_on": row.last_course_on,
-            "category": row.category,
-        }
-        entry_id = existing.get(row.name_key)
-        if entry_id is None:
-            new_rows.append(
-                {
-                    **values,
-                    "organisation_id": organisation_id,
-                    "name_key": row.name_key,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        else:
-            changed.append({**values, "entry_id": entry_id, "now": now})
+    existing: dict[str, int] = {name_key: entry_id for entry_id, name_key in stored.all()}
+    # Parsing and sorting rows into inserts and updates is CPU work (unzip, XML, validation,
+    # tens of thousands of rows): a worker thread keeps the event loop answering meanwhile.
+    plan = await asyncio.to_thread(
+        _plan,
+        filename,
+        data,
+        limits=limits,
+        ruleset=ruleset,
+        today=today,
+        organisation_id=organisation_id,
+        existing=existing,
+    )
+    new_rows, changed = plan.new_rows, plan.changed
     # An empty cell keeps the value already stored.
     keep: dict[str, Any] = {
         name: func.coalesce(bindparam(name), table.c[name])
@@ -108,10 +88,63 @@ async def import_roster(
     return ImportReport(
         added=len(new_rows),
         updated=len(changed),
-        rows_total=parsed.rows_total,
-        errors=parsed.errors,
-        delimiter=parsed.delimiter,
+        rows_total=plan.parsed.rows_total,
+        errors=plan.parsed.errors,
+        delimiter=plan.parsed.delimiter,
     )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    parsed: ParsedRoster
+    new_rows: list[dict[str, Any]]
+    changed: list[dict[str, Any]]
+
+
+def _plan(
+    filename: str,
+    data: bytes,
+    *,
+    limits: StaffSettings,
+    ruleset: Ruleset,
+    today: dt.date,
+    organisation_id: int,
+    existing: dict[str, int],
+) -> _Plan:
+    """The file's rows as insert and update parameters (runs in a worker thread)."""
+    parsed = parse_roster(
+        filename,
+        data,
+        max_bytes=limits.roster_max_bytes,
+        max_rows=limits.roster_max_rows,
+        ruleset=ruleset,
+        today=today,
+    )
+    now = utcnow()
+    new_rows: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for row in parsed.rows:
+        values = {
+            "full_name": row.full_name,
+            "position_id": row.position_id,
+            "username": row.username,
+            "last_course_on": row.last_course_on,
+            "category": row.category,
+        }
+        entry_id = existing.get(row.name_key)
+        if entry_id is None:
+            new_rows.append(
+                {
+                    **values,
+                    "organisation_id": organisation_id,
+                    "name_key": row.name_key,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        else:
+            changed.append({**values, "entry_id": entry_id, "now": now})
+    return _Plan(parsed=parsed, new_rows=new_rows, changed=changed)
 
 
 async def roster_entries(*, session: AsyncSession, organisation_id: int) -> list[RosterEntry]:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiohttp import ClientResponse, web
+from aiohttp import ClientResponse, ClientSession, web
 from aiohttp.test_utils import TestClient
 from sqlmodel import select
 
@@ -26,6 +26,7 @@ from backend.staff.weekly_digest import DIGEST_KIND, enqueue_weekly_digests
 from backend.web.app import create_app
 from backend.web.keys import body_timeout_key, clock_key
 from backend.web.problems import PROBLEM_TYPE
+from backend.web.server import ProblemAppRunner
 from backend.web.staff_api import XLSX_TYPE
 from bot.factory import create_dispatcher, create_i18n
 from bot.runner import create_webhook_app
@@ -358,3 +359,26 @@ async def test_webhook_refuses_what_is_not_an_update(
         await _problem(response, 400)
     assert secret_name not in caplog.text
     assert bot.sent("SendMessage") == []
+
+
+async def test_unparsable_requests_get_problem_bodies_too(
+    settings: Settings, engine: object, ruleset: Ruleset
+) -> None:
+    app = create_app(settings, engine=engine, ruleset=ruleset)  # type: ignore[arg-type]
+    runner = ProblemAppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with ClientSession(f"http://127.0.0.1:{port}") as session:
+            long_url = await session.get("/api/v1/positions?q=" + "a" * 9000)
+            long_header = await session.get("/healthz", headers={"X-Long": "b" * 9000})
+            fine = await session.get("/healthz")
+            for response in (long_url, long_header):
+                assert 400 <= response.status < 500
+                assert response.content_type == PROBLEM_TYPE
+                assert (await response.json())["status"] == response.status
+            assert fine.status == 200
+    finally:
+        await runner.cleanup()
