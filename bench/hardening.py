@@ -74,7 +74,7 @@ def _wide_xlsx() -> bytes:
 
 
 def _big_csv(rows: int) -> bytes:
-    lines = [";".join(HEADER)]
+    lines = [";".join(map(str, HEADER))]
     lines += [f"Мұғалім {i} Тест;3.7;10.05.2022;" for i in range(rows)]
     return "\n".join(lines).encode()
 
