@@ -22,6 +22,7 @@ from backend.models import ApiToken, Membership, Organisation, RosterEntry, User
 from backend.rules.loader import Ruleset
 from backend.services import curators
 from backend.settings import BotSettings, Settings
+from backend.staff.digest import Digest, digest_text
 from backend.staff.weekly_digest import DIGEST_KIND, enqueue_weekly_digests
 from backend.web.app import create_app
 from backend.web.keys import body_timeout_key, clock_key
@@ -382,3 +383,12 @@ async def test_unparsable_requests_get_problem_bodies_too(
             assert fine.status == 200
     finally:
         await runner.cleanup()
+
+
+def test_an_export_asked_for_now_is_not_titled_weekly() -> None:
+    report = Digest(organisation_id=1, organisation_name="Мектеп", today=dt.date(2026, 5, 5))
+    for language, weekly_word in (("kk", "Апталық"), ("ru", "Еженедельная"), ("en", "Weekly")):
+        assert weekly_word in digest_text(report, language, 90)
+        now = digest_text(report, language, 90, weekly=False)
+        assert weekly_word not in now
+        assert "Мектеп" in now.splitlines()[0]

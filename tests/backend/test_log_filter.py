@@ -4,6 +4,7 @@ people typed stay out of warnings and errors (issues 14 and 16)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import warnings
@@ -16,13 +17,13 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.types import Update
 from aiohttp import web
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import IntegrityError
 
 from backend.db import SessionPool
 from backend.logs import configure_logging, secrets_of
 from backend.models import Organisation, RosterEntry
-from backend.settings import BotSettings, LogSettings, Settings, WebSettings
+from backend.scheduler import create_scheduler
+from backend.settings import BotSettings, LogSettings, SchedulerSettings, Settings, WebSettings
 
 BOT_TOKEN = "7012345678:AAE" + "Q" * 32
 WEBHOOK_SECRET = "hook-secret-" + "w" * 20
@@ -170,7 +171,7 @@ async def test_scheduler_runs_are_debug_unless_they_fail(
 ) -> None:
     configure_logging(LogSettings(level="INFO", format="json"))
     capsys.readouterr()
-    scheduler = AsyncIOScheduler()
+    scheduler = create_scheduler(SchedulerSettings())
     done = asyncio.Event()
 
     async def fine() -> None:
@@ -181,6 +182,8 @@ async def test_scheduler_runs_are_debug_unless_they_fail(
 
     scheduler.add_job(fine, id="fine")
     scheduler.add_job(broken, id="broken")
+    two_minutes_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)
+    scheduler.add_job(fine, "date", run_date=two_minutes_ago, id="late")
     scheduler.start()
     await asyncio.wait_for(done.wait(), 5)
     await asyncio.sleep(0.2)
@@ -188,4 +191,8 @@ async def test_scheduler_runs_are_debug_unless_they_fail(
     lines = [json.loads(line) for line in _read(capsys)]
     _unconfigure()
     assert not [line for line in lines if line["level"] == "INFO"]
-    assert any(line["level"] == "ERROR" and "broken" in line["msg"] for line in lines)
+    ours = [line for line in lines if line["logger"] == "backend.scheduler"]
+    assert sorted((line["level"], line["job"]) for line in ours) == [
+        ("ERROR", "broken"),
+        ("WARNING", "late"),
+    ]
