@@ -17,7 +17,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from backend.web.keys import body_timeout_key
-from backend.web.problems import ProblemError, unprocessable
+from backend.web.problems import ProblemError, json_response, unprocessable
 
 BODY_TIMEOUT = 10.0  # seconds for a whole body: a client that never finishes is cut off
 MAX_NESTING = 32  # no request model is deeper than a few levels
@@ -161,3 +161,10 @@ def validate(model: type[ModelT], data: Any) -> ModelT:
 async def read_model(request: web.Request, model: type[ModelT]) -> ModelT:
     """The body as ``model``: 400/408/413/415 for an unreadable body, 422 for invalid fields."""
     return validate(model, await read_json(request))
+
+
+def reply(model: type[BaseModel], body: Any, status: int = 200) -> web.Response:
+    """A JSON answer checked against its response model (the one the document shows), with
+    only the keys the handler gave."""
+    checked = model.model_validate(body)
+    return json_response(checked.model_dump(mode="json", exclude_unset=True), status=status)

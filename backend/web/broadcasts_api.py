@@ -27,10 +27,11 @@ from backend.services.broadcasts import (
     OutOfScopeError,
 )
 from backend.web.auth import curator_of
-from backend.web.bodies import read_model
+from backend.web.bodies import read_model, reply
 from backend.web.keys import now_of, session_pool_key, settings_key
 from backend.web.operations import path_int
-from backend.web.problems import ProblemError, iso, json_response, unprocessable
+from backend.web.problems import ProblemError, iso, unprocessable
+from backend.web.schemas import broadcasts as b
 from backend.web.schemas.broadcasts import (
     AudienceBody,
     CuratorGrant,
@@ -225,7 +226,7 @@ async def create_broadcast(request: web.Request) -> web.Response:
             )
         assert draft.id is not None
         broadcast = await _send(session, request, actor, draft.id, body)
-    return json_response(_broadcast_json(broadcast), status=201)
+    return reply(b.Broadcast, _broadcast_json(broadcast), status=201)
 
 
 async def list_broadcasts(request: web.Request) -> web.Response:
@@ -237,7 +238,9 @@ async def list_broadcasts(request: web.Request) -> web.Response:
                 found = await broadcasts.list_all(session=session, limit=limit)
             else:
                 found = await broadcasts.list_for(session=session, actor_id=own, limit=limit)
-    return json_response({"count": len(found), "items": [_broadcast_json(b) for b in found]})
+    return reply(
+        b.BroadcastList, {"count": len(found), "items": [_broadcast_json(x) for x in found]}
+    )
 
 
 def _query_text(request: web.Request, name: str, default: str = "") -> str:
@@ -274,7 +277,7 @@ async def count_broadcast_audience(request: web.Request) -> web.Response:
             count = await broadcasts.count_recipients(
                 session=session, actor_id=actor, topic=topic, audience=audience
             )
-    return json_response({"topic": topic, "audience": audience.to_json(), "count": count})
+    return reply(b.AudienceCount, {"topic": topic, "audience": audience.to_json(), "count": count})
 
 
 async def get_broadcast(request: web.Request) -> web.Response:
@@ -286,7 +289,7 @@ async def get_broadcast(request: web.Request) -> web.Response:
             progress = await broadcasts.progress(
                 session=session, broadcast_id=broadcast_id, now=now_of(request)
             )
-    return json_response({**_broadcast_json(broadcast), "progress": _progress_json(progress)})
+    return reply(b.Broadcast, {**_broadcast_json(broadcast), "progress": _progress_json(progress)})
 
 
 class _Transition(Protocol):
@@ -300,7 +303,7 @@ async def _transition(request: web.Request, action: _Transition) -> web.Response
     async with _as_owner(request) as (session, actor, broadcast_id):
         with _service_errors():
             broadcast = await action(session=session, actor_id=actor, broadcast_id=broadcast_id)
-    return json_response(_broadcast_json(broadcast))
+    return reply(b.Broadcast, _broadcast_json(broadcast))
 
 
 async def pause_broadcast(request: web.Request) -> web.Response:
@@ -322,7 +325,7 @@ async def schedule_broadcast(request: web.Request) -> web.Response:
         raise _invalid([("send_at", "required")], "give send_at or send_now: true")
     async with _as_owner(request) as (session, actor, broadcast_id):
         broadcast = await _send(session, request, actor, broadcast_id, body)
-    return json_response(_broadcast_json(broadcast))
+    return reply(b.Broadcast, _broadcast_json(broadcast))
 
 
 async def broadcast_report(request: web.Request) -> web.Response:
@@ -392,13 +395,15 @@ async def grant_curator(request: web.Request) -> web.Response:
                 entry = await curators.grant_curator(session=session, user_id=user_id, scope=scope)
             except LookupError:
                 raise ProblemError(404, "Not Found", f"no user {user_id}") from None
-    return json_response(_curator_json(entry), status=201)
+    return reply(b.Curator, _curator_json(entry), status=201)
 
 
 async def list_curators(request: web.Request) -> web.Response:
     async with request.app[session_pool_key]() as session:
         entries = await curators.list_curators(session=session)
-    return json_response({"count": len(entries), "items": [_curator_json(e) for e in entries]})
+    return reply(
+        b.CuratorList, {"count": len(entries), "items": [_curator_json(e) for e in entries]}
+    )
 
 
 async def revoke_curator(request: web.Request) -> web.Response:

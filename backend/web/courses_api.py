@@ -23,10 +23,11 @@ from backend.courses.validation import (
 )
 from backend.models import CourseRecord
 from backend.services import courses
-from backend.web.bodies import read_model
+from backend.web.bodies import read_model, reply
 from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
 from backend.web.operations import path_int
-from backend.web.problems import ProblemError, json_response
+from backend.web.problems import ProblemError
+from backend.web.schemas import courses as c
 from backend.web.schemas.common import INT64_MAX
 from backend.web.schemas.courses import CourseInput
 
@@ -76,7 +77,9 @@ async def list_courses(request: web.Request) -> web.Response:
     async with request.app[session_pool_key]() as session:
         user_id = await _user_id(session, request)
         items = await courses.list_courses(session=session, user_id=user_id)
-    return json_response({"items": [_course_json(item) for item in items], "count": len(items)})
+    return reply(
+        c.CourseList, {"items": [_course_json(item) for item in items], "count": len(items)}
+    )
 
 
 async def add_course(request: web.Request) -> web.Response:
@@ -88,7 +91,7 @@ async def add_course(request: web.Request) -> web.Response:
     async with request.app[session_pool_key]() as session:
         user_id = await _user_id(session, request)
         record = await courses.add_course(session=session, user_id=user_id, course=course)
-    return json_response(_course_json(record), status=201)
+    return reply(c.Course, _course_json(record), status=201)
 
 
 async def edit_course(request: web.Request) -> web.Response:
@@ -108,7 +111,7 @@ async def edit_course(request: web.Request) -> web.Response:
             )
         except courses.CourseNotFoundError:
             raise ProblemError(404, "Not Found", "no such course") from None
-    return json_response(_course_json(record))
+    return reply(c.Course, _course_json(record))
 
 
 async def delete_course(request: web.Request) -> web.Response:
@@ -135,8 +138,9 @@ async def due(request: web.Request) -> web.Response:
     _, last = await _last_completion(request)
     citation = refresher.citation.model_dump(mode="json", exclude_none=True)
     if last is None:
-        return json_response(
-            {"due_on": None, "period_years": refresher.period_years, "citation": citation}
+        return reply(
+            c.CourseDue,
+            {"due_on": None, "period_years": refresher.period_years, "citation": citation},
         )
     status = due_status(
         last,
@@ -145,7 +149,8 @@ async def due(request: web.Request) -> web.Response:
         tz=settings.tz,
         now=now_of(request),
     )
-    return json_response(
+    return reply(
+        c.CourseDue,
         {
             "last_completed_on": status.last_completed.isoformat(),
             "due_on": status.due.isoformat(),
@@ -165,7 +170,7 @@ async def due(request: web.Request) -> web.Response:
             "period_years": refresher.period_years,
             "citation": citation,
             "quote": refresher.quote,
-        }
+        },
     )
 
 

@@ -5,8 +5,9 @@ from sqlalchemy import text
 
 from backend import __version__
 from backend.migrate import current_revision
+from backend.web.bodies import reply
 from backend.web.keys import engine_key, ruleset_key
-from backend.web.problems import json_response
+from backend.web.schemas.common import Health
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -27,4 +28,4 @@ async def healthz(request: web.Request) -> web.Response:
         "database": database,
         "ruleset": {"version": ruleset.version, "positions": len(ruleset.positions)},
     }
-    return json_response(body, status=200 if database["status"] == "ok" else 503)
+    return reply(Health, body, status=200 if database["status"] == "ok" else 503)

@@ -12,9 +12,10 @@ from backend.rules.clauses import packaged_clauses
 from backend.rules.cli import position_summary
 from backend.rules.engine import RulesDateError, UnknownPositionError, engine_for
 from backend.rules.search import position_sort_key, search_positions
-from backend.web.bodies import read_model
+from backend.web.bodies import read_model, reply
 from backend.web.keys import ruleset_key
-from backend.web.problems import ProblemError, json_response
+from backend.web.problems import ProblemError
+from backend.web.schemas import rules as r
 from backend.web.schemas.rules import MAX_POSITION_ID, MAX_QUERY, EvaluateRequest
 
 MAX_LIMIT = 100
@@ -43,7 +44,10 @@ async def list_positions(request: web.Request) -> web.Response:
     if org_kind:
         ids = [pid for pid in ids if ruleset.positions[pid].org_kind == org_kind]
     items = [position_summary(ruleset, pid) for pid in ids[:limit]]
-    return json_response({"items": items, "count": len(items), "ruleset_version": ruleset.version})
+    return reply(
+        r.PositionList,
+        {"items": items, "count": len(items), "ruleset_version": ruleset.version},
+    )
 
 
 def _unknown_position(exc: UnknownPositionError) -> ProblemError:
@@ -62,7 +66,7 @@ async def get_position(request: web.Request) -> web.Response:
     body = compiled.position.model_dump(mode="json", exclude_none=True)
     body["verbatim"] = packaged_clauses().get(compiled.position.id, {})
     body["ruleset_version"] = ruleset.version
-    return json_response(body)
+    return reply(r.Position, body)
 
 
 async def _evaluate_body(request: web.Request) -> tuple[dict[str, Any], Any]:
@@ -84,15 +88,16 @@ async def _evaluate_body(request: web.Request) -> tuple[dict[str, Any], Any]:
 
 async def evaluate(request: web.Request) -> web.Response:
     outcome, _ = await _evaluate_body(request)
-    return json_response(outcome)
+    return reply(r.Outcome, outcome)
 
 
 async def next_question(request: web.Request) -> web.Response:
     outcome, (engine, position, answers, on) = await _evaluate_body(request)
     question = engine.next_question(position, answers, on)
-    return json_response(
+    return reply(
+        r.NextQuestion,
         {
             "question": question.as_json() if question else None,
             "missing_facts": outcome["missing_facts"],
-        }
+        },
     )

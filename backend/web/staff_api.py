@@ -17,10 +17,11 @@ from backend.models import Invitation, Organisation, RosterEntry
 from backend.rules.schema import OrgKind
 from backend.services import staff
 from backend.staff.digest import Digest, DigestRow, digest_filename
-from backend.web.bodies import body_timeout, read_model
+from backend.web.bodies import body_timeout, read_model, reply
 from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
 from backend.web.operations import path_int
-from backend.web.problems import ProblemError, iso, json_response, unprocessable
+from backend.web.problems import ProblemError, iso, unprocessable
+from backend.web.schemas import staff as s
 from backend.web.schemas.staff import InvitationInput, OrganisationInput
 
 BASE = "/api/v1/organisations"
@@ -74,7 +75,7 @@ async def _existing(request: web.Request) -> Organisation:
 async def list_organisations(request: web.Request) -> web.Response:
     async with request.app[session_pool_key]() as session:
         items = await staff.list_organisations(session=session)
-    return json_response({"items": [_organisation_json(item) for item in items]})
+    return reply(s.OrganisationList, {"items": [_organisation_json(item) for item in items]})
 
 
 async def create_organisation(request: web.Request) -> web.Response:
@@ -87,7 +88,7 @@ async def create_organisation(request: web.Request) -> web.Response:
         organisation = await staff.create_organisation(
             session=session, name=body.name, kind=body.kind, region=body.region
         )
-    return json_response(_organisation_json(organisation), status=201)
+    return reply(s.Organisation, _organisation_json(organisation), status=201)
 
 
 async def get_organisation(request: web.Request) -> web.Response:
@@ -99,7 +100,7 @@ async def get_organisation(request: web.Request) -> web.Response:
     body = _organisation_json(organisation)
     body["roster_size"] = len(entries)
     body["roster_linked"] = sum(1 for entry in entries if entry.user_id is not None)
-    return json_response(body)
+    return reply(s.Organisation, body)
 
 
 async def create_invitation(request: web.Request) -> web.Response:
@@ -141,7 +142,7 @@ async def create_invitation(request: web.Request) -> web.Response:
     answer = _invitation_json(created.invitation, now_of(request))
     answer["token"] = created.token  # shown only in this response
     answer["link"] = staff.invitation_link(settings.bot.username, created.token)
-    return json_response(answer, status=201)
+    return reply(s.CreatedInvitation, answer, status=201)
 
 
 async def list_invitations(request: web.Request) -> web.Response:
@@ -151,7 +152,7 @@ async def list_invitations(request: web.Request) -> web.Response:
             session=session, organisation_id=_organisation_id(request)
         )
     now = now_of(request)
-    return json_response({"items": [_invitation_json(item, now) for item in items]})
+    return reply(s.InvitationList, {"items": [_invitation_json(item, now) for item in items]})
 
 
 async def revoke_invitation(request: web.Request) -> web.Response:
@@ -238,7 +239,8 @@ async def import_roster(request: web.Request) -> web.Response:
                 code=error.code,
                 limit_detail=error.detail,
             ) from None
-    return json_response(
+    return reply(
+        s.ImportReport,
         {
             "added": report.added,
             "updated": report.updated,
@@ -247,7 +249,7 @@ async def import_roster(request: web.Request) -> web.Response:
                 {"line": item.line, "code": item.code, "detail": item.detail}
                 for item in report.errors
             ],
-        }
+        },
     )
 
 
@@ -257,7 +259,7 @@ async def list_roster(request: web.Request) -> web.Response:
         entries = await staff.roster_entries(
             session=session, organisation_id=_organisation_id(request)
         )
-    return json_response({"items": [_entry_json(entry) for entry in entries]})
+    return reply(s.Roster, {"items": [_entry_json(entry) for entry in entries]})
 
 
 def _row_json(row: DigestRow) -> dict[str, Any]:
@@ -298,7 +300,7 @@ async def digest(request: web.Request) -> web.Response:
             ruleset=request.app[ruleset_key],
         )
     if file_format == "json":
-        return json_response(_digest_json(report))
+        return reply(s.Digest, _digest_json(report))
     csv_data, xlsx_data = staff.digest_files(report, language)
     filename = digest_filename(report, file_format)
     return web.Response(

@@ -12,10 +12,11 @@ from aiohttp import web
 
 from backend.models import ApiToken
 from backend.services import api_tokens
-from backend.web.bodies import read_model
+from backend.web.bodies import read_model, reply
 from backend.web.keys import session_pool_key, settings_key
 from backend.web.operations import path_int
-from backend.web.problems import ProblemError, json_response
+from backend.web.problems import ProblemError
+from backend.web.schemas import tokens as t
 from backend.web.schemas.tokens import TokenInput
 
 BASE = "/api/v1/admin/tokens"
@@ -47,12 +48,14 @@ async def create_token(request: web.Request) -> web.Response:
         )
     except ValueError as error:
         raise ProblemError(422, "Unprocessable Content", str(error)) from None
-    return json_response({**_token_json(created.record), "token": created.token}, status=201)
+    return reply(
+        t.CreatedToken, {**_token_json(created.record), "token": created.token}, status=201
+    )
 
 
 async def list_tokens(request: web.Request) -> web.Response:
     records = await api_tokens.list_tokens(request.app[session_pool_key])
-    return json_response({"items": [_token_json(record) for record in records]})
+    return reply(t.TokenList, {"items": [_token_json(record) for record in records]})
 
 
 async def revoke_token(request: web.Request) -> web.Response:
@@ -61,4 +64,4 @@ async def revoke_token(request: web.Request) -> web.Response:
         record = await api_tokens.revoke_token(request.app[session_pool_key], token_id)
     except api_tokens.ApiTokenNotFoundError:
         raise ProblemError(404, "Not Found", "no such token") from None
-    return json_response(_token_json(record))
+    return reply(t.ApiToken, _token_json(record))

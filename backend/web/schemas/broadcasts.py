@@ -18,6 +18,7 @@ from backend.web.schemas.common import (
     Line32,
     Line64,
     Line256,
+    Moment,
     RequestModel,
     ResponseModel,
     RowId,
@@ -94,10 +95,10 @@ class Broadcast(ResponseModel):
     recipient_count: int | None
     text_sha256: str | None
     created_via: str
-    scheduled_at: dt.datetime | None
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
-    created_at: dt.datetime | None
+    scheduled_at: Moment | None
+    started_at: Moment | None
+    finished_at: Moment | None
+    created_at: Moment | None
     progress: Progress | None = None
 
 

@@ -11,7 +11,16 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    Strict,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
@@ -84,6 +93,15 @@ Text4096 = Annotated[
 def strip_controls(value: str) -> str:
     """Stored text made safe for files and logs: C0 controls (but line breaks) removed."""
     return _TEXT_FORBIDDEN.sub("", value)
+
+
+# A moment in a response: ISO 8601 as ``datetime.isoformat`` writes it ("…+00:00"), as the
+# API always has, rather than pydantic's "…Z".
+Moment = Annotated[
+    dt.datetime,
+    PlainSerializer(lambda value: value.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 class RequestModel(BaseModel):

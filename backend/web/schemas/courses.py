@@ -17,6 +17,7 @@ from backend.web.schemas.common import (
     Line64,
     Line256,
     Line512,
+    Moment,
     RequestModel,
     ResponseModel,
 )
@@ -54,7 +55,7 @@ class CourseList(ResponseModel):
 class Milestone(ResponseModel):
     id: str
     on: dt.date
-    send_at: dt.datetime
+    send_at: Moment
     reached: bool
 
 

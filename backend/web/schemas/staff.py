@@ -12,6 +12,7 @@ from backend.staff.organisations import STAFF_ROLES, STUDENT_ROLE, TEACHER_ROLE
 from backend.web.schemas.common import (
     Line64,
     Line256,
+    Moment,
     RequestModel,
     ResponseModel,
     RowId,
@@ -56,8 +57,8 @@ class Invitation(ResponseModel):
     roster_entry_id: int | None
     max_uses: int | None
     uses: int
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
+    expires_at: Moment | None
+    revoked_at: Moment | None
     active: bool
 
 

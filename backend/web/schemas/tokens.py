@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from pydantic import Field
 
-from backend.web.schemas.common import Line128, RequestModel, ResponseModel
+from backend.web.schemas.common import Line128, Moment, RequestModel, ResponseModel
 
 # "admin", "curator:<user id>" or "org:<organisation id>", ASCII digits only (a "٣" would pass
 # str.isdigit and fail int() later).
@@ -23,9 +22,9 @@ class ApiToken(ResponseModel):
     id: int
     name: str
     scope: str
-    created_at: dt.datetime | None
-    last_used_at: dt.datetime | None
-    revoked_at: dt.datetime | None
+    created_at: Moment | None
+    last_used_at: Moment | None
+    revoked_at: Moment | None
 
 
 class CreatedToken(ApiToken):
