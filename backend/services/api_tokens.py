@@ -22,6 +22,7 @@ from backend.settings import Settings
 
 TOKEN_PREFIX = "snt_"
 SCOPED_KINDS = ("curator", "org")  # "curator:<user id>", "org:<organisation id>"
+MAX_NAME = 120  # the column's length
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
 SCOPE_PATTERN_HINT = 'scope is "admin", "curator:<user id>" or "org:<organisation id>"'
 
@@ -74,6 +75,8 @@ async def create_token(
         raise ValueError(f"invalid scope {scope!r}: {SCOPE_PATTERN_HINT}")
     if not name.strip():
         raise ValueError("the token needs a name")
+    if len(name.strip()) > MAX_NAME or not name.isprintable():
+        raise ValueError(f"the name is at most {MAX_NAME} printable characters")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(name=name.strip(), token_hash=hash_token(token, pepper), scope=scope)
     async with session_pool() as session:

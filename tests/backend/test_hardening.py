@@ -20,7 +20,7 @@ from sqlmodel import select
 from backend.db import SessionPool
 from backend.models import ApiToken, Membership, Organisation, RosterEntry, User
 from backend.rules.loader import Ruleset
-from backend.services import curators
+from backend.services import api_tokens, curators
 from backend.settings import BotSettings, Settings
 from backend.staff.digest import Digest, digest_text
 from backend.staff.weekly_digest import DIGEST_KIND, enqueue_weekly_digests
@@ -392,3 +392,13 @@ def test_an_export_asked_for_now_is_not_titled_weekly() -> None:
         now = digest_text(report, language, 90, weekly=False)
         assert weekly_word not in now
         assert "Мектеп" in now.splitlines()[0]
+
+
+async def test_the_token_service_refuses_long_or_control_names(
+    session_pool: SessionPool, settings: Settings
+) -> None:
+    for name in ("t" * 300, "ops\x00", "ops\nroot"):
+        with pytest.raises(ValueError, match="printable"):
+            await api_tokens.create_token(session_pool, name=name, pepper="")
+    with pytest.raises(ValueError, match="scope"):
+        await api_tokens.create_token(session_pool, name="ops", pepper="", scope="curator:٣")
