@@ -21,10 +21,10 @@ from pathlib import Path
 from aiohttp import ClientSession, web
 from openpyxl import Workbook
 
+from backend import api_tokens
 from backend.db import create_engine, create_session_pool
 from backend.migrate import upgrade_async
 from backend.rules.loader import default_ruleset
-from backend.services import api_tokens
 from backend.settings import DatabaseSettings, Settings, StaffSettings
 from backend.web.app import create_app
 from backend.web.server import ProblemAppRunner

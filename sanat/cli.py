@@ -1,4 +1,9 @@
-"""``sanat`` console script: run, bot, backend, migrate, rules."""
+"""``sanat`` console script: run, bot, backend, migrate, rules, admin.
+
+Each command imports what it runs inside its function: ``sanat --help`` or ``sanat admin …``
+then starts without loading aiogram, aiohttp, Alembic and the rules data. No import here
+breaks a cycle (tests/test_architecture.py checks that there is none).
+"""
 
 from __future__ import annotations
 
@@ -61,7 +66,7 @@ def cmd_bot(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from backend.migrate import upgrade
-    from bot.runner import run_all
+    from sanat.run import run_all
 
     settings = _settings()
     if not args.no_migrate:
@@ -103,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_rules_commands(commands)
 
-    from backend.admin_cli import add_admin_commands
+    from backend.cli.admin import add_admin_commands
 
     add_admin_commands(commands)
     return parser

@@ -17,10 +17,10 @@ from aiohttp import ClientResponse, ClientSession, web
 from aiohttp.test_utils import TestClient
 from sqlmodel import select
 
+from backend import api_tokens, curators
 from backend.db import SessionPool
 from backend.models import ApiToken, Membership, Organisation, RosterEntry, User
 from backend.rules.loader import Ruleset
-from backend.services import api_tokens, curators
 from backend.settings import BotSettings, Settings
 from backend.staff.digest import Digest, digest_text
 from backend.staff.weekly_digest import DIGEST_KIND, enqueue_weekly_digests
@@ -31,9 +31,9 @@ from backend.web.server import ProblemAppRunner
 from backend.web.staff_api import XLSX_TYPE
 from bot.factory import create_dispatcher, create_i18n
 from bot.runner import create_webhook_app
+from testing.mocked_bot import MockedBot
 from tests.broadcasts.helpers import curator
 from tests.courses.helpers import new_teacher
-from tests.mocked_bot import MockedBot
 from tests.staff.helpers import outbox, xlsx_bytes
 
 Client = TestClient[web.Request, web.Application]

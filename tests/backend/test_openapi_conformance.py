@@ -15,9 +15,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from jsonschema import Draft202012Validator
 
+from backend import curators
 from backend.db import SessionPool
 from backend.rules.loader import Ruleset
-from backend.services import curators
 from backend.settings import Settings
 from backend.web.app import create_app
 from backend.web.keys import clock_key

@@ -33,9 +33,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from backend import curators
 from backend.db import SessionPool
 from backend.rules.loader import Ruleset
-from backend.services import curators
 from backend.settings import Settings
 from backend.web.app import create_app
 from backend.web.keys import clock_key

@@ -1,0 +1,168 @@
+"""How far a broadcast has got: the progress counts and the per-recipient CSV report.
+
+The read side of backend.broadcasts.service, which re-exports everything here (callers keep
+using ``broadcasts.progress`` / ``broadcasts.report_csv``). Both read the broadcast's outbox rows:
+their status is each recipient's status. The ownership check lives here too because the report
+needs it and the write side must not be imported from here (broadcasts imports this module).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.broadcasts.audience import OutOfScopeError
+from backend.curators import is_admin, scope_of
+from backend.exports import Cell, to_csv
+from backend.models import Broadcast, Notification, User
+from backend.models.types import utcnow
+
+# Outbox statuses of a recipient still waiting: "held" is a paused broadcast's pending row.
+WAITING = ("pending", "sending", "held")
+REPORT_HEADER = ("user_id", "name", "username", "status", "sent_at", "error")
+
+
+@dataclass(frozen=True)
+class Progress:
+    broadcast_id: int
+    status: str  # draft | scheduled | running | paused | done | cancelled
+    total: int
+    sent: int
+    failed: int
+    blocked: int
+    cancelled: int
+    remaining: int
+    eta_seconds: float | None  # None when nothing remains or the rate is unknown
+    scheduled_at: dt.datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class BroadcastNotFoundError(LookupError):
+    pass
+
+
+async def owned_broadcast(session: AsyncSession, actor_id: int, broadcast_id: int) -> Broadcast:
+    """The broadcast if the actor may act on it: its curator (still a curator) or an admin."""
+    await scope_of(session=session, user_id=actor_id)  # NotCuratorError for anyone else
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        raise BroadcastNotFoundError(broadcast_id)
+    if broadcast.curator_id != actor_id and not await is_admin(session=session, user_id=actor_id):
+        raise OutOfScopeError(f"broadcast {broadcast_id} belongs to another curator")
+    return broadcast
+
+
+def _blocked() -> ColumnElement[bool]:
+    """A failed row whose recipient blocked the bot (SQL twin of ``_is_blocked``)."""
+    return and_(
+        col(Notification.status) == "failed",
+        or_(
+            col(User.unreachable_at).is_not(None),
+            col(Notification.last_error).startswith("blocked"),
+        ),
+    )
+
+
+def _is_blocked(row: Notification, user: User | None) -> bool:
+    """A failed row whose recipient blocked the bot (Python twin of ``_blocked``)."""
+    return row.status == "failed" and (
+        (user is not None and user.unreachable_at is not None)
+        or (row.last_error or "").startswith("blocked")
+    )
+
+
+async def _status_counts(session: AsyncSession, broadcast_id: int) -> tuple[dict[str, int], int]:
+    """Outbox rows per status, and how many of the failed ones are blocked."""
+    rows = await session.exec(
+        select(
+            Notification.status,
+            func.count(),
+            func.sum(case((_blocked(), 1), else_=0)),
+        )
+        .outerjoin(User, col(User.id) == col(Notification.user_id))
+        .where(col(Notification.broadcast_id) == broadcast_id)
+        .group_by(col(Notification.status))
+    )
+    counts: dict[str, int] = {}
+    blocked = 0
+    for status, n, n_blocked in rows.all():
+        counts[status] = int(n)
+        blocked += int(n_blocked or 0)
+    return counts, blocked
+
+
+async def _sent_last_minute(session: AsyncSession, broadcast_id: int, now: dt.datetime) -> int:
+    recent = (
+        await session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(col(Notification.broadcast_id) == broadcast_id)
+            .where(col(Notification.status) == "sent")
+            .where(col(Notification.sent_at) >= now - dt.timedelta(minutes=1))
+        )
+    ).one()
+    return int(recent)
+
+
+async def progress(
+    *, session: AsyncSession, broadcast_id: int, now: dt.datetime | None = None
+) -> Progress:
+    now = now or utcnow()
+    broadcast = await session.get(Broadcast, broadcast_id, populate_existing=True)
+    if broadcast is None:
+        raise BroadcastNotFoundError(broadcast_id)
+    counts, blocked = await _status_counts(session, broadcast_id)
+    if not counts and broadcast.status in ("done", "cancelled"):
+        # The retention job purged the rows; the totals recorded when it ended remain.
+        counts = {
+            "sent": broadcast.sent_count,
+            "failed": broadcast.failed_count + broadcast.blocked_count,
+            "cancelled": broadcast.cancelled_count,
+        }
+        blocked = broadcast.blocked_count
+    remaining = sum(counts.get(s, 0) for s in WAITING)
+    recent = await _sent_last_minute(session, broadcast_id, now)
+    # Observed rate over the last minute: independent of configured limits, honest under 429s.
+    eta = remaining / (recent / 60.0) if remaining and recent else None
+    return Progress(
+        broadcast_id=broadcast_id,
+        status=broadcast.status,
+        total=sum(counts.values()) or broadcast.recipient_count,
+        sent=counts.get("sent", 0),
+        failed=counts.get("failed", 0) - blocked,
+        blocked=blocked,
+        cancelled=counts.get("cancelled", 0),
+        remaining=remaining,
+        eta_seconds=eta,
+        scheduled_at=broadcast.scheduled_at,
+        extra={"topic": broadcast.topic, "channel_id": broadcast.channel_id},
+    )
+
+
+async def report_csv(*, session: AsyncSession, actor_id: int, broadcast_id: int) -> bytes:
+    """Per-recipient report (no formula injection: backend.exports)."""
+    await owned_broadcast(session, actor_id, broadcast_id)
+    rows = await session.exec(
+        select(Notification, User)
+        .outerjoin(User, col(User.id) == col(Notification.user_id))
+        .where(col(Notification.broadcast_id) == broadcast_id)
+        .order_by(col(Notification.id))
+    )
+    lines: list[list[Cell]] = [
+        [
+            row.user_id,
+            user.full_name if user else None,
+            user.username if user else None,
+            "blocked" if _is_blocked(row, user) else row.status,
+            row.sent_at,
+            row.last_error,
+        ]
+        for row, user in rows.all()
+    ]
+    return to_csv(REPORT_HEADER, lines)
