@@ -114,6 +114,7 @@ async def _seed(pool: SessionPool) -> None:
     await person(pool, name="Айгүл")
 
 
+@pytest.mark.slow  # ~45 s per database: `make test-slow`, which CI runs
 @pytest.mark.parametrize("with_token", [True, False], ids=["admin", "anonymous"])
 async def test_schemathesis_finds_no_server_error_and_no_nonconformance(
     settings: Settings,
