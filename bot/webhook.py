@@ -31,6 +31,9 @@ class CheckedRequestHandler(SimpleRequestHandler):
         except ProblemError as error:
             log.warning("webhook body refused", extra={"reason": error.detail})
             return problem(error.status, error.title, error.detail)
+        except web.HTTPException as error:  # over client_max_size: 413
+            log.warning("webhook body refused", extra={"reason": error.reason})
+            return problem(error.status, error.reason)
         except ValidationError as error:
             # The error's text quotes the update; its count says enough.
             log.warning("webhook body is not an update", extra={"errors": error.error_count()})

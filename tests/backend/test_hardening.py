@@ -358,6 +358,8 @@ async def test_webhook_refuses_what_is_not_an_update(
         with caplog.at_level(logging.INFO):
             response = await client.post("/telegram/webhook", data=body, headers=headers)
         await _problem(response, 400)
+    huge = io.BytesIO(b'{"update_id": 1, "x": "' + b"y" * 2_000_000 + b'"}')
+    await _problem(await client.post("/telegram/webhook", data=huge, headers=headers), 413)
     assert secret_name not in caplog.text
     assert bot.sent("SendMessage") == []
 
