@@ -46,7 +46,7 @@ from tests.courses.helpers import add_course, new_teacher
 SCHEMATHESIS_VERSION = version("schemathesis")  # pinned in pyproject.toml
 # Cases per operation: with the admin token (schema-valid, then schema-violating input) and
 # without one (almost everything is a 401 there).
-MAX_EXAMPLES = {True: (25, 10), False: (5, 3)}
+MAX_EXAMPLES = {True: (20, 8), False: (5, 3)}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
