@@ -2,9 +2,10 @@
 
 import asyncio
 
-from bench import bot, broadcast, delivery, engine, hardening, sweep
+from bench import bot, broadcast, delivery, engine, hardening, pictures, sweep
 
 engine.main()
+pictures.main([])
 asyncio.run(bot.main_async(users=60))
 delivery.main()
 hardening.main()

@@ -178,11 +178,21 @@ OPERATIONS: list[Operation] = [
         "GET",
         COURSES + "/timeline.png",
         courses_api.timeline,
-        "A PNG timeline (800x220): the completed courses as dots and the due date as a marker "
-        "(red when overdue, orange within 90 days, else green). Labels are dates only.",
+        "A PNG timeline, 960 px wide: the years, each course (date and title), the three-year "
+        "cycle as a band (green while valid, orange in its last 90 days, red once overdue), "
+        "today, the due date and the next national testing window, labelled in the chosen "
+        "language.",
         {200: {"image/png": BINARY}, **dict.fromkeys((*PROTECTED, 404))},
         auth="admin",
-        params=(TELEGRAM,),
+        params=(
+            TELEGRAM,
+            Param(
+                "lang",
+                where="query",
+                schema={"enum": ["kk", "ru", "en"], "default": "ru"},
+                description="the language of the picture's words",
+            ),
+        ),
     ),
     # --- organisations -----------------------------------------------------------------------
     Operation(
