@@ -77,10 +77,15 @@ def _section(heading: Message, rows: list[DigestRow]) -> list[Part]:
     return lines
 
 
-def digest_parts(digest: Digest, due_soon_days: int) -> list[Part]:
+def digest_parts(digest: Digest, due_soon_days: int, *, weekly: bool = True) -> list[Part]:
     """The digest message as lines of message keys, translated when sent (long lists are cut:
-    the file has everyone)."""
-    lines: list[Part] = [msg(N_("📋 Weekly digest: {org}"), org=digest.organisation_name), ""]
+    the file has everyone). ``weekly=False``: an export asked for now, titled without "weekly".
+    """
+    org = digest.organisation_name
+    title = msg(N_("📋 Weekly digest: {org}"), org=org)
+    if not weekly:  # the same lists asked for at any time
+        title = msg(N_("📋 Course digest: {org}"), org=org)
+    lines: list[Part] = [title, ""]
     if digest.overdue:
         heading = msg(N_("⛔ Overdue ({count}):"), count=len(digest.overdue))
         lines += [*_section(heading, digest.overdue), ""]
@@ -104,9 +109,9 @@ def digest_payload(digest: Digest, due_soon_days: int) -> dict[str, Any]:
     return {"parts": digest_parts(digest, due_soon_days)}
 
 
-def digest_text(digest: Digest, language: str, due_soon_days: int) -> str:
-    """The digest message in one language now (the bot's on-demand export)."""
-    text = render_text({"parts": digest_parts(digest, due_soon_days)}, language)
+def digest_text(digest: Digest, language: str, due_soon_days: int, *, weekly: bool = True) -> str:
+    """The digest message in one language now (the bot's on-demand export: ``weekly=False``)."""
+    text = render_text({"parts": digest_parts(digest, due_soon_days, weekly=weekly)}, language)
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
 
 
