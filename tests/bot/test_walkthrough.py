@@ -539,8 +539,8 @@ async def test_a_roster_without_required_columns_names_them(
     await support.upload_roster(chat, bot, org_id, "ФИО;Должность;Telegram\nА Б;2.1;\n".encode())
     answer = chat.texts()[-1]
     missing = {
-        "kk": ("«соңғы курс күні», «санат»", "міндетті емес"),
-        "ru": ("«дата последнего курса», «категория»", "необязательно"),
+        "kk": ("жоқ: соңғы курс күні, санат.", "қалауыңыз бойынша"),
+        "ru": ("Нет обязательных столбцов: дата последнего курса, категория.", "по желанию"),
     }[language]
     for part in missing:
         assert part in answer

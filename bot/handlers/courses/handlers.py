@@ -25,6 +25,7 @@ from backend.courses import service as courses
 from backend.courses.ics import render_calendar
 from backend.courses.timeline import timeline_png
 from backend.courses.validation import (
+    DEFAULT_TITLE,
     MAX_CERTIFICATE_NUMBER,
     MAX_HOURS,
     MAX_PROVIDER_NAME,
@@ -154,7 +155,7 @@ async def _record_completion(
 ) -> None:
     """Store "I finished the course" on a date; raises CourseInputError when it is invalid."""
     course = validate_course(
-        {"completed_on": raw_date, "title": _("Refresher course"), "provider": "other"},
+        {"completed_on": raw_date, "title": _(DEFAULT_TITLE), "provider": "other"},
         ctx.today(),
     )
     await courses.add_course(session=ctx.session, user_id=ctx.user.id, course=course)
