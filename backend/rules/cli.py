@@ -67,7 +67,7 @@ def evaluate_request(ruleset: Ruleset, request: Any) -> dict[str, Any]:
     except (TypeError, ValueError):
         raise AnswersError([f"on: not a date (YYYY-MM-DD): {on!r}"]) from None
     answers = parse_answers(request.get("answers"))
-    return engine_for(ruleset).evaluate(str(request["position"]), answers, date)
+    return engine_for(ruleset).evaluate(str(request["position"]), answers, date).to_dict()
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

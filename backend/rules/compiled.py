@@ -5,16 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from backend.rules.answers import NOT_APPLICABLE_PREFIX
 from backend.rules.logic import (
     UNKNOWN_STATUS,
+    Candidates,
     Check,
     Result,
+    candidates_of,
     compile_condition,
     experience_check,
     experience_met,
 )
 from backend.rules.schema import (
     Citation,
+    Condition,
     LadderCategory,
     LocalizedText,
     Note,
@@ -67,6 +71,7 @@ class CompiledThreshold:
     years_check: Check  # the years alone
     years_met: Result  # what years_check gives when the years are enough
     requires: Check | None  # anything else the text asks with the years (a degree)
+    when: Check | None  # when the threshold applies at all (locality, centre level)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +81,8 @@ class CompiledCategory:
     thresholds: tuple[CompiledThreshold, ...]
     levels: tuple[str, ...]  # the levels with a route to this category
     items: tuple[str, ...]  # own competency item ids
+    # "(бар болса)" items: the checklist entry that says the item does not apply, by item id
+    not_applicable: dict[str, str]
     inherits: str | None
     citations: tuple[dict[str, Any], ...]
     note: dict[str, Any] | None
@@ -85,6 +92,8 @@ class CompiledCategory:
     competencies_missing: Result  # precomputed: the checklist not answered yet
     competencies_unknown: Result  # precomputed: "I don't know" for the checklist
     fixed_result: Result  # for not_provided / undetermined categories
+    fixed_reasons: tuple[dict[str, Any], ...]  # for not_provided / undetermined categories
+    candidates: Candidates  # facts read by several of its thresholds (see logic.settle)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +105,14 @@ class CompiledPosition:
     entry_citations: tuple[dict[str, Any], ...]
     notes: tuple[dict[str, Any], ...]
     routes_by_variant: dict[str | None, tuple[CompiledRoute, ...]]  # None: the general routes
+    route_candidates: dict[str | None, Candidates]  # per variant (see logic.settle)
+    assumption_notes: dict[str, dict[str, Any]]  # the interpretations results may rest on
 
     def routes_for(self, variant: str | None) -> tuple[CompiledRoute, ...]:
         return self.routes_by_variant.get(variant, ())
 
 
-def _threshold(threshold: Threshold) -> CompiledThreshold:
+def _threshold(threshold: Threshold, notes: dict[str, Note]) -> CompiledThreshold:
     return CompiledThreshold(
         level=threshold.level,
         kind=threshold.experience.kind,
@@ -111,12 +122,24 @@ def _threshold(threshold: Threshold) -> CompiledThreshold:
         text=threshold.experience.text,
         years_check=experience_check(threshold.experience),
         years_met=experience_met(threshold.experience),
-        requires=None if threshold.requires is None else compile_condition(threshold.requires),
+        requires=(
+            None if threshold.requires is None else compile_condition(threshold.requires, notes)
+        ),
+        when=None if threshold.when is None else compile_condition(threshold.when, notes),
     )
 
 
+def _threshold_conditions(threshold: Threshold) -> list[Condition]:
+    conditions = [Condition(experience=threshold.experience)]
+    conditions += [c for c in (threshold.requires, threshold.when) if c is not None]
+    return conditions
+
+
 def _category(
-    category: LadderCategory, seed_file: str, inherits: dict[str, str | None]
+    category: LadderCategory,
+    seed_file: str,
+    inherits: dict[str, str | None],
+    notes: dict[str, Note],
 ) -> CompiledCategory:
     citations = []
     if category.threshold_citation is not None:
@@ -124,7 +147,7 @@ def _category(
     if category.competencies is not None:
         citations.append(citation_json(category.competencies.citation, seed_file))
     competencies = category.competencies
-    thresholds = tuple(_threshold(t) for t in category.thresholds)
+    thresholds = tuple(_threshold(t, notes) for t in category.thresholds)
     chain: list[str] = [category.id]
     while (parent := inherits.get(chain[-1])) is not None and parent not in chain:
         chain.append(parent)
@@ -137,6 +160,11 @@ def _category(
         thresholds=thresholds,
         levels=tuple(dict.fromkeys(t.level for t in category.thresholds)),
         items=tuple(item.id for item in competencies.items) if competencies else (),
+        not_applicable={
+            item.id: NOT_APPLICABLE_PREFIX + item.id
+            for item in (competencies.items if competencies else ())
+            if item.optional
+        },
         inherits=competencies.inherits if competencies else None,
         citations=tuple(citations),
         note=note,
@@ -149,15 +177,20 @@ def _category(
         competencies_missing=Result(UNKNOWN_STATUS, missing=(fact,)),
         competencies_unknown=Result(UNKNOWN_STATUS, declared_unknown=(fact,)),
         fixed_result=Result(category.status, why=why),  # type: ignore[arg-type]
+        fixed_reasons=({"code": category.status, "note": note},),
+        candidates=candidates_of(
+            [c for t in category.thresholds for c in _threshold_conditions(t)]
+        ),
     )
 
 
 def compile_position(position: Position, seed_file: str) -> CompiledPosition:
+    notes: dict[str, Note] = {}
     routes = tuple(
         CompiledRoute(
             id=route.id,
             variant=route.variant,
-            check=compile_condition(route.condition),
+            check=compile_condition(route.condition, notes),
             label=text_json(route.label),
             citation=citation_json(route.citation, seed_file),
         )
@@ -167,7 +200,8 @@ def compile_position(position: Position, seed_file: str) -> CompiledPosition:
     inherits: dict[str, str | None] = {
         c.id: c.competencies.inherits if c.competencies else None for c in ladder
     }
-    categories = tuple(_category(category, seed_file, inherits) for category in ladder)
+    categories = tuple(_category(category, seed_file, inherits, notes) for category in ladder)
+    variants = dict.fromkeys(route.variant for route in routes)
     return CompiledPosition(
         position=position,
         routes=routes,
@@ -177,6 +211,13 @@ def compile_position(position: Position, seed_file: str) -> CompiledPosition:
         notes=tuple(note_json(note) for note in position.notes),
         routes_by_variant={
             variant: tuple(route for route in routes if route.variant == variant)
-            for variant in dict.fromkeys(route.variant for route in routes)
+            for variant in variants
         },
+        route_candidates={
+            variant: candidates_of(
+                [route.condition for route in position.entry.routes if route.variant == variant]
+            )
+            for variant in variants
+        },
+        assumption_notes={key: note_json(note) for key, note in notes.items()},
     )

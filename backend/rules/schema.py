@@ -18,6 +18,7 @@ ExperienceKind = Literal[
     "specialty",
     "position",
     "organisation_type",
+    "education_org",  # any education organisation: "білім беру ұйымдарындағы жұмыс өтілі"
     "management",
     "civil_service",
     "industry",
@@ -135,6 +136,15 @@ class Condition(Strict):
     centre_level: CentreLevel | None = None
     holds_category: list[CategoryId] | None = None
     academic_degree: bool | None = None
+    # "запастағы офицер" (a reserve officer), for the routes of the initial military training
+    reserve_officer: bool | None = None
+    # higher education in the "«Арнайы білім» бағыты" (special education) direction
+    special_education_direction: bool | None = None
+    # "кәсіптік қайта даярлығы бар": professional (not necessarily pedagogical) retraining
+    professional_retraining: bool | None = None
+    # An interpretation Sanat had to choose: always met, listed under the outcome's
+    # assumptions (kk/ru with the quote) whenever the branch holding it decides the outcome.
+    assumption: Note | None = None
     # The text is garbled here: the condition can be neither met nor failed (quote why).
     undetermined: str | None = None
 
@@ -187,12 +197,17 @@ class Threshold(Strict):
     level: QualificationLevel
     experience: ExperienceRequirement
     requires: Condition | None = None  # anything else the text asks with the years (a degree)
+    # When the threshold applies at all (e.g. ``locality: rural``, ``centre_level: district``):
+    # a threshold whose ``when`` fails is no option for this person, not a failed one.
+    when: Condition | None = None
 
 
 class CompetencyItem(Strict):
     id: Annotated[str, Field(pattern=r"^c[0-9]{1,2}$")]
     kk: str = Field(min_length=1)  # verbatim
     ru: str = Field(min_length=1)
+    # "(бар болса)" ("if any"): may be answered "not applicable", which does not count against
+    optional: bool = False
 
 
 class CompetencySet(Strict):
@@ -322,8 +337,19 @@ class RefresherRules(Strict):
     testing_quote: str
 
 
+class RuleChange(Strict):
+    """One entry of a ruleset's changelog: what changed against the previous version and why."""
+
+    positions: list[str] = Field(min_length=1)  # position ids, e.g. ["2.2"]
+    citation: Citation  # the clause the change follows
+    what: LocalizedText
+    why: LocalizedText
+
+
 class RulesetMeta(Strict):
     version: str
+    previous: str | None = None  # the version this one replaces (its changes are listed below)
+    changes: list[RuleChange] = []
     valid_from: dt.date
     valid_to: dt.date | None = None
     act: ActInfo

@@ -13,6 +13,7 @@ from backend.models.types import utcnow
 from backend.rules.answers import parse_answers
 from backend.rules.engine import engine_for
 from backend.rules.loader import Ruleset
+from backend.rules.outcome import Outcome
 from backend.rules.questions import Question
 
 Answers = dict[str, Any]
@@ -53,7 +54,7 @@ def drop_fact(answers: Answers, fact: str) -> Answers:
     return updated
 
 
-def evaluate(ruleset: Ruleset, position_id: str, answers: Answers, on: dt.date) -> dict[str, Any]:
+def evaluate(ruleset: Ruleset, position_id: str, answers: Answers, on: dt.date) -> Outcome:
     return engine_for(ruleset).evaluate(position_id, parse_answers(answers), on)
 
 

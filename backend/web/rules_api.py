@@ -82,7 +82,7 @@ async def _evaluate_body(request: web.Request) -> tuple[dict[str, Any], Any]:
     engine = engine_for(request.app[ruleset_key])
     try:
         answers = parse_answers(raw_answers)
-        return engine.evaluate(position, answers, on), (engine, position, answers, on)
+        return engine.evaluate(position, answers, on).to_dict(), (engine, position, answers, on)
     except AnswersError as exc:
         raise ProblemError(
             422, "Unprocessable Content", "the answers are invalid", errors=exc.problems

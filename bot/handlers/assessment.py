@@ -64,7 +64,7 @@ async def advance(
         await show(event, screen, new=new_message)
         return
     assert dialog.position is not None
-    outcome = assessments.evaluate(ruleset, dialog.position, dialog.answers, on)
+    outcome = assessments.evaluate(ruleset, dialog.position, dialog.answers, on).to_dict()
     await assessments.record_assessment(
         session=deps["session"],
         user_id=user.id,

@@ -40,9 +40,9 @@ def test_scenario(case: dict[str, Any], ruleset: Ruleset) -> None:
     expected = case["expected"]
     if "error" in expected:
         with pytest.raises(RulesError, match=expected["error"]):
-            engine.evaluate(case["position"], parse_answers(case["answers"]), on)
+            engine.evaluate(case["position"], parse_answers(case["answers"]), on).to_dict()
         return
-    outcome = engine.evaluate(case["position"], parse_answers(case["answers"]), on)
+    outcome = engine.evaluate(case["position"], parse_answers(case["answers"]), on).to_dict()
     statuses = {category["id"]: category["status"] for category in outcome["categories"]}
     for key, value in expected.items():
         if key == "categories":
