@@ -2,8 +2,9 @@
 
 ``evaluate`` returns a typed Outcome (``backend.rules.outcome``) that separates the ceiling set by
 education, level and experience from the estimate that also counts the declared competencies,
-explains every category with reasons and citations (Order No. 338, chapter, paragraph, clause, seed lines), and
-always carries the disclaimer. ``next_question`` returns only the next fact still needed.
+explains every category with reasons and citations (Order No. 338, chapter, paragraph, clause,
+seed lines), and always carries the disclaimer. ``next_question`` returns only the next fact
+still needed.
 """
 
 from __future__ import annotations

@@ -310,9 +310,9 @@ def with_fact(answers: Answers, fact: str, value: Any) -> Answers:
 def settle(
     check: Check, result: Result, answers: Answers, candidates: Candidates, depth: int = 0
 ) -> Result:
-    """``result`` (of ``check`` on ``answers``) without the missing facts whose every value
-    gives the same result; the others stay. Declared "I don't know"s and assumptions of the
-    alternatives are kept (the outcome may rest on any of them)."""
+    """``result`` (of ``check`` on ``answers``), decided when every value of one missing fact
+    gives the same decided result; otherwise unchanged. Declared "I don't know"s and the
+    assumptions of the alternatives are kept (the outcome may rest on any of them)."""
     if result.status not in OPEN or not result.missing or depth >= MAX_SETTLE_DEPTH:
         return result
     for fact in result.missing:
@@ -341,9 +341,13 @@ def _alike(
     for value in values:  # extremes first: a relevant fact usually shows it at once
         given = with_fact(answers, fact, value)
         outcome = settle(check, check(given), given, candidates, depth + 1)
+        if outcome.missing:
+            # Still waiting for other facts: ask in the data's order rather than guess which
+            # of them will settle it (the fact is dropped once the others are answered).
+            return None
         if first is None:
             first = outcome
-        elif outcome.status != first.status or outcome.missing != first.missing:
+        elif outcome.status != first.status:
             return None
         declared += outcome.declared_unknown
         assumed += outcome.recent_used
@@ -351,8 +355,8 @@ def _alike(
     if first is None:
         return None
     if not (declared or assumed or why):
-        return BARE[first.status] if not first.missing else first
-    return Result(first.status, first.missing, _unique(declared), _unique(assumed), _unique(why))
+        return BARE[first.status]
+    return Result(first.status, (), _unique(declared), _unique(assumed), _unique(why))
 
 
 def _leaves(condition: Condition) -> Iterator[Condition]:
