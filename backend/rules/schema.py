@@ -120,6 +120,9 @@ class ExperienceRequirement(Strict):
     years: float = Field(ge=0, le=60)
     recent: bool = False  # "оның ішінде соңғы N жыл": the last N years
     text: str = Field(min_length=1)  # the text's own words, e.g. "кемінде 5 жыл"
+    # the clause segment it was read from (kind of experience, locality…), verbatim kk;
+    # the lint test checks the encoding against it
+    quote: str | None = None
 
 
 class Condition(Strict):
