@@ -26,7 +26,7 @@ AUDIT_FILE = DATA_DIR / "AUDIT.md"
 PAGE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 URBAN, RURAL = "қалалық", "ауылдық"
 MORE_THAN = "астам"
-ANY_ORGANISATION = re.compile(r"білім\s+беру\s+ұйымдарында(ғы)?")
+ANY_ORGANISATION = re.compile(r"білім\s+беру\s+ұйым(дар)?ында(ғы)?")
 # Words that narrow "білім беру ұйымдарындағы" to one kind of organisation when they precede it.
 QUALIFIERS = (
     "кәсіптік",
@@ -41,6 +41,12 @@ QUALIFIERS = (
     "осы",
     "бейіні",
 )
+CATEGORY_WORDS = {
+    "pedagog_moderator": "модератор",
+    "pedagog_expert": "сарапшы",
+    "pedagog_researcher": "зерттеуші",
+    "pedagog_master": "шебер",
+}
 NUMBER = re.compile(r"(?<![\d,.])(\d+(?:[.,]\d+)?)(?![\d])")
 NUMBER_WORDS = {"бір": 1.0, "екі": 2.0, "үш": 3.0, "төрт": 4.0, "бес": 5.0}
 
@@ -102,11 +108,13 @@ def _years_in(text: str) -> list[float]:
     return found
 
 
-def kind_phrase(text: str, quote: str) -> str:
+def kind_phrase(text: str, quote: str, *, last: bool = False) -> str:
     """The words of ``quote`` that name the kind of experience measured by ``text``: from the
-    previous "немесе"/";"/":" up to the years."""
+    previous "немесе"/";"/":" up to the years (``last``: the text's last occurrence, as for
+    category thresholds, which the clauses list after the entry requirements)."""
     lowered = " ".join(quote.lower().split())
-    at = lowered.find(" ".join(text.lower().split()))
+    needle = " ".join(text.lower().split())
+    at = lowered.rfind(needle) if last else lowered.find(needle)
     before = lowered[: max(at, 0)]
     end = len(before)
     while True:  # "…жұмыс өтілі: педагог-модератор үшін кемінде 2 жыл": go back to the kind
@@ -117,10 +125,10 @@ def kind_phrase(text: str, quote: str) -> str:
         end = cut
 
 
-def _any_organisation(text: str, quote: str) -> bool:
+def _any_organisation(text: str, quote: str, *, last: bool) -> bool:
     """"білім беру ұйымдарындағы (жұмыс өтілі)" unqualified: no narrowing word right before
     it (after the last comma) and not "… педагогикалық жұмыс өтілі" after it."""
-    phrase = kind_phrase(text, quote)
+    phrase = kind_phrase(text, quote, last=last)
     for match in ANY_ORGANISATION.finditer(phrase):
         before = re.split(r"[,;:(]", phrase[: match.start()])[-1].split()[-2:]
         after = phrase[match.end() :].split()[:1]
@@ -154,7 +162,8 @@ def lint_item(item: Encoded) -> list[str]:
         )
     if experience.text.lower() not in " ".join(quote.lower().split()):
         problems.append(f"{where}: text «{experience.text}» is not in its quote")
-    if _any_organisation(experience.text, quote) and experience.kind != "education_org":
+    last = not item.where.startswith("route ")
+    if _any_organisation(experience.text, quote, last=last) and experience.kind != "education_org":
         problems.append(
             f"{where}: «білім беру ұйымдарындағы» with no qualifier but kind {experience.kind}"
         )
@@ -202,10 +211,18 @@ def quote_for(seed: list[str], item: Encoded) -> str | None:
         return None
     needle = " ".join(item.experience.text.lower().split())
     candidates = _segments(seed, max(1, first - 1), min(len(seed), last + 1))
-    for _, _, segment in candidates:
-        if needle in " ".join(segment.lower().split()):
-            return " ".join(segment.split())
-    return None
+    found = [
+        " ".join(segment.split())
+        for _, _, segment in candidates
+        if needle in " ".join(segment.lower().split())
+    ]
+    if not found:
+        return None
+    category = item.where.split()[0]
+    if category in CATEGORY_WORDS:  # a threshold: the segment naming its category, else the last
+        named = [s for s in found if CATEGORY_WORDS[category] in s.lower()]
+        return (named or found)[-1 if not named else 0]
+    return found[0]
 
 
 def audit_markdown(ruleset: Ruleset, seed: list[str]) -> str:
