@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -65,7 +66,7 @@ class Encoded:
 def _localities(condition: Condition | None) -> set[str]:
     if condition is None:
         return set()
-    found = {condition.locality} if condition.locality else set()
+    found: set[str] = {condition.locality} if condition.locality else set()
     for child in (condition.all_of or []) + (condition.any_of or []):
         found |= _localities(child)
     return found
@@ -126,7 +127,7 @@ def kind_phrase(text: str, quote: str, *, last: bool = False) -> str:
 
 
 def _any_organisation(text: str, quote: str, *, last: bool) -> bool:
-    """"білім беру ұйымдарындағы (жұмыс өтілі)" unqualified: no narrowing word right before
+    """ "білім беру ұйымдарындағы (жұмыс өтілі)" unqualified: no narrowing word right before
     it (after the last comma) and not "… педагогикалық жұмыс өтілі" after it."""
     phrase = kind_phrase(text, quote, last=last)
     for match in ANY_ORGANISATION.finditer(phrase):
@@ -185,7 +186,7 @@ def lint(ruleset: Ruleset) -> list[str]:
 def _segments(seed: list[str], first: int, last: int) -> list[tuple[int, int, str]]:
     """The ";"-separated segments of seed lines first..last, each with its own line range."""
     segments: list[tuple[int, int, str]] = []
-    start, words = first, []
+    start, words = first, list[str]()
     for number in range(first, last + 1):
         line = seed[number - 1]
         if not line.strip() or PAGE_NUMBER.match(line):
@@ -242,7 +243,7 @@ def audit_markdown(ruleset: Ruleset, seed: list[str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _position_audit(position: Position, clause: dict[str, object], seed: list[str]) -> list[str]:
+def _position_audit(position: Position, clause: Mapping[str, Any], seed: list[str]) -> list[str]:
     from backend.rules.render import condition_text
 
     out = [f"## {position.id} {position.name.kk}", "", f"_{position.name.ru}_", ""]
@@ -321,8 +322,10 @@ def _fill_file(path: Path, ruleset: Ruleset, quotes: dict[tuple[str, str, str], 
     inserts: list[tuple[int, str]] = []
     edits: list[tuple[int, int, str]] = []
     assert document is not None
-    for position_node in _mapping_get(document, "positions").value:
-        position_id = _mapping_get(position_node, "id").value
+    positions = _mapping_get(document, "positions")
+    for position_node in positions.value if positions is not None else []:
+        id_node = _mapping_get(position_node, "id")
+        position_id = id_node.value if id_node is not None else ""
         for node, where in _experience_nodes(position_node):
             text_node = _mapping_get(node, "text")
             if text_node is None or _mapping_get(node, "quote") is not None:
@@ -358,7 +361,8 @@ def _mapping_get(node: yaml.Node, key: str) -> yaml.Node | None:
         return None
     for key_node, value in node.value:
         if key_node.value == key:
-            return value
+            found: yaml.Node = value
+            return found
     return None
 
 
