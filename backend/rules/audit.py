@@ -122,7 +122,7 @@ def kind_phrase(text: str, quote: str, *, last: bool = False) -> str:
         cut = max(before.rfind(mark, 0, end) for mark in (";", ":", " немесе ", " және (немесе) "))
         phrase = before[cut + 1 :] if cut >= 0 else before
         if cut < 0 or "өтіл" in phrase or "лауазым" in phrase:
-            return phrase
+            return phrase + lowered[max(at, 0) : max(at, 0) + len(needle)]
         end = cut
 
 
