@@ -16,6 +16,7 @@ from backend.delivery import DeliveryWorker, create_delivery_worker
 from backend.delivery.retention import add_retention_job
 from backend.delivery.telegram import build_bot
 from backend.rules.loader import Ruleset, default_ruleset
+from backend.rules.notify import add_rules_change_job
 from backend.scheduler import create_scheduler
 from backend.services.broadcast_ticker import add_broadcast_job
 from backend.services.courses import add_sweep_job
@@ -57,6 +58,7 @@ async def backend_running(
         add_digest_job(scheduler, pool, settings, app[ruleset_key])
         add_duty_jobs(scheduler, pool, settings)
         add_broadcast_job(scheduler, pool, settings, ticker_bot)
+        add_rules_change_job(scheduler, pool, app[ruleset_key])
         scheduler.start()
     stop_delivery = asyncio.Event()
     worker, delivering = _start_delivery(settings, engine, stop_delivery)

@@ -349,6 +349,34 @@ class RuleChange(Strict):
     why: LocalizedText
 
 
+class CitationFormat(Strict):
+    """How a citation reads in each language ("№338 бұйрық, 3-тарау, 7-параграф, 66,
+    67-тармақтар"; "Приказ №338, глава 3, параграф 7, пункты 66, 67"), part by part."""
+
+    act: LocalizedText  # {act}
+    chapter: LocalizedText  # {chapter}
+    paragraph: LocalizedText  # {paragraph}
+    clause: LocalizedText  # {clauses}: one clause
+    clauses: LocalizedText  # {clauses}: several, joined by ", "
+    lines: LocalizedText  # {first}, {last}: the seed's lines
+    official_language: LocalizedText  # said to readers of another language than the quote's
+
+
+class ChangeNotice(Strict):
+    """The message telling a teacher their stored result changed under a new version
+    (``{name}`` placeholders filled per language at enqueue time)."""
+
+    heading: LocalizedText  # {old}, {new}
+    position: LocalizedText  # {position}
+    estimate: LocalizedText  # {before}, {after}
+    ceiling: LocalizedText  # {before}, {after}
+    eligibility: LocalizedText  # {before}, {after}
+    reason: LocalizedText  # {what}, {why}, {where}
+    eligible: dict[Literal["yes", "no", "unknown"], LocalizedText]
+    none: LocalizedText  # no category yet
+    button: LocalizedText
+
+
 class RulesetMeta(Strict):
     version: str
     previous: str | None = None  # the version this one replaces (its changes are listed below)
@@ -361,3 +389,5 @@ class RulesetMeta(Strict):
     org_kinds: dict[OrgKind, LocalizedText]
     notes: list[Note] = []
     refresher: RefresherRules
+    change_notice: ChangeNotice | None = None
+    citation_format: CitationFormat | None = None
