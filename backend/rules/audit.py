@@ -21,7 +21,7 @@ import yaml
 
 from backend.rules.clauses import packaged_clauses
 from backend.rules.loader import DATA_DIR, Ruleset, load_ruleset
-from backend.rules.schema import Condition, ExperienceRequirement, Position, Threshold
+from backend.rules.schema import Condition, ExperienceRequirement, Note, Position, Threshold
 
 AUDIT_FILE = DATA_DIR / "AUDIT.md"
 PAGE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
@@ -77,6 +77,13 @@ def _experiences(condition: Condition) -> Iterator[ExperienceRequirement]:
         yield condition.experience
     for child in (condition.all_of or []) + (condition.any_of or []):
         yield from _experiences(child)
+
+
+def _all_leaves(condition: Condition) -> Iterator[Condition]:
+    for child in (condition.all_of or []) + (condition.any_of or []):
+        yield from _all_leaves(child)
+    if condition.all_of is None and condition.any_of is None:
+        yield condition
 
 
 def _threshold_localities(threshold: Threshold) -> set[str]:
@@ -244,19 +251,36 @@ def audit_markdown(ruleset: Ruleset, seed: list[str]) -> str:
 
 
 def _position_audit(position: Position, clause: Mapping[str, Any], seed: list[str]) -> list[str]:
-    from backend.rules.render import condition_text
-
     out = [f"## {position.id} {position.name.kk}", "", f"_{position.name.ru}_", ""]
     requirement = clause.get("requirements")
     if isinstance(requirement, dict):
         first, last = requirement["lines"]
-        out.append(f"Clause {position.clauses.requirements}, lines {first}–{last}:")
+        out += [f"Clause {position.clauses.requirements}, lines {first}–{last}:", ""]
+        out += [f"- L{a}–{b}: «{text}»" for a, b, text in _segments(seed, first, last)]
         out.append("")
-        for start, end, text in _segments(seed, first, last):
-            out.append(f"- L{start}–{end}: «{text}»")
-        out.append("")
-    out.append("Encoded entry routes (any one suffices):")
+    out += _encoding_lines(position)
+    readings, undetermined = _readings(position)
+    if readings:
+        out += ["", "Readings (notes and assumptions):", ""]
+        out += [
+            f"- {note.kind}, L{note.lines[0]}–{note.lines[1]}: «{note.quote or ''}» — "
+            f"{note.explanation.ru}"
+            for note in readings
+        ]
+    if undetermined:
+        out += ["", "Undetermined (the text cannot be read with confidence):", ""]
+        out += [f"- {reason}" for reason in undetermined]
+    problems = [p for item in encoded(position) for p in lint_item(item)]
+    if problems:
+        out += ["", "Lint:", ""] + [f"- {problem}" for problem in problems]
     out.append("")
+    return out
+
+
+def _encoding_lines(position: Position) -> list[str]:
+    from backend.rules.render import condition_text
+
+    out = ["Encoded entry routes (any one suffices):", ""]
     for route in position.entry.routes:
         variant = f" [variant {route.variant}]" if route.variant else ""
         lines = route.citation.lines
@@ -276,29 +300,29 @@ def _position_audit(position: Position, clause: Mapping[str, Any], seed: list[st
                 when = f" when {condition_text(threshold.when)}" if threshold.when else ""
                 sign = ">" if e.op == "gt" else ">="
                 parts.append(f"{threshold.level}: {e.kind} {sign} {e.years:g}{when} «{e.text}»")
-            optional = [
-                item.id
-                for item in (category.competencies.items if category.competencies else [])
-                if item.optional
-            ]
+            items = category.competencies.items if category.competencies else []
+            optional = [item.id for item in items if item.optional]
             extra = f"; optional items (бар болса): {', '.join(optional)}" if optional else ""
             out.append(f"- {category.id}: {'; '.join(parts) or 'no experience required'}{extra}")
+    return out
+
+
+def _readings(position: Position) -> tuple[list[Note], list[str]]:
+    """Every note and assumption of a position, and the quotes of its undetermined points."""
     readings = [*position.notes]
+    undetermined: list[str] = []
+    conditions = [route.condition for route in position.entry.routes]
     for category in position.ladder.categories if position.ladder else ():
         if category.note is not None:
             readings.append(category.note)
-    if readings:
-        out += ["", "Readings (notes and assumptions):", ""]
-        for note in readings:
-            out.append(
-                f"- {note.kind}, L{note.lines[0]}–{note.lines[1]}: «{note.quote or ''}» — "
-                f"{note.explanation.ru}"
-            )
-    problems = [p for item in encoded(position) for p in lint_item(item)]
-    if problems:
-        out += ["", "Lint:", ""] + [f"- {problem}" for problem in problems]
-    out.append("")
-    return out
+        for threshold in category.thresholds:
+            conditions += [c for c in (threshold.requires, threshold.when) if c is not None]
+    for leaf in (leaf for condition in conditions for leaf in _all_leaves(condition)):
+        if leaf.assumption is not None and leaf.assumption not in readings:
+            readings.append(leaf.assumption)
+        if leaf.undetermined is not None and leaf.undetermined not in undetermined:
+            undetermined.append(leaf.undetermined)
+    return readings, undetermined
 
 
 def fill_quotes(data_dir: Path, seed: list[str]) -> int:
