@@ -219,11 +219,13 @@ def quote_for(seed: list[str], item: Encoded) -> str | None:
         return None
     needle = " ".join(item.experience.text.lower().split())
     candidates = _segments(seed, max(1, first - 1), min(len(seed), last + 1))
-    found = [
-        " ".join(segment.split())
-        for _, _, segment in candidates
+    matching = [
+        (start, " ".join(segment.split()))
+        for start, _, segment in candidates
         if needle in " ".join(segment.lower().split())
     ]
+    inside = [segment for start, segment in matching if start >= first]  # not the line before
+    found = inside or [segment for _, segment in matching]
     if not found:
         return None
     category = item.where.split()[0]

@@ -7,6 +7,8 @@ from typing import Any
 
 from backend.rules.answers import NOT_APPLICABLE_PREFIX
 from backend.rules.logic import (
+    NOT_MET,
+    NOT_MET_RESULT,
     UNKNOWN_STATUS,
     Candidates,
     Check,
@@ -15,6 +17,7 @@ from backend.rules.logic import (
     compile_condition,
     experience_check,
     experience_met,
+    register_note,
 )
 from backend.rules.schema import (
     Citation,
@@ -23,6 +26,7 @@ from backend.rules.schema import (
     LocalizedText,
     Note,
     Position,
+    Route,
     Threshold,
 )
 
@@ -58,6 +62,7 @@ class CompiledRoute:
     check: Check
     label: dict[str, str]
     citation: dict[str, Any]
+    readings: tuple[str, ...]  # keys of the interpretations it was encoded under
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +111,29 @@ class CompiledPosition:
     notes: tuple[dict[str, Any], ...]
     routes_by_variant: dict[str | None, tuple[CompiledRoute, ...]]  # None: the general routes
     route_candidates: dict[str | None, Candidates]  # per variant (see logic.settle)
+    # per variant: "no route is met", carrying the readings of every route (any could be why)
+    none_met: dict[str | None, Result]
     assumption_notes: dict[str, dict[str, Any]]  # the interpretations results may rest on
 
     def routes_for(self, variant: str | None) -> tuple[CompiledRoute, ...]:
         return self.routes_by_variant.get(variant, ())
 
 
-def _threshold(threshold: Threshold, notes: dict[str, Note]) -> CompiledThreshold:
+READING_KINDS = ("interpretation", "garbled", "contradiction")
+
+
+def _leaf_readings(condition: Condition | None) -> list[Note]:
+    if condition is None:
+        return []
+    found = [condition.assumption] if condition.assumption is not None else []
+    for child in (condition.all_of or []) + (condition.any_of or []):
+        found += _leaf_readings(child)
+    return found
+
+
+def _threshold(
+    threshold: Threshold, notes: dict[str, Note], readings: tuple[str, ...]
+) -> CompiledThreshold:
     return CompiledThreshold(
         level=threshold.level,
         kind=threshold.experience.kind,
@@ -121,12 +142,18 @@ def _threshold(threshold: Threshold, notes: dict[str, Note]) -> CompiledThreshol
         years=threshold.experience.years,
         text=threshold.experience.text,
         years_check=experience_check(threshold.experience),
-        years_met=experience_met(threshold.experience),
+        years_met=_with_keys(experience_met(threshold.experience), readings),
         requires=(
             None if threshold.requires is None else compile_condition(threshold.requires, notes)
         ),
         when=None if threshold.when is None else compile_condition(threshold.when, notes),
     )
+
+
+def _with_keys(result: Result, keys: tuple[str, ...]) -> Result:
+    if not keys:
+        return result
+    return Result(result.status, recent_used=tuple(dict.fromkeys((*result.recent_used, *keys))))
 
 
 def _threshold_conditions(threshold: Threshold) -> list[Condition]:
@@ -147,7 +174,11 @@ def _category(
     if category.competencies is not None:
         citations.append(citation_json(category.competencies.citation, seed_file))
     competencies = category.competencies
-    thresholds = tuple(_threshold(t, notes) for t in category.thresholds)
+    # The category's own reading of its years (a bare "5 жыл" read as "кемінде 5 жыл"…) is
+    # listed whenever those years decide the category.
+    own = category.note
+    keys = (register_note(notes, own),) if own is not None and own.kind in READING_KINDS else ()
+    thresholds = tuple(_threshold(t, notes, keys) for t in category.thresholds)
     chain: list[str] = [category.id]
     while (parent := inherits.get(chain[-1])) is not None and parent not in chain:
         chain.append(parent)
@@ -184,18 +215,27 @@ def _category(
     )
 
 
+def _route(route: Route, seed_file: str, notes: dict[str, Note]) -> CompiledRoute:
+    check = compile_condition(route.condition, notes)
+    inside = tuple(register_note(notes, n) for n in _leaf_readings(route.condition))
+    return CompiledRoute(
+        id=route.id,
+        variant=route.variant,
+        check=check,
+        label=text_json(route.label),
+        citation=citation_json(route.citation, seed_file),
+        readings=tuple(dict.fromkeys(inside)),
+    )
+
+
+def _none_met(routes: tuple[CompiledRoute, ...], variant: str | None) -> Result:
+    keys = tuple(dict.fromkeys(k for r in routes if r.variant == variant for k in r.readings))
+    return Result(NOT_MET, recent_used=keys) if keys else NOT_MET_RESULT
+
+
 def compile_position(position: Position, seed_file: str) -> CompiledPosition:
     notes: dict[str, Note] = {}
-    routes = tuple(
-        CompiledRoute(
-            id=route.id,
-            variant=route.variant,
-            check=compile_condition(route.condition, notes),
-            label=text_json(route.label),
-            citation=citation_json(route.citation, seed_file),
-        )
-        for route in position.entry.routes
-    )
+    routes = tuple(_route(route, seed_file, notes) for route in position.entry.routes)
     ladder = position.ladder.categories if position.ladder else []
     inherits: dict[str, str | None] = {
         c.id: c.competencies.inherits if c.competencies else None for c in ladder
@@ -219,5 +259,6 @@ def compile_position(position: Position, seed_file: str) -> CompiledPosition:
             )
             for variant in variants
         },
+        none_met={variant: _none_met(routes, variant) for variant in variants},
         assumption_notes={key: note_json(note) for key, note in notes.items()},
     )

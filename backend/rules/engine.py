@@ -193,7 +193,11 @@ class Engine:
             if result.why:
                 reason["why"] = list(result.why)
             reasons.append(reason)
-        outcome = any_of(results) if results else NOT_MET_RESULT
+        if not results:
+            return compiled.none_met.get(variant, NOT_MET_RESULT), reasons
+        outcome = any_of(results)
+        if outcome.status == NOT_MET:
+            return compiled.none_met.get(variant, NOT_MET_RESULT), reasons
         if outcome.missing and len(results) > 1:
             candidates = compiled.route_candidates.get(variant)
             shared = shared_candidates(results, candidates) if candidates else None

@@ -409,6 +409,14 @@ def candidates_of(conditions: list[Condition]) -> dict[str, tuple[Any, ...]]:
     return result
 
 
+def register_note(registry: dict[str, Note], note: Note) -> str:
+    """The key results carry for ``note`` (one key per distinct note of a position)."""
+    same = [key for key, known in registry.items() if known == note]
+    key = same[0] if same else f"note:{len(registry)}"
+    registry[key] = note
+    return key
+
+
 def assumption_check(key: str) -> Check:
     result = Result(MET, recent_used=(key,))
     return lambda _answers: result
@@ -425,10 +433,7 @@ def compile_condition(condition: Condition, notes: dict[str, Note] | None = None
         parts = tuple(compile_condition(c, registry) for c in condition.any_of)
         return _any_of_check(parts, candidates_of(condition.any_of))
     if condition.assumption is not None:
-        same = [k for k, note in registry.items() if note == condition.assumption]
-        key = same[0] if same else f"note:{len(registry)}"
-        registry[key] = condition.assumption
-        return assumption_check(key)
+        return assumption_check(register_note(registry, condition.assumption))
     if condition.experience is not None:
         return experience_check(condition.experience)
     if condition.qualification_level is not None:
