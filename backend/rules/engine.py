@@ -333,6 +333,8 @@ class Engine:
             self._level_pending(answers, level) if level is None or level == UNKNOWN else None
         )
         not_eligible = eligibility.status == NOT_MET
+        # the singleton lets ``both`` decide at once (the readings it carries are kept above)
+        entry = NOT_MET_RESULT if not_eligible else eligibility
         own_competencies, thresholds_of = self._own_competencies, self._thresholds
         for category in compiled.categories:
             if category.items:
@@ -351,11 +353,11 @@ class Engine:
                 # Its fixed result carries no facts or assumptions: nothing to gather.
                 rendered.append(
                     CategoryOutcome(
-                        id=category.id,
-                        status=category.status,
-                        citations=category.citations,
-                        reasons=category.fixed_reasons,
-                        missing=(),
+                        category.id,
+                        category.status,
+                        category.citations,
+                        category.fixed_reasons,
+                        (),
                     )
                 )
                 continue
@@ -366,7 +368,7 @@ class Engine:
             else:
                 assert level is not None
                 thresholds, reasons, shortfall = thresholds_of(category, answers, level)
-            experience = both(eligibility, thresholds)
+            experience = both(entry, thresholds)
             overall = both(experience, competencies)
             missing_facts += overall.missing
             declared_unknown += overall.declared_unknown
@@ -379,23 +381,22 @@ class Engine:
             if not_eligible:
                 reasons.insert(0, NOT_ELIGIBLE_REASON)
             reasons.append({"code": "competencies", "status": competencies.status})
+            missing = _category_missing(
+                category,
+                not_eligible,
+                shortfall,
+                lacking_by_category,
+                # facts only where an answer can still change the status
+                eligibility.missing + thresholds.missing if overall.status != NOT_MET else (),
+            )
             rendered.append(
                 CategoryOutcome(
-                    id=category.id,
-                    status=overall.status,
-                    citations=category.citations,
-                    reasons=reasons,
-                    missing=_category_missing(
-                        category,
-                        not_eligible,
-                        shortfall,
-                        lacking_by_category,
-                        # facts only where an answer can still change the status
-                        eligibility.missing + thresholds.missing
-                        if overall.status != NOT_MET
-                        else (),
-                    ),
-                    note=category.note,
+                    category.id,
+                    overall.status,
+                    category.citations,
+                    reasons,
+                    missing,
+                    category.note,
                 )
             )
         return _Ladder(
