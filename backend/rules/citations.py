@@ -15,6 +15,7 @@ from backend.rules.loader import Ruleset
 _PAGE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 _CLAUSE_NUMBER = re.compile(r"^\d+\.\s")
 _ITEM = re.compile(r"^(\d+\)|[-–•])\s")
+_HEADER = re.compile(r"^(\d+\.|\d+\))\s")  # "66. …:" or "1) "педагог":" ends a heading
 
 
 def cite(ruleset: Ruleset, citations: Iterable[Mapping[str, Any]], language: str) -> list[str]:
@@ -64,7 +65,7 @@ def reflow(text: str) -> str:
             or _CLAUSE_NUMBER.match(line) is not None
             or _ITEM.match(line) is not None
             or paragraphs[-1].endswith((";", "."))
-            or (paragraphs[-1].endswith(":") and _CLAUSE_NUMBER.match(paragraphs[-1]) is not None)
+            or (paragraphs[-1].endswith(":") and _HEADER.match(paragraphs[-1]) is not None)
         )
         if starts_new:
             paragraphs.append(line)
