@@ -142,9 +142,20 @@ def _threshold(
         years=threshold.experience.years,
         text=threshold.experience.text,
         years_check=experience_check(threshold.experience),
-        years_met=_with_keys(experience_met(threshold.experience), readings),
+        # a reading of the years alone ("5 жыл" as "кемінде 5 жыл") rides on the met result
+        years_met=_with_keys(
+            experience_met(threshold.experience),
+            readings
+            + (
+                (register_note(notes, threshold.requires.assumption),)
+                if threshold.requires is not None and threshold.requires.assumption is not None
+                else ()
+            ),
+        ),
         requires=(
-            None if threshold.requires is None else compile_condition(threshold.requires, notes)
+            None
+            if threshold.requires is None or threshold.requires.assumption is not None
+            else compile_condition(threshold.requires, notes)
         ),
         when=None if threshold.when is None else compile_condition(threshold.when, notes),
     )
