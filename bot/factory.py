@@ -14,6 +14,7 @@ from aiogram.utils.i18n import I18n
 from backend.db import SessionPool
 from backend.rules.loader import Ruleset
 from backend.settings import BotSettings, Settings
+from bot.context import BotData
 from bot.handlers import create_routers
 from bot.middlewares import setup_middlewares
 
@@ -47,13 +48,10 @@ def create_dispatcher(
     i18n: I18n,
     storage: BaseStorage | None = None,
 ) -> Dispatcher:
-    dp = Dispatcher(
-        storage=storage or MemoryStorage(),
-        settings=settings,
-        session_pool=session_pool,
-        ruleset=ruleset,
-        i18n=i18n,
+    workflow_data = BotData(
+        settings=settings, session_pool=session_pool, ruleset=ruleset, i18n=i18n
     )
+    dp = Dispatcher(storage=storage or MemoryStorage(), **workflow_data)
     setup_middlewares(dp, session_pool=session_pool, i18n=i18n)
     dp.include_routers(*create_routers())
     return dp

@@ -1,4 +1,7 @@
-"""Run the bot by long polling or, with SANAT_BOT_MODE=webhook, behind aiohttp until stopped."""
+"""Run the bot alone by long polling or, with SANAT_BOT_MODE=webhook, behind aiohttp until stopped.
+
+Running it together with the backend in one process is ``sanat.run.run_all``.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from aiohttp import web
 
 from backend.db import create_engine, create_session_pool
 from backend.rules.loader import default_ruleset
-from backend.runtime import backend_running, install_stop_signals
+from backend.runtime import install_stop_signals
 from backend.settings import Settings, SettingsError
 from bot.commands import register_commands
 from bot.factory import create_bot, create_dispatcher, create_i18n
@@ -122,14 +125,3 @@ async def run_bot_until_signalled(settings: Settings) -> None:
     stop = asyncio.Event()
     install_stop_signals(stop)
     await run_bot(settings, stop)
-
-
-async def run_all(settings: Settings) -> None:
-    """The embedded mode: backend, scheduler and (with a token) the bot in one process."""
-    stop = asyncio.Event()
-    install_stop_signals(stop)
-    async with backend_running(settings):
-        if settings.bot.token is not None:
-            await run_bot(settings, stop)
-        else:
-            await stop.wait()

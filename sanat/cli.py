@@ -61,7 +61,7 @@ def cmd_bot(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from backend.migrate import upgrade
-    from bot.runner import run_all
+    from sanat.run import run_all
 
     settings = _settings()
     if not args.no_migrate:

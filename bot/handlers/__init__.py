@@ -5,8 +5,9 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.handlers import (
+    admin,
     assessment,
-    broadcast,
+    broadcasts,
     channels,
     courses,
     errors,
@@ -26,7 +27,8 @@ def create_routers() -> list[Router]:
         assessment.create_router(),
         courses.create_router(),
         news.create_router(),
-        broadcast.create_router(),
+        broadcasts.create_router(),
+        admin.create_router(),  # admins grant the curator role
         channels.create_router(),
         errors.create_router(),
         fallback.create_router(),

@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.models import UserRead
 from backend.services import assessments
-from bot import dialog as dialogs
-from bot.flow import show
-from bot.handlers import broadcast, channels, news, staff
-from bot.handlers.assessment import start_assessment
-from bot.handlers.courses import open_courses
+from bot.context import BotContext
+from bot.handlers.assessment import dialog as dialogs
+from bot.handlers.assessment.callbacks import NavCallback
+from bot.handlers.assessment.handlers import start_assessment
+from bot.handlers.assessment.states import AssessmentStates
+from bot.handlers.broadcasts import section as broadcast
+from bot.handlers.channels import handlers as channels
+from bot.handlers.courses.handlers import open_courses
+from bot.handlers.news import handlers as news
+from bot.handlers.staff import handlers as staff
 from bot.handlers.start import LANGUAGE_PROMPT, help_text
-from bot.keyboards.callback_data import DeleteCallback, MenuCallback, NavCallback
-from bot.keyboards.common import language_keyboard
-from bot.screens import Screen, menu_screen
-from bot.states import AssessmentStates, MenuStates
+from bot.shared.callbacks import DeleteCallback, MenuCallback
+from bot.shared.menu import language_keyboard, menu_screen
+from bot.shared.screen import Screen, show
 
 COURSES = ("courses", "reminders")
+
+
+class MenuStates(StatesGroup):
+    """Stored by name: a stable API."""
+
+    confirm_delete = State()
 
 
 async def cmd_start(message: Message, state: FSMContext, user: UserRead) -> None:
@@ -58,72 +66,80 @@ async def cmd_menu(message: Message, user: UserRead) -> None:
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def open_item(
-    query: CallbackQuery,
-    callback_data: MenuCallback,
-    state: FSMContext,
-    callback_answer: CallbackAnswer,
-    **deps: Any,
-) -> None:
-    item = callback_data.item
-    if item == "assess":
-        await start_assessment(query, state, **deps)
-    elif item in COURSES:
-        await open_courses(query, state, new=True, **deps)
-    elif item == "news":
-        await news.open_section(query, state, new=True, **deps)
-    elif item == "org":
-        await staff.open_section(query, state, new=True, **deps)
-    elif item == "bcast":
-        await broadcast.open_section(query, state, new=True, **deps)
-    elif item == "chans":
-        await channels.open_section(query, state, new=True, **deps)
-    elif item == "lang":
-        await show(query, Screen(LANGUAGE_PROMPT, language_keyboard()), new=True)
-    elif item == "help":
-        await show(query, Screen(help_text()), new=True)
-    elif item == "delete":
-        builder = InlineKeyboardBuilder()
-        builder.button(
-            text=_("Yes, delete everything"), callback_data=DeleteCallback(confirm=True)
-        )
-        builder.button(text=_("No, keep it"), callback_data=DeleteCallback(confirm=False))
-        builder.adjust(1)
-        await state.set_state(MenuStates.confirm_delete)
-        text = _(
-            "Delete everything Sanat keeps about you: saved answers, assessment results and "
-            "settings? This cannot be undone."
-        )
-        await show(query, Screen(text, builder.as_markup()), new=True)
-    else:
-        screen = menu_screen(deps["user"].roles)
-        await show(query, screen, new=True)
+# --- the menu's buttons: one handler per MenuCallback item ------------------------------------
+async def open_assessment(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    await start_assessment(query, state, ctx=ctx)
+
+
+async def open_my_courses(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    await open_courses(query, state, new=True, ctx=ctx)
+
+
+async def open_news(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    await news.open_section(query, state, new=True, ctx=ctx)
+
+
+async def open_organisation(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    await staff.open_section(query, state, new=True, ctx=ctx)
+
+
+async def open_broadcasts(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    await broadcast.open_section(query, state, new=True, ctx=ctx)
+
+
+async def open_channels(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    await channels.open_section(query, state, new=True, ctx=ctx)
+
+
+async def open_language(query: CallbackQuery) -> None:
+    await show(query, Screen(LANGUAGE_PROMPT, language_keyboard()), new=True)
+
+
+async def open_help(query: CallbackQuery) -> None:
+    await show(query, Screen(help_text()), new=True)
+
+
+async def ask_delete(query: CallbackQuery, state: FSMContext) -> None:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Yes, delete everything"), callback_data=DeleteCallback(confirm=True))
+    builder.button(text=_("No, keep it"), callback_data=DeleteCallback(confirm=False))
+    builder.adjust(1)
+    await state.set_state(MenuStates.confirm_delete)
+    text = _(
+        "Delete everything Sanat keeps about you: saved answers, assessment results and "
+        "settings? This cannot be undone."
+    )
+    await show(query, Screen(text, builder.as_markup()), new=True)
+
+
+async def open_home(query: CallbackQuery, user: UserRead) -> None:
+    """ "home", and any item from an older version of the bot: the menu itself."""
+    await show(query, menu_screen(user.roles), new=True)
 
 
 async def confirm_delete(
     query: CallbackQuery,
     callback_data: DeleteCallback,
     state: FSMContext,
-    user: UserRead,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
     if not callback_data.confirm or await state.get_state() != MenuStates.confirm_delete.state:
         await state.set_state(None)
         await show(query, Screen(_("Nothing was deleted.")))
         return
-    await assessments.delete_user_data(session=deps["session"], user_id=user.id)
+    await assessments.delete_user_data(session=ctx.session, user_id=ctx.user.id)
     await state.clear()
     await show(
         query, Screen(_("Done: Sanat no longer keeps any of your data. /start begins anew."))
     )
 
 
-async def cmd_courses(message: Message, state: FSMContext, **deps: Any) -> None:
-    await open_courses(message, state, new=True, **deps)
+async def cmd_courses(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    await open_courses(message, state, new=True, ctx=ctx)
 
 
-async def cmd_news(message: Message, state: FSMContext, **deps: Any) -> None:
-    await news.open_section(message, state, new=True, **deps)
+async def cmd_news(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    await news.open_section(message, state, new=True, ctx=ctx)
 
 
 def create_router() -> Router:
@@ -132,6 +148,19 @@ def create_router() -> Router:
     router.message.register(cmd_menu, Command("menu"))
     router.message.register(cmd_courses, Command("courses"))
     router.message.register(cmd_news, Command("news"))
-    router.callback_query.register(open_item, MenuCallback.filter())
+    items = (
+        (F.item == "assess", open_assessment),
+        (F.item.in_(COURSES), open_my_courses),
+        (F.item == "news", open_news),
+        (F.item == "org", open_organisation),
+        (F.item == "bcast", open_broadcasts),
+        (F.item == "chans", open_channels),
+        (F.item == "lang", open_language),
+        (F.item == "help", open_help),
+        (F.item == "delete", ask_delete),
+    )
+    for item, handler in items:
+        router.callback_query.register(handler, MenuCallback.filter(item))
+    router.callback_query.register(open_home, MenuCallback.filter())
     router.callback_query.register(confirm_delete, DeleteCallback.filter())
     return router

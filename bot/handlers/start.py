@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from backend.models import UserRead
 from backend.services.users import set_language
-from bot import dialog as dialogs
-from bot.keyboards.callback_data import LanguageCallback
-from bot.keyboards.common import LANGUAGE_LABELS, language_keyboard
-from bot.screens import menu_screen
+from bot.context import BotContext
+from bot.handlers.assessment import dialog as dialogs
+from bot.handlers.assessment.handlers import advance
+from bot.shared.callbacks import LanguageCallback
+from bot.shared.menu import LANGUAGE_LABELS, language_keyboard, menu_screen
 
 # Shown before any language is chosen, so it speaks both.
 LANGUAGE_PROMPT = "Тілді таңдаңыз · Выберите язык"
@@ -45,15 +42,12 @@ async def cmd_language(message: Message) -> None:
 async def choose_language(
     query: CallbackQuery,
     callback_data: LanguageCallback,
-    user: UserRead,
     state: FSMContext,
-    i18n: I18n,
-    **deps: Any,
+    ctx: BotContext,
 ) -> None:
-    from bot.handlers.assessment import advance
-
-    await set_language(session=deps["session"], user_id=user.id, language=callback_data.code)
-    i18n.ctx_locale.set(callback_data.code)  # the rest of this update speaks the new language
+    user = ctx.user
+    await set_language(session=ctx.session, user_id=user.id, language=callback_data.code)
+    ctx.i18n.ctx_locale.set(callback_data.code)  # the rest of this update speaks the new language
     if not isinstance(query.message, Message):
         return
     await query.message.edit_text(
@@ -61,8 +55,7 @@ async def choose_language(
     )
     dialog = await dialogs.load(state)
     if dialog is not None and await state.get_state() is not None:
-        deps.pop("callback_answer", None)
-        await advance(query, state, dialog, new_message=True, user=user, i18n=i18n, **deps)
+        await advance(query, state, dialog, new_message=True, ctx=ctx)
         return
     screen = menu_screen(user.roles)
     await query.message.answer(screen.text, reply_markup=screen.markup)

@@ -15,7 +15,7 @@ from sqlmodel import select
 from backend.db import SessionPool
 from backend.models import Membership, Organisation, RosterEntry
 from backend.services import staff
-from bot.keyboards.staff import StaffOrgCallback
+from bot.handlers.staff.keyboards import StaffOrgCallback
 from tests.bot.chat import Chat, started_chat
 from tests.factories import private_message_update
 from tests.mocked_bot import MockedBot

@@ -16,7 +16,7 @@ from backend.models import CourseRecord, Notification
 from backend.rules.loader import Ruleset
 from backend.services import courses
 from backend.settings import Settings
-from bot.keyboards.callback_data import CourseCallback, CourseEditCallback
+from bot.handlers.courses.callbacks import CourseCallback, CourseEditCallback
 from tests.bot.chat import Chat, started_chat, user_id_of
 from tests.courses.helpers import add_course, local, outbox, stored_courses
 from tests.mocked_bot import MockedBot

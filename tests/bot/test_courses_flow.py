@@ -13,7 +13,7 @@ from backend.models import ReminderPreference
 from backend.rules.loader import Ruleset
 from backend.services import assessments, courses
 from backend.settings import Settings
-from bot.keyboards.callback_data import (
+from bot.handlers.courses.callbacks import (
     CourseCallback,
     CourseDoneCallback,
     CourseEditCallback,

@@ -12,7 +12,7 @@ from backend.rules.loader import Ruleset
 from backend.settings import BotSettings, Settings
 from bot.commands import register_commands
 from bot.factory import create_dispatcher, create_i18n
-from bot.keyboards.callback_data import (
+from bot.handlers.assessment.callbacks import (
     CHECK_UNKNOWN,
     AnswerCallback,
     ChecklistCallback,

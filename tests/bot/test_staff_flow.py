@@ -22,8 +22,9 @@ from backend.services import staff
 from backend.services.courses import find_user_id
 from backend.settings import Settings
 from bot.factory import create_i18n
-from bot.handlers import staff_join, staff_roster
-from bot.keyboards.staff import InviteEntryCallback, StaffOrgCallback
+from bot.handlers.staff import join as staff_join
+from bot.handlers.staff import roster as staff_roster
+from bot.handlers.staff.keyboards import InviteEntryCallback, StaffOrgCallback
 from tests.bot import staff_support as support
 from tests.bot.chat import Chat, started_chat
 from tests.bot.staff_support import FileBot

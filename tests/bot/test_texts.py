@@ -6,9 +6,9 @@ import pytest
 from aiogram.utils.i18n import I18n
 
 from backend.settings import Settings
-from bot import texts
 from bot.factory import create_i18n
-from bot.parsing import YearsError, parse_years
+from bot.handlers.assessment import texts
+from bot.shared.parsing import YearsError, parse_years
 
 
 @pytest.fixture

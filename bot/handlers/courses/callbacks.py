@@ -1,0 +1,39 @@
+"""The refresher-courses buttons: short prefixes and ids only (64 bytes of UTF-8)."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class ReminderCallback(CallbackData, prefix="rem"):
+    """The buttons under a reminder (``backend.courses.messages``): ``rem:<a>:<d>``."""
+
+    a: str  # snooze | done | stop
+    d: str  # the cycle's due date (ISO), or "testing"
+
+
+class CourseDoneCallback(CallbackData, prefix="rd"):
+    a: str  # today | other
+    d: str  # the cycle's due date (ISO) the reminder was about
+
+
+class CourseCallback(CallbackData, prefix="cs"):
+    a: str  # open | add | cal | tl | on | off | del | delok | show | skip
+    id: int = 0  # course id, for del, delok and show
+
+
+class CourseEditCallback(CallbackData, prefix="ce"):
+    """Change one field of a recorded course: ``ce:<id>:<f>:<v>``."""
+
+    id: int  # course id
+    f: str  # date | title | prov | hours | num | file
+    v: str = ""  # prov: the chosen provider; hours, num: "-" clears the field
+
+
+class ProviderCallback(CallbackData, prefix="cp"):
+    p: str  # orleu | talap | other
+
+
+# The CourseCallback actions each module answers; My courses itself answers the rest.
+ADD_ACTIONS = ("add", "skip")
+EDIT_ACTIONS = ("show", "del", "delok")

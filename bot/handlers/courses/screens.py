@@ -1,0 +1,184 @@
+"""Refresher-course screens as pure functions: (text, keyboard) from the recorded courses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from html import escape
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from backend.courses.validation import PROVIDERS, format_date
+from backend.models import CourseRecord
+from bot.handlers.courses.callbacks import (
+    CourseCallback,
+    CourseDoneCallback,
+    CourseEditCallback,
+    ProviderCallback,
+)
+from bot.shared.callbacks import MenuCallback
+from bot.shared.screen import Screen, short
+
+# --- refresher courses ------------------------------------------------------------------------
+
+
+def provider_label(provider: str) -> str:
+    labels = {"orleu": _("Orleu"), "talap": _("Talap"), "other": _("Other provider")}
+    return labels.get(provider, provider)
+
+
+def due_line(due: dt.date, today: dt.date) -> str:
+    days = (due - today).days
+    when = format_date(due)
+    if days > 0:
+        return ngettext(
+            "Next course due by <b>{date}</b>: {days} day left.",
+            "Next course due by <b>{date}</b>: {days} days left.",
+            days,
+        ).format(date=when, days=days)
+    if days == 0:
+        return _("Next course due <b>today</b>, {date}.").format(date=when)
+    return ngettext(
+        "Next course was due by <b>{date}</b>: overdue by {days} day.",
+        "Next course was due by <b>{date}</b>: overdue by {days} days.",
+        -days,
+    ).format(date=when, days=-days)
+
+
+def courses_screen(
+    courses: list[CourseRecord],
+    due: dt.date | None,
+    today: dt.date,
+    *,
+    stopped: bool,
+    snoozed_until: dt.date | None = None,
+) -> Screen:
+    """My courses: the due date, the recorded courses, and what can be done with them."""
+    lines = [_("<b>📚 My courses</b>"), ""]
+    if due is None:
+        lines.append(
+            _(
+                "No course recorded yet. Add your latest refresher course, and Sanat will work "
+                "out when the next one is due and remind you in time."
+            )
+        )
+    else:
+        lines.append(due_line(due, today))
+        lines.append("")
+        for course in courses:
+            lines.append(
+                f"• {format_date(course.completed_on)} — {escape(course.title)} "
+                f"({escape(provider_label(course.provider))})"
+            )
+    lines.append("")
+    if stopped:
+        lines.append(_("🔕 Reminders are off."))
+    elif snoozed_until is not None and snoozed_until > today:
+        lines.append(
+            _("⏰ Reminders are snoozed until {date}.").format(date=format_date(snoozed_until))
+        )
+    else:
+        lines.append(_("🔔 Reminders are on."))
+    builder = InlineKeyboardBuilder()
+    sizes = [1]
+    builder.button(text=_("➕ Add a course"), callback_data=CourseCallback(a="add"))
+    for course in courses:
+        assert course.id is not None
+        builder.button(
+            text=_("📄 {date} {title}").format(
+                date=format_date(course.completed_on), title=short(course.title, 30)
+            ),
+            callback_data=CourseCallback(a="show", id=course.id),
+        )
+        sizes.append(1)
+    row = 0
+    if due is not None:
+        builder.button(text=_("📅 Calendar"), callback_data=CourseCallback(a="cal"))
+        row += 1
+    if courses:
+        builder.button(text=_("🖼 Timeline"), callback_data=CourseCallback(a="tl"))
+        row += 1
+    if stopped:
+        builder.button(text=_("🔔 Turn reminders on"), callback_data=CourseCallback(a="on"))
+    else:
+        builder.button(text=_("🔕 Turn reminders off"), callback_data=CourseCallback(a="off"))
+    sizes.append(row + 1)
+    builder.button(text=_("🏠 Menu"), callback_data=MenuCallback(item="home"))
+    sizes.append(1)
+    builder.adjust(*sizes)
+    return Screen("\n".join(lines), builder.as_markup())
+
+
+def done_when_screen(due: str) -> Screen:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Today"), callback_data=CourseDoneCallback(a="today", d=due))
+    builder.button(text=_("Another date"), callback_data=CourseDoneCallback(a="other", d=due))
+    builder.adjust(2)
+    return Screen(_("When did you finish the course?"), builder.as_markup())
+
+
+def _provider_question(choice: Callable[[str], CallbackData], cancel: CallbackData) -> Screen:
+    """Who ran the course: a button per provider (``choice(provider)``), then Cancel."""
+    builder = InlineKeyboardBuilder()
+    for provider in PROVIDERS:
+        builder.button(text=provider_label(provider), callback_data=choice(provider))
+    builder.button(text=_("✖ Cancel"), callback_data=cancel)
+    builder.adjust(3, 1)
+    return Screen(_("Who ran the course?"), builder.as_markup())
+
+
+def providers_screen() -> Screen:
+    """The provider of a course being added."""
+    return _provider_question(
+        lambda provider: ProviderCallback(p=provider), CourseCallback(a="open")
+    )
+
+
+def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.date) -> Screen:
+    """One recorded course: every field, and a button to change each of them."""
+    assert course.id is not None
+    missing = _("not given")
+    hours = str(course.hours) if course.hours is not None else missing
+    number = escape(course.certificate_number) if course.certificate_number else missing
+    attached = _("attached") if course.certificate_file_id is not None else _("not attached")
+    lines = [
+        f"<b>{escape(course.title)}</b>",
+        "",
+        _("Completed on: {date}").format(date=format_date(course.completed_on)),
+        _("Provider: {provider}").format(provider=escape(provider_label(course.provider))),
+        _("Hours: {hours}").format(hours=hours),
+        _("Certificate number: {number}").format(number=number),
+        _("Certificate file: {state}").format(state=attached),
+    ]
+    if due is not None:
+        lines += ["", due_line(due, today)]
+    builder = InlineKeyboardBuilder()
+    for field, label in (
+        ("date", _("✏️ Date")),
+        ("title", _("✏️ Title")),
+        ("prov", _("✏️ Provider")),
+        ("hours", _("✏️ Hours")),
+        ("num", _("✏️ Certificate number")),
+        (
+            "file",
+            _("📎 Replace the file")
+            if course.certificate_file_id is not None
+            else _("📎 Attach a file"),
+        ),
+    ):
+        builder.button(text=label, callback_data=CourseEditCallback(id=course.id, f=field))
+    builder.button(text=_("🗑 Delete"), callback_data=CourseCallback(a="del", id=course.id))
+    builder.button(text=_("⬅ Back"), callback_data=CourseCallback(a="open"))
+    builder.adjust(2, 2, 2, 1, 1)
+    return Screen("\n".join(lines), builder.as_markup())
+
+
+def edit_providers_screen(course_id: int) -> Screen:
+    """A new provider for a recorded course; Cancel goes back to the course."""
+    return _provider_question(
+        lambda provider: CourseEditCallback(id=course_id, f="prov", v=provider),
+        CourseCallback(a="show", id=course_id),
+    )

@@ -1,1 +1,0 @@
-"""Keyboards are pure functions returning markup; callback data carries ids only."""

@@ -1,0 +1,39 @@
+"""Keyboard pieces several features use: ticks and page arrows of long lists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+REGION_PAGE_SIZE = 8
+
+T = TypeVar("T")
+
+
+def tick(on: bool) -> str:
+    """The mark in front of a filter or topic button: ticked or not."""
+    return "✅" if on else "▫️"
+
+
+def page_of(items: Sequence[T], page: int, size: int) -> tuple[int, int, Sequence[T]]:
+    """(the page clamped to what exists, the number of pages, the items on it)."""
+    pages = max(1, -(-len(items) // size))
+    page = min(max(page, 0), pages - 1)
+    return page, pages, items[page * size : (page + 1) * size]
+
+
+def add_page_arrows(
+    builder: InlineKeyboardBuilder, page: int, pages: int, to_page: Callable[[int], CallbackData]
+) -> int:
+    """◀ and ▶ where there is a page to go to; returns how many were added (a row's width)."""
+    arrows = 0
+    if page > 0:
+        builder.button(text="◀", callback_data=to_page(page - 1))
+        arrows += 1
+    if page < pages - 1:
+        builder.button(text="▶", callback_data=to_page(page + 1))
+        arrows += 1
+    return arrows
