@@ -381,6 +381,8 @@ class Engine:
             if not_eligible:
                 reasons.insert(0, NOT_ELIGIBLE_REASON)
             reasons.append({"code": "competencies", "status": competencies.status})
+            if overall.why:  # undetermined: the quotes that keep the text from deciding
+                reasons.append({"code": "undetermined", "why": list(overall.why)})
             missing = _category_missing(
                 category,
                 not_eligible,

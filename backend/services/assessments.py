@@ -138,6 +138,14 @@ async def latest_assessment(*, session: AsyncSession, user_id: int) -> Assessmen
     return (await session.exec(query)).first()
 
 
+async def user_assessment(
+    *, session: AsyncSession, user_id: int, assessment_id: int
+) -> Assessment | None:
+    """One of the user's stored assessments (None if it is not theirs or is gone)."""
+    assessment = await session.get(Assessment, assessment_id)
+    return assessment if assessment is not None and assessment.user_id == user_id else None
+
+
 async def delete_user_data(*, session: AsyncSession, user_id: int) -> None:
     """Forget a user: profile, assessments, courses, roles and the user row itself."""
     await session.exec(delete(UserRole).where(col(UserRole.user_id) == user_id))
