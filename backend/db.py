@@ -6,8 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.settings import DatabaseSettings
@@ -50,3 +56,19 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
 
 def create_session_pool(engine: AsyncEngine) -> SessionPool:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+UpsertInsert = postgresql.Insert | sqlite.Insert
+
+
+def upsert_insert(connection: AsyncConnection | Connection, table: Any) -> UpsertInsert:
+    """``INSERT`` into ``table`` in the connection's dialect, so that ``on_conflict_do_nothing``
+    and ``on_conflict_do_update`` (with ``.excluded``) are available: Sanat runs on PostgreSQL
+    and SQLite, whose ``ON CONFLICT`` clauses SQLAlchemy spells the same way. The one place that
+    chooses between them."""
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"Sanat runs on PostgreSQL and SQLite, not {dialect}")

@@ -11,18 +11,17 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.broadcasts.ticker import add_broadcast_job
+from backend.channels.duty import add_duty_jobs
+from backend.courses.service import add_sweep_job
 from backend.db import create_engine, create_session_pool
 from backend.delivery import DeliveryWorker, create_delivery_worker
 from backend.delivery.retention import add_retention_job
-from backend.delivery.telegram import build_bot
 from backend.rules.loader import Ruleset, default_ruleset
 from backend.rules.notify import add_rules_change_job
 from backend.scheduler import create_scheduler
-from backend.services.broadcast_ticker import add_broadcast_job
-from backend.services.courses import add_sweep_job
-from backend.services.duty import add_duty_jobs
-from backend.services.staff import add_digest_job
 from backend.settings import Settings
+from backend.staff import add_digest_job
 from backend.web.app import create_app
 from backend.web.keys import ruleset_key
 
@@ -48,16 +47,13 @@ async def backend_running(
     site = web.TCPSite(runner, settings.web.host, settings.web.port)
     await site.start()
     scheduler = create_scheduler(settings.scheduler)
-    # The ticker edits curators' progress messages; without a token it still starts and
-    # finishes broadcasts, it just cannot edit.
-    ticker_bot = build_bot(settings.bot) if settings.bot.token is not None else None
     if settings.scheduler.enabled:
         pool = create_session_pool(engine)
         add_sweep_job(scheduler, pool, settings, app[ruleset_key])
         add_retention_job(scheduler, pool, settings)
         add_digest_job(scheduler, pool, settings, app[ruleset_key])
         add_duty_jobs(scheduler, pool, settings)
-        add_broadcast_job(scheduler, pool, settings, ticker_bot)
+        add_broadcast_job(scheduler, pool, settings)
         add_rules_change_job(scheduler, pool, app[ruleset_key])
         scheduler.start()
     stop_delivery = asyncio.Event()
@@ -72,8 +68,6 @@ async def backend_running(
             stop_delivery.set()
             await delivering  # gives back what it had claimed and not sent
             await worker.close()
-        if ticker_bot is not None:
-            await ticker_bot.session.close()
         await runner.cleanup()
         await engine.dispose()
         log.info("backend stopped")

@@ -23,11 +23,11 @@ import asyncpg
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from backend.courses.service import sweep
 from backend.db import create_engine, create_session_pool
 from backend.migrate import upgrade_async
 from backend.models import Notification
 from backend.rules.loader import default_ruleset
-from backend.services.courses import sweep
 from backend.settings import DatabaseSettings, Settings
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -18,8 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.db import SessionPool
 from backend.models import UserRead
+from backend.rules.assessments import today_in
 from backend.rules.loader import Ruleset
-from backend.services.assessments import today_in
 from backend.settings import Settings
 
 CONTEXT_KEY = "ctx"  # the handler-data key of the BotContext

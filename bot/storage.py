@@ -17,11 +17,10 @@ from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.db import SessionPool
+from backend.db import SessionPool, upsert_insert
 from backend.models.dialog_state import DIALOG_KEY_LENGTH, DialogState
 from backend.models.types import utcnow
 from backend.settings import Settings
@@ -145,20 +144,10 @@ class SqlStorage(BaseStorage):
         """INSERT the row or UPDATE ``values`` in it; the stored state and data come back."""
         row = {"key": row_key, "state": None, "data": {}, **values}
         returning = (col(DialogState.state), col(DialogState.data))
-        dialect = (await session.connection()).dialect.name
-        statement: Any
-        if dialect == "postgresql":
-            pg_insert = postgresql.insert(DialogState).values(row)
-            statement = pg_insert.on_conflict_do_update(
-                index_elements=["key"], set_={name: pg_insert.excluded[name] for name in values}
-            ).returning(*returning)
-        elif dialect == "sqlite":
-            lite_insert = sqlite.insert(DialogState).values(row)
-            statement = lite_insert.on_conflict_do_update(
-                index_elements=["key"], set_={name: lite_insert.excluded[name] for name in values}
-            ).returning(*returning)
-        else:  # pragma: no cover - Sanat runs on SQLite and PostgreSQL only
-            raise NotImplementedError(f"SqlStorage does not support {dialect}")
+        insert = upsert_insert(await session.connection(), DialogState).values(row)
+        statement = insert.on_conflict_do_update(
+            index_elements=["key"], set_={name: insert.excluded[name] for name in values}
+        ).returning(*returning)
         state, data = (await session.exec(statement)).one()
         return state, data
 

@@ -1,4 +1,9 @@
-"""``sanat`` console script: run, bot, backend, migrate, rules."""
+"""``sanat`` console script: run, bot, backend, migrate, rules, admin.
+
+Each command imports what it runs inside its function: ``sanat --help`` or ``sanat admin …``
+then starts without loading aiogram, aiohttp, Alembic and the rules data. No import here
+breaks a cycle (tests/test_architecture.py checks that there is none).
+"""
 
 from __future__ import annotations
 
@@ -103,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_rules_commands(commands)
 
-    from backend.admin_cli import add_admin_commands
+    from backend.cli.admin import add_admin_commands
 
     add_admin_commands(commands)
     return parser

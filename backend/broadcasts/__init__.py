@@ -1,1 +1,2 @@
-"""Broadcast rules that need no database (the services live in backend.services)."""
+"""Broadcasts: content rules, audience, the service (create, schedule, pause, cancel), progress,
+the ticker that drives running broadcasts, and their texts."""

@@ -1,6 +1,6 @@
 """What a broadcast says: the message variants per language and their limits.
 
-Pure rules, no database: the service (backend.services.broadcasts) checks a draft with
+Pure rules, no database: the service (backend.broadcasts.service) checks a draft with
 ``content_problems`` and stores ``text_sha256`` as the audit fingerprint.
 
 A message variant (``content[lang]``) is one of::

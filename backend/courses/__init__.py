@@ -1,6 +1,7 @@
-"""Refresher courses, pure: cycle arithmetic, reminder ladder, quiet hours, input, calendar.
+"""Refresher courses: cycle arithmetic, reminder ladder, quiet hours, input, calendar.
 
-No I/O here; ``backend.services.courses`` stores courses and runs the reminder sweep.
+The names re-exported here are pure (no I/O); ``backend.courses.service`` stores courses and
+``backend.courses.sweep`` puts due reminders into the outbox.
 """
 
 from backend.courses.cycle import (

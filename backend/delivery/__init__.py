@@ -1,7 +1,7 @@
 """Notification delivery: the worker that drains the outbox (``Notification`` rows) to Telegram.
 
-Enqueue by inserting ``Notification`` rows (``dedupe_key`` makes that idempotent); a worker
-renders each in its recipient's current language and sends it within Telegram's limits. Run
+Enqueue with ``backend.delivery.enqueue`` (``dedupe_key`` makes that idempotent); a worker
+renders each row in its recipient's current language and sends it within Telegram's limits. Run
 it in the backend process (``create_delivery_worker(...).run(stop)``) or on its own with
 ``python -m backend.delivery``.
 """
@@ -9,6 +9,7 @@ it in the backend process (``create_delivery_worker(...).run(stop)``) or on its 
 from __future__ import annotations
 
 from backend.db import SessionPool
+from backend.delivery.messages import MessageCatalog
 from backend.delivery.render import DefaultRenderer, RenderedMessage, Renderer, RenderError
 from backend.delivery.telegram import build_bot
 from backend.delivery.worker import DEFAULT_LEASE, Backoff, DeliveryWorker
@@ -36,5 +37,5 @@ def create_delivery_worker(
         settings=settings.delivery,
         session_pool=session_pool,
         bot=build_bot(settings.bot),
-        renderer=renderer,
+        renderer=renderer or DefaultRenderer(catalog=MessageCatalog(settings.locales_dir)),
     )

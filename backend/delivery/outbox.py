@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, or_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.db import SessionPool
+from backend.db import SessionPool, upsert_insert
 from backend.delivery.render import DEFAULT_LANGUAGE
 from backend.directory import TOPICS
 from backend.models import Channel, DeliveryPause, Notification, TopicSubscription, User
@@ -154,8 +154,8 @@ class Outbox:
     async def pause(self, item: Claimed, until: dt.datetime, reason: str) -> None:
         """Persist a global pause (kept across restarts) and put ``item`` back until then."""
         async with self._pool() as session, session.begin():
-            dialect = (await session.connection()).dialect.name
-            await session.exec(_upsert_pause(dialect, GLOBAL_SCOPE, until, reason, self._now()))
+            connection = await session.connection()
+            await session.exec(_upsert_pause(connection, GLOBAL_SCOPE, until, reason, self._now()))
             await session.exec(
                 _claimed(item)
                 .values(status="pending", next_attempt_at=until, last_error=clip(reason))
@@ -183,8 +183,8 @@ class Outbox:
                     .values(unreachable_at=now, updated_at=now)
                     .execution_options(**_NO_SYNC)
                 )
-                dialect = (await session.connection()).dialect.name
-                await session.exec(_unsubscribe_all(dialect, item.notification.user_id, now))
+                connection = await session.connection()
+                await session.exec(_unsubscribe_all(connection, item.notification.user_id, now))
             elif item.chat_id < 0:
                 # A channel or group that removed the bot: curators can no longer post there.
                 await session.exec(
@@ -243,10 +243,9 @@ async def _active_pauses(
     return global_until, chats
 
 
-def _unsubscribe_all(dialect: str, user_id: int, now: dt.datetime) -> Any:
+def _unsubscribe_all(connection: AsyncConnection, user_id: int, now: dt.datetime) -> Any:
     """Every topic set to unsubscribed for ``user_id``, as explicit choices (one statement)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(TopicSubscription).values(
+    statement = upsert_insert(connection, TopicSubscription).values(
         [
             {"user_id": user_id, "topic": topic.code, "subscribed": False, "updated_at": now}
             for topic in TOPICS
@@ -259,11 +258,10 @@ def _unsubscribe_all(dialect: str, user_id: int, now: dt.datetime) -> Any:
 
 
 def _upsert_pause(
-    dialect: str, scope: str, until: dt.datetime, reason: str, now: dt.datetime
+    connection: AsyncConnection, scope: str, until: dt.datetime, reason: str, now: dt.datetime
 ) -> Any:
     """INSERT the pause, or lengthen an existing one (never shorten another worker's)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(DeliveryPause).values(
+    statement = upsert_insert(connection, DeliveryPause).values(
         scope=scope, until=until, reason=clip(reason, 256), updated_at=now
     )
     return statement.on_conflict_do_update(

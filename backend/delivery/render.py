@@ -4,6 +4,8 @@ Rendering happens when the message is sent, not when it is enqueued, so a teache
 language in between gets the new one. Payloads are plain JSON:
 
 * ``{"text": {"kk": "...", "ru": "..."}}`` — the text per language;
+* ``{"message_key": msgid, "params": {...}}`` — a message of the ``locales/`` catalogs, in the
+  recipient's language, ``{name}`` placeholders filled from ``params`` (backend.delivery.messages);
 * ``{"template": "name", "params": {...}}`` — a template the renderer knows, filled per language;
 * ``{"message": {"kk": VARIANT, "ru": VARIANT}, "params": {...}}`` — a curator's broadcast,
   one variant per language (the recipient's, else the other one), ``{name}``-style placeholders
@@ -13,6 +15,8 @@ language in between gets the new one. Payloads are plain JSON:
   post relayed with copyMessage);
 * ``{"document": {"filename": str, "content_b64": str}, "text": {lang: caption}}`` — a file the
   backend made (a digest, a report), uploaded with its caption;
+* ``{"edit": {"message_id": int}, "text": {lang: text}}`` — a new text (and buttons) for a
+  message the bot sent in that chat before, e.g. a broadcast's progress message;
 * any of them may carry ``"buttons"``, rows of inline buttons
   ``{"text": {"kk": ..., "ru": ...}, "callback_data": ...}`` (callback_data: 64 bytes at most);
 * and ``"parse_mode": "HTML"`` when the text is markup rather than plain text.
@@ -28,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from backend.delivery.messages import MessageCatalog
 from backend.models import Notification
 
 DEFAULT_LANGUAGE = "ru"
@@ -39,7 +44,7 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the cloud Bot API's upload limit
 # A placeholder is a bare name in braces; anything else in braces is the curator's own text.
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
-MessageKind = Literal["text", "photo", "document", "copy", "upload"]
+MessageKind = Literal["text", "photo", "document", "copy", "upload", "edit"]
 
 Localized = Mapping[str, str]  # language → text
 
@@ -59,8 +64,8 @@ class Upload:
 @dataclass(frozen=True)
 class RenderedMessage:
     """What to send: by ``kind``, sendMessage (``text``), sendPhoto/sendDocument (``file_id``,
-    ``text`` as the caption), copyMessage (``from_chat_id``, ``message_id``) or sendDocument with
-    ``upload``.
+    ``text`` as the caption), copyMessage (``from_chat_id``, ``message_id``), sendDocument with
+    ``upload`` or editMessageText (``message_id``, ``text``).
     """
 
     text: str  # the text, or a media message's caption ("" for none)
@@ -127,8 +132,13 @@ class DefaultRenderer:
     filled with ``str.format_map`` from the payload's params), plus inline buttons.
     """
 
-    def __init__(self, templates: Mapping[str, Localized] | None = None) -> None:
+    def __init__(
+        self,
+        templates: Mapping[str, Localized] | None = None,
+        catalog: MessageCatalog | None = None,
+    ) -> None:
         self._templates = dict(templates or {})
+        self._catalog = catalog or MessageCatalog()
 
     def render(self, notification: Notification, language: str) -> RenderedMessage:
         payload = notification.payload
@@ -138,6 +148,14 @@ class DefaultRenderer:
         if "message" in payload:
             return _variant_message(payload, language, keyboard)
         parse_mode = _parse_mode(payload.get("parse_mode"))
+        if "edit" in payload:
+            return RenderedMessage(
+                text=self._text(payload, language),
+                reply_markup=keyboard,
+                parse_mode=parse_mode,
+                kind="edit",
+                message_id=_edited_message_id(payload["edit"]),
+            )
         if "document" in payload:
             return RenderedMessage(
                 text=pick(payload["text"], language) if "text" in payload else "",
@@ -153,6 +171,16 @@ class DefaultRenderer:
     def _text(self, payload: Mapping[str, Any], language: str) -> str:
         if "text" in payload:
             return pick(payload["text"], language)
+        if "message_key" in payload:
+            params = payload.get("params") or {}
+            if not isinstance(params, Mapping):
+                raise RenderError("message params must be an object")
+            try:
+                text = self._catalog.translate(payload, language)
+            except ValueError as error:
+                raise RenderError(str(error)) from error
+            html_mode = _parse_mode(payload.get("parse_mode")) == "HTML"
+            return fill(text, params, html_mode=html_mode)
         name = payload.get("template")
         if not isinstance(name, str) or name not in self._templates:
             raise RenderError(f"neither a text nor a known template ({name!r})")
@@ -215,6 +243,14 @@ def _variant_message(
             file_id=file_id,
         )
     raise RenderError(f"unknown message variant type {kind!r}")
+
+
+def _edited_message_id(edit: object) -> int:
+    message_id = edit.get("message_id") if isinstance(edit, Mapping) else None
+    if not _is_int(message_id):
+        raise RenderError("an edit needs the integer message_id of the message to edit")
+    assert isinstance(message_id, int)
+    return message_id
 
 
 def _is_int(value: object) -> bool:

@@ -1,6 +1,6 @@
 """Outbox retention: finished notifications (sent, failed, cancelled) are deleted after a while.
 
-The outbox row is also the *memory* of the course sweep (``backend.services.course_sweep``): a
+The outbox row is also the *memory* of the course sweep (``backend.courses.sweep``): a
 reminder is enqueued when its dedupe key is absent. The sweep only ever inserts the milestone
 that is the latest one reached *today*, so a row may go once its milestone can no longer be the
 latest one: that is at most the widest gap between two rungs of the ladder after the row was

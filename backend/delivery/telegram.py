@@ -89,7 +89,12 @@ async def send(
         return RetryAfter(error.retry_after, error.message)
     except TelegramForbiddenError as error:
         return Blocked(error.message)
-    except (TelegramBadRequest, TelegramNotFound, TelegramMigrateToChat) as error:
+    except TelegramBadRequest as error:
+        if message.kind == "edit" and "message is not modified" in error.message:
+            # The message already shows this: what the edit wanted is there.
+            return Sent(message.message_id or 0)
+        return Rejected(error.message)
+    except (TelegramNotFound, TelegramMigrateToChat) as error:
         # A group upgraded to a supergroup (MigrateToChat) needs its new id from whoever
         # enqueues; retrying the old one cannot succeed.
         return Rejected(error.message)
@@ -143,6 +148,18 @@ async def _request(bot: Bot, chat_id: int, message: RenderedMessage, wait: int) 
                 request_timeout=wait,
             )
             return copied.message_id
+        case "edit":
+            if message.message_id is None:
+                raise ValueError("an edit without the message to edit")
+            await bot.edit_message_text(
+                text=message.text,
+                chat_id=chat_id,
+                message_id=message.message_id,
+                parse_mode=message.parse_mode,
+                reply_markup=markup,
+                request_timeout=wait,
+            )
+            return message.message_id
         case _:
             raise ValueError(f"unknown message kind {message.kind!r}")
     return sent.message_id

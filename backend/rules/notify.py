@@ -15,11 +15,11 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.db import SessionPool
+from backend.delivery.enqueue import enqueue, to_user
 from backend.models import User
 from backend.rules.citations import cite
 from backend.rules.impact import ImpactRow, reevaluate, stored_assessments
 from backend.rules.loader import RulesDataError, Ruleset, ruleset_version
-from backend.services.duty import enqueue_outbox, to_user
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ async def enqueue_rule_change_notices(session: AsyncSession, current: Ruleset) -
             continue
         key = dedupe_key(current.version, stored.user_id, stored.id)
         rows.append(to_user(user, KIND, key, notice_payload(row, old.version, current)))
-    return await enqueue_outbox(session, rows)
+    return await enqueue(session, rows)
 
 
 async def notify_rule_changes(pool: SessionPool, current: Ruleset) -> int:

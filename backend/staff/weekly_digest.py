@@ -10,15 +10,15 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.courses.cycle import due_date
 from backend.courses.quiet import next_send_moment
 from backend.db import SessionPool
+from backend.delivery.enqueue import enqueue
 from backend.exports import to_csv, to_xlsx
-from backend.models import CourseRecord, Membership, Notification, User
+from backend.models import CourseRecord, Membership, User
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
@@ -166,21 +166,6 @@ def _outbox_rows(
     return rows
 
 
-async def _insert_outbox(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    if not rows:
-        return 0
-    connection = await session.connection()
-    builder = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = builder(Notification.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
-        index_elements=["dedupe_key"]
-    )
-    inserted = 0
-    for row in rows:  # a handful per organisation; rowcount per row tells what went in
-        result = await connection.execute(statement.values(**row))
-        inserted += max(result.rowcount, 0)
-    return inserted
-
-
 async def enqueue_weekly_digests(
     session_pool: SessionPool, settings: Settings, ruleset: Ruleset, now: dt.datetime
 ) -> int:
@@ -213,7 +198,7 @@ async def enqueue_weekly_digests(
             if report.total == 0:
                 continue
             rows = _outbox_rows(report, recipients, week=week, send_at=send_at, now=now)
-            inserted += await _insert_outbox(session, rows)
+            inserted += await enqueue(session, rows, now=now)
             await session.commit()
     if inserted:
         log.info("staff digests enqueued", extra={"count": inserted})

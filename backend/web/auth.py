@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from backend.api_tokens import pepper_of, verify_token
 from backend.models.api_token import ADMIN_SCOPE
-from backend.services.api_tokens import pepper_of, verify_token
 from backend.web.keys import session_pool_key, settings_key
 from backend.web.problems import Handler, problem
 

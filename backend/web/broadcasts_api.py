@@ -17,15 +17,16 @@ from typing import Any, Protocol
 from aiohttp import web
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.models import Broadcast
-from backend.services import broadcasts, curators
-from backend.services.broadcasts import (
+from backend import curators
+from backend.broadcasts import service as broadcasts
+from backend.broadcasts.service import (
     Audience,
     BroadcastInputError,
     BroadcastNotFoundError,
     BroadcastStateError,
     OutOfScopeError,
 )
+from backend.models import Broadcast
 from backend.web.auth import curator_of
 from backend.web.keys import now_of, session_pool_key, settings_key
 from backend.web.problems import (

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.courses import service as courses
 from backend.courses.ics import render_calendar
 from backend.courses.status import due_status
 from backend.courses.testing import NOTICE_DAYS
@@ -22,7 +23,6 @@ from backend.courses.validation import (
     validate_course,
 )
 from backend.models import CourseRecord
-from backend.services import courses
 from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
 from backend.web.problems import ProblemError, json_response, read_json
 

@@ -12,9 +12,9 @@ from typing import Any, get_args
 
 from aiohttp import web
 
+from backend import staff
 from backend.models import Invitation, Organisation, RosterEntry
 from backend.rules.schema import OrgKind
-from backend.services import staff
 from backend.staff.digest import Digest, DigestRow, digest_filename
 from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
 from backend.web.problems import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.services import staff
+from backend import staff
 from backend.web.staff_api import BASE, ORG_KINDS, XLSX_TYPE
 
 _PROBLEM = {

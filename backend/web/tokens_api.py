@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
+from backend import api_tokens
 from backend.models import ApiToken
-from backend.services import api_tokens
 from backend.web.keys import session_pool_key, settings_key
 from backend.web.problems import ProblemError, json_response, read_json
 

@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.models import UserRead
-from backend.services import assessments
+from backend.rules import assessments
 from bot.context import BotContext
 from bot.handlers.assessment import dialog as dialogs
 from bot.handlers.assessment.callbacks import NavCallback

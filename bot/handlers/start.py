@@ -8,7 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from backend.services.users import set_language
+from backend.users import set_language
 from bot.context import BotContext
 from bot.handlers.assessment import dialog as dialogs
 from bot.handlers.assessment.handlers import advance

@@ -6,7 +6,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
-from backend.services.users import get_or_create_user
+from backend.users import get_or_create_user
 
 
 class UserMiddleware(BaseMiddleware):

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import ClientResponse, web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
+from pytest_aiohttp import AiohttpClient
 from sqlmodel import select
 
+from backend import api_tokens
 from backend.db import SessionPool
 from backend.models import ApiToken
 from backend.rules.loader import Ruleset
-from backend.services import api_tokens
 from backend.settings import Settings
 from backend.web.app import create_app
 from backend.web.auth import requires_token
@@ -26,12 +26,15 @@ COURSES = "/api/v1/users/777/courses"
 
 @pytest.fixture
 async def client(
-    settings: Settings, engine: object, ruleset: Ruleset, session_pool: SessionPool
-) -> AsyncIterator[Client]:
+    settings: Settings,
+    engine: object,
+    ruleset: Ruleset,
+    session_pool: SessionPool,
+    aiohttp_client: AiohttpClient,
+) -> Client:
     await new_teacher(session_pool, 777)
     app = create_app(settings, engine=engine, ruleset=ruleset)  # type: ignore[arg-type]
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield client
+    return await aiohttp_client(app)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -11,15 +11,15 @@ from aiogram.types import Chat as TgChat
 from aiogram.types import Document, MessageOriginChannel, PhotoSize
 from sqlmodel import col, select
 
+from backend import curators, users
+from backend.curators import Scope
 from backend.db import SessionPool
 from backend.models import Broadcast, Membership, Notification, TeacherProfile
 from backend.models import User as DbUser
 from backend.models.types import utcnow
-from backend.services import curators, users
-from backend.services.curators import Scope
-from tests.bot.chat import Chat, user_id_of
-from tests.factories import private_message_update
-from tests.mocked_bot import MockedBot
+from testing.chat import Chat, user_id_of
+from testing.mocked_bot import MockedBot
+from testing.updates import private_message_update
 
 _ids = itertools.count(900_000)
 

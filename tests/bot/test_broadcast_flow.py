@@ -13,14 +13,19 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import TelegramMethod
 
+from backend import staff
+from backend.broadcasts import service as broadcasts
+from backend.broadcasts import topics
+from backend.channels import registration as channels
+from backend.curators import NotCuratorError, Scope
 from backend.db import SessionPool
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
-from backend.services import broadcasts, channels, staff, topics
-from backend.services.curators import NotCuratorError, Scope
 from backend.settings import Settings
 from bot.factory import create_dispatcher, create_i18n
 from bot.storage import SqlStorage
+from testing.chat import Chat, callback_data_shown, started_chat, user_id_of
+from testing.mocked_bot import MockedBot
 from tests.bot.broadcast_support import (
     add_members,
     add_people,
@@ -35,8 +40,6 @@ from tests.bot.broadcast_support import (
     send_photo,
     set_category,
 )
-from tests.bot.chat import Chat, callback_data_shown, started_chat, user_id_of
-from tests.mocked_bot import MockedBot
 
 
 async def compose_text(chat: Chat, text: str = "Сәлем, {name}! Жаңалық.") -> None:

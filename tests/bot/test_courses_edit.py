@@ -11,15 +11,15 @@ from aiogram import Dispatcher
 from aiogram.types import Chat as TgChat
 from aiogram.types import Document, Message, PhotoSize, Update
 
+from backend.courses import service as courses
 from backend.db import SessionPool
 from backend.models import CourseRecord, Notification
 from backend.rules.loader import Ruleset
-from backend.services import courses
 from backend.settings import Settings
 from bot.handlers.courses.callbacks import CourseCallback, CourseEditCallback
-from tests.bot.chat import Chat, started_chat, user_id_of
+from testing.chat import Chat, started_chat, user_id_of
+from testing.mocked_bot import MockedBot
 from tests.courses.helpers import add_course, local, outbox, stored_courses
-from tests.mocked_bot import MockedBot
 
 SKIP = CourseCallback(a="skip").pack()
 GONE = "Этого курса больше нет в записях."  # an existing msgid's Russian text

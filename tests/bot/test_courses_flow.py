@@ -7,11 +7,12 @@ import datetime as dt
 from aiogram import Dispatcher
 from sqlmodel import select
 
+from backend.courses import service as courses
 from backend.courses.validation import format_date
 from backend.db import SessionPool
 from backend.models import ReminderPreference
+from backend.rules import assessments
 from backend.rules.loader import Ruleset
-from backend.services import assessments, courses
 from backend.settings import Settings
 from bot.handlers.courses.callbacks import (
     CourseCallback,
@@ -20,9 +21,9 @@ from bot.handlers.courses.callbacks import (
     ProviderCallback,
     ReminderCallback,
 )
-from tests.bot.chat import callback_data_shown, started_chat, user_id_of
+from testing.chat import callback_data_shown, started_chat, user_id_of
+from testing.mocked_bot import MockedBot
 from tests.courses.helpers import add_course, stored_courses
-from tests.mocked_bot import MockedBot
 
 DUE = "2027-03-15"
 

@@ -13,8 +13,8 @@ from backend.db import SessionPool
 from backend.models import Assessment, Notification
 from backend.rules.loader import Ruleset
 from backend.rules.notify import KIND, notify_rule_changes
-from tests.bot.chat import Chat, user_id_of
-from tests.mocked_bot import MockedBot
+from testing.chat import Chat, user_id_of
+from testing.mocked_bot import MockedBot
 
 CATEGORIES = ("pedagog", "pedagog_moderator", "pedagog_expert", "pedagog_researcher")
 

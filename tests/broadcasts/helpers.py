@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
+from aiogram import Bot
+
+from backend import curators
 from backend.db import SessionPool
+from backend.delivery import DeliveryWorker
 from backend.models import Membership, Organisation, TeacherProfile, User, UserRole
-from backend.services import curators
+from backend.settings import DeliverySettings
 
 _telegram_ids = itertools.count(500_000)
 TEXT = {"ru": {"type": "text", "text": "Здравствуйте, {name}!"}}
@@ -58,3 +63,16 @@ async def curator(pool: SessionPool, scope: curators.Scope) -> int:
     async with pool() as session:
         await curators.grant_curator(session=session, user_id=user_id, scope=scope)
     return user_id
+
+
+async def deliver(pool: SessionPool, bot: Bot, now: dt.datetime) -> int:
+    """Run the real delivery worker with ``bot`` until nothing is due at ``now`` (its wall
+    clock); how many rows it handled. No per-chat spacing, so a test does not wait a second
+    per message."""
+    worker = DeliveryWorker(
+        settings=DeliverySettings(per_chat_interval=0), session_pool=pool, bot=bot, now=lambda: now
+    )
+    handled = 0
+    while batch := await worker.run_once():
+        handled += batch
+    return handled

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from backend import curators
+from backend.broadcasts import audience as audience_sql
+from backend.broadcasts import service as broadcasts
+from backend.broadcasts import topics
+from backend.broadcasts.service import Audience, OutOfScopeError
+from backend.curators import NotCuratorError, Scope
 from backend.db import SessionPool
 from backend.models import CuratorScope, User
 from backend.models.types import utcnow
-from backend.services import audience as audience_sql
-from backend.services import broadcasts, curators, topics
-from backend.services.broadcasts import Audience, OutOfScopeError
-from backend.services.curators import NotCuratorError, Scope
 from tests.broadcasts.helpers import admin, curator, organisation, person
 
 

@@ -13,16 +13,18 @@ from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from backend.db import SessionPool
-from backend.models import Broadcast, Notification, User
-from backend.services import broadcast_ticker, broadcasts, curators
-from backend.services.broadcasts import (
+from backend import curators
+from backend.broadcasts import service as broadcasts
+from backend.broadcasts import ticker as broadcast_ticker
+from backend.broadcasts.service import (
     Audience,
     BroadcastInputError,
     BroadcastStateError,
     OutOfScopeError,
 )
-from backend.services.curators import Scope
+from backend.curators import Scope
+from backend.db import SessionPool
+from backend.models import Broadcast, Notification, User
 from backend.settings import Settings
 from tests.broadcasts.helpers import TEXT, admin, curator, person
 
@@ -185,9 +187,9 @@ async def test_scheduled_broadcast_starts_on_the_tick_when_due(
             session=session, actor_id=boss, broadcast_id=bid, at=at, now=NOW
         )
         assert (scheduled.status, scheduled.scheduled_at) == ("scheduled", at)
-    await broadcast_ticker.tick(session_pool, None, NOW + dt.timedelta(hours=1))
+    await broadcast_ticker.tick(session_pool, NOW + dt.timedelta(hours=1))
     assert await rows(session_pool, bid) == []
-    await broadcast_ticker.tick(session_pool, None, at)
+    await broadcast_ticker.tick(session_pool, at)
     assert await statuses(session_pool, bid) == {"pending"}
     async with session_pool() as session:
         broadcast = await session.get(Broadcast, bid)
@@ -201,8 +203,8 @@ async def test_scheduled_broadcast_starts_on_the_tick_when_due(
             assert stored is not None
             stored.status, stored.sent_at = "sent", at
         await session.commit()
-    await broadcast_ticker.tick(session_pool, None, at + dt.timedelta(seconds=5))
-    await broadcast_ticker.tick(session_pool, None, at + dt.timedelta(seconds=10))
+    await broadcast_ticker.tick(session_pool, at + dt.timedelta(seconds=5))
+    await broadcast_ticker.tick(session_pool, at + dt.timedelta(seconds=10))
     async with session_pool() as session:
         broadcast = await session.get(Broadcast, bid)
         assert broadcast is not None
@@ -318,7 +320,7 @@ async def test_the_ticker_job_is_registered_once_with_a_fixed_id(
     scheduler.start(paused=True)  # jobs of a started scheduler replace each other by id
     try:
         for _ in range(2):
-            broadcast_ticker.add_broadcast_job(scheduler, session_pool, settings, None)
+            broadcast_ticker.add_broadcast_job(scheduler, session_pool, settings)
         [job] = scheduler.get_jobs()
     finally:
         scheduler.shutdown(wait=False)
@@ -338,7 +340,7 @@ async def test_a_scheduled_broadcast_of_a_revoked_curator_never_goes_out(
     async with session_pool() as session:
         await broadcasts.start(session=session, actor_id=owner, broadcast_id=bid, at=at, now=NOW)
         assert await curators.revoke_curator(session=session, user_id=owner)
-    await broadcast_ticker.tick(session_pool, None, at)
+    await broadcast_ticker.tick(session_pool, at)
     assert await rows(session_pool, bid) == []
     async with session_pool() as session:
         broadcast = await session.get(Broadcast, bid)

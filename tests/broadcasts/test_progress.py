@@ -7,14 +7,15 @@ import datetime as dt
 import pytest
 from sqlmodel import col, select
 
+from backend.broadcasts import service as broadcasts
+from backend.broadcasts import ticker as broadcast_ticker
+from backend.broadcasts.service import Audience, OutOfScopeError, Progress
+from backend.broadcasts.texts import progress_keyboard, progress_text
+from backend.curators import Scope
 from backend.db import SessionPool
 from backend.models import Channel, Notification, Organisation
-from backend.services import broadcast_ticker, broadcasts
-from backend.services.broadcast_texts import progress_keyboard, progress_text
-from backend.services.broadcasts import Audience, OutOfScopeError, Progress
-from backend.services.curators import Scope
-from tests.broadcasts.helpers import TEXT, admin, curator, organisation, person
-from tests.mocked_bot import MockedBot
+from testing.mocked_bot import MockedBot
+from tests.broadcasts.helpers import TEXT, admin, curator, deliver, organisation, person
 
 NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
 
@@ -77,7 +78,10 @@ async def test_tick_edits_the_progress_message(session_pool: SessionPool) -> Non
     await person(session_pool)
     bid = await sending_with_progress_message(session_pool, boss)
     bot = MockedBot()
-    await broadcast_ticker.tick(session_pool, bot, NOW)
+    await broadcast_ticker.tick(session_pool, NOW)
+    # Edits go through the outbox and its worker; the broadcast itself (due at the real time
+    # it started, after NOW) stays queued.
+    await deliver(session_pool, bot, NOW)
     [edit] = bot.sent("EditMessageText")
     assert (edit.chat_id, edit.message_id) == (555, 77)
     assert "Получателей: 2" in edit.text  # the admin has no language: Russian
@@ -149,7 +153,7 @@ async def test_tick_keeps_a_stopped_broadcast_stopped_and_reports_a_cancel(
         ).one()
         row.status = "pending"
         await session.commit()
-    await broadcast_ticker.tick(session_pool, None, NOW)
+    await broadcast_ticker.tick(session_pool, NOW)
     async with session_pool() as session:
         statuses = (
             await session.exec(
@@ -160,8 +164,9 @@ async def test_tick_keeps_a_stopped_broadcast_stopped_and_reports_a_cancel(
         await broadcasts.cancel(session=session, actor_id=boss, broadcast_id=bid)
     bot = MockedBot()
     later = dt.datetime.now(dt.UTC)
-    await broadcast_ticker.tick(session_pool, bot, later)
-    await broadcast_ticker.tick(session_pool, bot, later + dt.timedelta(seconds=5))
+    await broadcast_ticker.tick(session_pool, later)
+    await broadcast_ticker.tick(session_pool, later + dt.timedelta(seconds=5))
+    await deliver(session_pool, bot, later + dt.timedelta(seconds=5))
     # One final edit (the CSV button only) and one report, however many ticks follow.
     edits = bot.sent("EditMessageText")
     assert len(edits) == 1
@@ -182,12 +187,15 @@ async def test_tick_edits_only_when_the_message_would_change(session_pool: Sessi
     bid = await sending_with_progress_message(session_pool, boss)
     bot = MockedBot()
     shown: broadcast_ticker.ShownMessages = {}  # what add_broadcast_job keeps between ticks
-    await broadcast_ticker.tick(session_pool, bot, NOW, shown)
-    await broadcast_ticker.tick(session_pool, bot, NOW + dt.timedelta(seconds=5), shown)
+    await broadcast_ticker.tick(session_pool, NOW, shown)
+    await deliver(session_pool, bot, NOW)
+    await broadcast_ticker.tick(session_pool, NOW + dt.timedelta(seconds=5), shown)
+    await deliver(session_pool, bot, NOW + dt.timedelta(seconds=5))
     assert len(bot.sent("EditMessageText")) == 1  # nothing was sent in between: no second edit
     async with session_pool() as session:
         await broadcasts.pause(session=session, actor_id=boss, broadcast_id=bid)
-    await broadcast_ticker.tick(session_pool, bot, NOW + dt.timedelta(seconds=10), shown)
+    await broadcast_ticker.tick(session_pool, NOW + dt.timedelta(seconds=10), shown)
+    await deliver(session_pool, bot, NOW + dt.timedelta(seconds=10))
     edits = bot.sent("EditMessageText")
     assert len(edits) == 2  # the status changed: the message follows
     assert [b.callback_data for b in edits[1].reply_markup.inline_keyboard[0]] == [
@@ -207,7 +215,7 @@ async def test_the_audit_totals_outlive_the_purged_outbox_rows(session_pool: Ses
         for row, status in zip(rows, ("sent", "sent", "failed", "sent"), strict=True):
             row.status = status
         await session.commit()
-    await broadcast_ticker.tick(session_pool, None, NOW)  # all final: done, report, totals
+    await broadcast_ticker.tick(session_pool, NOW)  # all final: done, report, totals
     async with session_pool() as session:
         before = await broadcasts.progress(session=session, broadcast_id=bid)
         for row in (

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from sqlmodel import delete
 
+from backend.channels import duty
 from backend.db import SessionPool
 from backend.models import Channel, Submission, User
 from backend.models.types import utcnow
 from backend.scheduler import create_scheduler
-from backend.services import duty
 from backend.settings import Settings
 from tests.channels.helpers import make_channel, make_org, make_user, outbox
 

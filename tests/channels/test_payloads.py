@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from backend.channels import duty
+from backend.channels import relay as submissions
 from backend.delivery.render import DefaultRenderer
 from backend.models import Notification, Organisation, Submission
-from backend.services import duty, submissions
 
 
 def render(payload: dict[str, object], language: str) -> object:

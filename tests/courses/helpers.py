@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
+from backend.courses import service as courses
 from backend.courses.validation import CourseInput
 from backend.db import SessionPool
 from backend.models import CourseRecord, Notification, User
-from backend.services import courses
 
 ALMATY = ZoneInfo("Asia/Almaty")
 

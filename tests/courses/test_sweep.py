@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
+from backend.courses import service as courses
 from backend.db import SessionPool
 from backend.models import CourseRecord, User
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
-from backend.services import courses
 from backend.settings import Settings
 from tests.courses.helpers import ALMATY, add_course, at_local, keys, local, new_teacher, outbox
 

@@ -10,10 +10,10 @@ from typing import Any
 from openpyxl import Workbook
 from sqlmodel import col, select
 
+from backend import staff
 from backend.db import SessionPool
 from backend.models import Notification, RosterEntry, User
 from backend.rules.loader import Ruleset
-from backend.services import staff
 from backend.settings import StaffSettings
 
 TODAY = dt.date(2026, 5, 5)

@@ -11,11 +11,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from openpyxl import load_workbook
 
+from backend import staff
+from backend.courses import service as courses
 from backend.courses.validation import CourseInput
 from backend.db import SessionPool
 from backend.models import Membership, User
 from backend.rules.loader import Ruleset
-from backend.services import courses, staff
 from backend.settings import Settings
 from tests.staff.helpers import (
     HEADER_RU,

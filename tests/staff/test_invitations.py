@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
+from backend import staff
 from backend.db import SessionPool
 from backend.models import Invitation, Membership, UserRole
 from backend.rules.loader import Ruleset
-from backend.services import staff
 from tests.staff.helpers import (
     HEADER_RU,
     csv_bytes,

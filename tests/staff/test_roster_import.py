@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
+from backend import staff
 from backend.db import SessionPool
 from backend.rules.loader import Ruleset
-from backend.services import staff
 from backend.settings import Settings, StaffSettings
 from tests.staff.helpers import (
     HEADER_RU,

@@ -14,10 +14,11 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend import curators, users
+from backend.courses import service as courses
+from backend.curators import Scope, ScopeError
 from backend.directory import REGION_CODES, region
 from backend.models import UserRead
-from backend.services import courses, curators, users
-from backend.services.curators import Scope, ScopeError
 
 
 class UsageError(ValueError):

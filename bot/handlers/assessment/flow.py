@@ -1,6 +1,6 @@
 """Moving the dialog along: which screen comes now, and how an answer changes the dialog.
 
-No legal logic here: the engine (through backend.services.assessments) decides what to ask.
+No legal logic here: the engine (through backend.rules.assessments) decides what to ask.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from typing import Any
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 
+from backend.rules import assessments
 from backend.rules.engine import engine_for
 from backend.rules.loader import Ruleset
 from backend.rules.questions import Question, question_for
-from backend.services import assessments
 from bot.handlers.assessment import dialog as dialogs
 from bot.handlers.assessment.dialog import Dialog
 from bot.handlers.assessment.screens import (

@@ -13,10 +13,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.models import UserRead
+from backend.rules import assessments
 from backend.rules.answers import NOT_APPLICABLE_PREFIX
 from backend.rules.loader import Ruleset
 from backend.rules.search import search_positions
-from backend.services import assessments
 from backend.settings import Settings
 from bot.context import BotContext
 from bot.handlers.assessment import dialog as dialogs

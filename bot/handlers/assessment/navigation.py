@@ -14,8 +14,8 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
+from backend.rules import assessments
 from backend.rules.clauses import verbatim_clauses
-from backend.services import assessments
 from bot.context import BotContext
 from bot.handlers.assessment import dialog as dialogs
 from bot.handlers.assessment.callbacks import (

@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from backend.services import assessments
+from backend.rules import assessments
 from bot.context import BotContext
 from bot.handlers.assessment.callbacks import ReopenCallback
 from bot.handlers.assessment.dialog import Dialog

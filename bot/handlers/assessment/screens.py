@@ -205,7 +205,7 @@ def question_screen(dialog: Dialog, question: Question, ruleset: Ruleset, lang: 
 
 
 def review_screen(dialog: Dialog, ruleset: Ruleset, lang: str) -> Screen:
-    from backend.services.assessments import get_fact
+    from backend.rules.assessments import get_fact
 
     assert dialog.position is not None
     position = ruleset.positions[dialog.position]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from backend.services import curators
-from backend.services.curators import NotCuratorError, Scope
+from backend import curators
+from backend.curators import NotCuratorError, Scope
 from bot.context import BotContext
 
 

@@ -1,8 +1,8 @@
 """/broadcast, the typed part of the compose dialog: the message and its second language, the
 preview with the exact count, and sending now or at a typed time.
 
-Who may reach whom, the recipient count and delivery belong to ``backend.services.curators`` and
-``backend.services.broadcasts``; this module only walks the curator through the steps. The
+Who may reach whom, the recipient count and delivery belong to ``backend.curators`` and
+``backend.broadcasts.service``; this module only walks the curator through the steps. The
 buttons between the steps are in ``bot.handlers.broadcasts.steps``.
 """
 
@@ -18,10 +18,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from backend.broadcasts import service as broadcasts
+from backend.broadcasts.service import BroadcastInputError, OutOfScopeError
 from backend.models import UserRead
 from backend.models.types import utcnow
-from backend.services import broadcasts
-from backend.services.broadcasts import BroadcastInputError, OutOfScopeError
 from backend.settings import Settings
 from bot.context import BotContext
 from bot.handlers.broadcasts.access import curator_scope, refusal

@@ -15,7 +15,7 @@ from aiogram.fsm.state import State
 from aiogram.types import InlineKeyboardMarkup, Message, MessageOriginChannel
 from aiogram.utils.i18n import gettext as _
 
-from backend.services.broadcasts import Audience, Variant
+from backend.broadcasts.service import Audience, Variant
 
 KEY = "bcast"  # the draft being composed, in the FSM data
 TEXT_LIMIT = 4096  # Bot API limits: a message and a caption

@@ -4,7 +4,7 @@ Callback data carries codes and ids only (64 bytes). Screens are pure functions 
 (the FSM data) and the curator's scope; the handlers in ``bot.handlers.broadcasts`` decide.
 
 ``bc`` and ``unsub`` are shared with the backend, which builds the same strings by hand
-(``backend.services.broadcast_texts`` and the broadcast outbox payload): keep them in step.
+(``backend.broadcasts.texts`` and the broadcast outbox payload): keep them in step.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from backend.broadcasts import service as broadcasts
+from backend.curators import Scope
 from backend.directory import REGIONS, TOPICS, region, topic
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
-from backend.services import broadcasts
-from backend.services.curators import Scope
 from backend.settings import Settings
 from bot.handlers.news.callbacks import UnsubscribeCallback
 from bot.shared.keyboards import REGION_PAGE_SIZE, add_page_arrows, page_of, tick

@@ -2,7 +2,7 @@
 the CSV report, and "view" from the 📣 Broadcasts list.
 
 Whether the curator may touch the broadcast, and what each step does, belongs to
-``backend.services.broadcasts``; the backend ticker keeps editing the message afterwards.
+``backend.broadcasts.service``; the backend ticker keeps editing the message afterwards.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from backend.services import broadcasts
-from backend.services.broadcast_texts import progress_keyboard, progress_text
-from backend.services.broadcasts import (
+from backend.broadcasts import service as broadcasts
+from backend.broadcasts.service import (
     BroadcastNotFoundError,
     BroadcastStateError,
     OutOfScopeError,
 )
+from backend.broadcasts.texts import progress_keyboard, progress_text
 from bot.context import BotContext
 from bot.handlers.broadcasts.access import alert, curator_scope, refusal
 from bot.handlers.broadcasts.keyboards import BroadcastCallback

@@ -15,8 +15,8 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from backend.broadcasts import service as broadcasts
 from backend.directory import TOPIC_CODES, topic
-from backend.services import broadcasts
 from backend.settings import Settings
 from bot.context import BotContext
 from bot.handlers.broadcasts.access import curator_scope, refusal

@@ -20,10 +20,11 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from backend import staff
+from backend.channels import registration as channels
+from backend.curators import Scope
 from backend.directory import TOPIC_CODES
 from backend.rules.loader import Ruleset
-from backend.services import channels, staff
-from backend.services.curators import Scope
 from bot.context import BotContext
 from bot.handlers.broadcasts.access import alert, curator_scope, refusal, stale_text
 from bot.handlers.broadcasts.compose import create_and_start, preview, start_compose

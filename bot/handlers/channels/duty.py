@@ -4,7 +4,7 @@
 * "Send material" under a duty reminder: the next message becomes a submission for review;
   curators relay it to a channel or reject it with the buttons under it.
 
-Who may do what is decided by ``backend.services.duty`` and ``backend.services.submissions``;
+Who may do what is decided by ``backend.channels.duty`` and ``backend.channels.relay``;
 the user is always the Telegram sender, callback data only names ids.
 """
 
@@ -21,9 +21,11 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.channels import duty
+from backend.channels import registration as channels
+from backend.channels import relay as submissions
 from backend.models import Organisation, UserRead
 from backend.models.types import utcnow
-from backend.services import channels, duty, submissions
 from backend.settings import Settings
 from bot.context import BotContext
 from bot.handlers.channels.keyboards import (

@@ -7,7 +7,7 @@
   losing the right deactivates it. A group becoming a supergroup keeps its registration.
 * ``/channels`` (curators): the channels they may post to, their public links and organisation.
 
-Who may do what is decided by ``backend.services.channels``; the user is always the Telegram
+Who may do what is decided by ``backend.channels.registration``; the user is always the Telegram
 sender, callback data only names ids.
 """
 
@@ -26,8 +26,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.channels import registration as channels
 from backend.models import Channel, Organisation, UserRead
-from backend.services import channels
 from bot.context import BotContext
 from bot.handlers.channels.keyboards import (
     ChannelCallback,

@@ -23,7 +23,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.courses import CourseInputError, validate_changes, validate_course
-from backend.services import courses
+from backend.courses import service as courses
 from bot.context import BotContext
 from bot.handlers.courses.callbacks import CourseCallback, ProviderCallback
 from bot.handlers.courses.handlers import (

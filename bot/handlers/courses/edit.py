@@ -20,9 +20,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.courses import CourseInputError, validate_changes
+from backend.courses import service as courses
 from backend.courses.validation import format_date
 from backend.models import UserRead
-from backend.services import courses
 from bot.context import BotContext
 from bot.handlers.courses.add import (
     TYPED_FIELDS,

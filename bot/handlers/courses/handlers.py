@@ -4,7 +4,7 @@ buttons under a reminder.
 The Add a course dialog and a course's own screen (edit, delete) are next door in ``add`` and
 ``edit``; the package joins the three routers, this one first.
 The user is always the Telegram sender (``data["user"]``); callback data carries ids only.
-Validation and storage belong to ``backend.courses`` and ``backend.services.courses``.
+Validation and storage belong to ``backend.courses`` and ``backend.courses.service``.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.courses import SNOOZE_DAYS, CourseInputError, validate_course
+from backend.courses import service as courses
 from backend.courses.ics import render_calendar
 from backend.courses.timeline import render_timeline
 from backend.courses.validation import MAX_CERTIFICATE_NUMBER, MAX_HOURS, MAX_TITLE, format_date
 from backend.models import UserRead
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
-from backend.services import courses
 from backend.settings import Settings
 from bot.context import BotContext
 from bot.handlers.courses.callbacks import (

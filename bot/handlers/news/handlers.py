@@ -1,6 +1,6 @@
 """News: the topics a person receives curators' broadcasts on, their region, one-tap unsubscribe.
 
-Subscriptions and the region belong to ``backend.services.topics``; callback data carries topic
+Subscriptions and the region belong to ``backend.broadcasts.topics``; callback data carries topic
 and region codes only, and codes not in ``backend.directory`` change nothing.
 """
 
@@ -15,9 +15,9 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from backend.broadcasts import topics
 from backend.directory import REGION_CODES, REGIONS, TOPIC_CODES, TOPICS, region, topic
 from backend.models import UserRead
-from backend.services import topics
 from bot.context import BotContext
 from bot.handlers.news.callbacks import (
     NO_REGION,

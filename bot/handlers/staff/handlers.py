@@ -5,7 +5,7 @@ package joins the routers); the organisation screen and the helpers they share a
 ``screens``.
 
 The user is always the Telegram sender; every button names an organisation by id, and each
-press asks ``backend.services.staff`` whether the sender is on that organisation's staff.
+press asks ``backend.staff`` whether the sender is on that organisation's staff.
 Reading files, checking rows and computing the digest belong to the service.
 """
 
@@ -20,7 +20,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from backend.services import staff
+from backend import staff
 from backend.settings import Settings
 from backend.staff.digest import digest_filename, digest_text
 from bot.context import BotContext

@@ -15,10 +15,10 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from backend import staff
 from backend.models import UserRead
 from backend.models.types import utcnow
-from backend.services import staff
-from backend.services.users import get_or_create_user
+from backend.users import get_or_create_user
 from bot.context import BotContext
 from bot.handlers.start import LANGUAGE_PROMPT
 from bot.shared.menu import language_keyboard, menu_screen

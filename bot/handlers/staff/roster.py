@@ -1,6 +1,6 @@
 """Uploading an organisation's roster: the instructions, the file, and the import report.
 
-Reading the file and checking its rows belong to ``backend.services.staff``; this module only
+Reading the file and checking its rows belong to ``backend.staff``; this module only
 takes the document and words the outcome. Included from ``bot.handlers.staff.create_router()``.
 """
 
@@ -16,8 +16,8 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Document, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from backend import staff
 from backend.exports import to_csv
-from backend.services import staff
 from backend.settings import Settings
 from backend.staff.roster import ImportReport, RowError
 from bot.context import BotContext

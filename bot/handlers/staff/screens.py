@@ -13,8 +13,8 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
+from backend import staff
 from backend.models import Organisation
-from backend.services import staff
 from bot.context import BotContext
 from bot.handlers.staff.join import role_label
 from bot.handlers.staff.keyboards import organisation_keyboard

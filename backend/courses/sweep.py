@@ -53,7 +53,6 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, FromClause
@@ -63,6 +62,7 @@ from backend.courses.messages import COURSE_KIND, TESTING_KIND, course_payload, 
 from backend.courses.quiet import next_send_moment
 from backend.courses.testing import NOTICE_DAYS, upcoming_window
 from backend.db import SessionPool
+from backend.delivery.enqueue import enqueue_from_select
 from backend.models import CourseRecord, Notification, ReminderPreference, User
 from backend.models.types import UTCDateTime
 from backend.rules.loader import Ruleset
@@ -207,15 +207,7 @@ async def _insert(connection: AsyncConnection, query: Any, limit: int | None) ->
     skipped. Returns how many rows went in."""
     if limit is not None:
         query = query.limit(limit)
-    outbox = Notification.__table__  # type: ignore[attr-defined]
-    builder = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        builder(outbox)
-        .from_select(list(OUTBOX_COLUMNS), query)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
-    result = await connection.execute(statement)
-    return max(result.rowcount, 0)
+    return await enqueue_from_select(connection, query, columns=OUTBOX_COLUMNS)
 
 
 async def _enqueue_courses(

@@ -3,7 +3,7 @@ and enqueues them.
 
 The audience is one SQL condition over ``user`` (``recipients_where``), used both to count and to
 enqueue with a single ``INSERT … SELECT``, so 20 000 recipients cost one statement. A user's
-current category is ``TeacherProfile.current_category``: backend.services.assessments saves it
+current category is ``TeacherProfile.current_category``: backend.rules.assessments saves it
 from the ``current_category`` answer of the teacher's latest saved assessment.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Integer, String, and_, cast, func, literal, literal_column, or_
+from sqlalchemy import Integer, Select, String, and_, cast, func, literal, literal_column, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
@@ -24,10 +24,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend import directory
 from backend.broadcasts.content import Problems
+from backend.curators import Scope
 from backend.models import (
     Broadcast,
     Membership,
-    Notification,
     Organisation,
     TeacherProfile,
     TopicSubscription,
@@ -35,7 +35,6 @@ from backend.models import (
     UserRole,
 )
 from backend.models.types import UTCDateTime
-from backend.services.curators import Scope
 
 RoleFilter = Literal["teachers", "staff", "students"]
 ROLE_FILTERS: tuple[RoleFilter, ...] = ("teachers", "staff", "students")
@@ -262,19 +261,17 @@ def _payload_expr(dialect: str, message_json: str, buttons_json: str) -> ColumnE
     )
 
 
-def insert_recipients(
-    *, insert: Any, dialect: str, broadcast: Broadcast, scope: Scope, kind: str, now: dt.datetime
-) -> Any:
-    """The ``INSERT … SELECT`` writing one pending outbox row per recipient of ``broadcast``.
-
-    ``insert`` is the dialect's own (postgresql or sqlite) so the caller can add ON CONFLICT.
-    """
+def recipient_rows(
+    *, dialect: str, broadcast: Broadcast, scope: Scope, kind: str, now: dt.datetime
+) -> Select[Any]:
+    """The ``SELECT`` of one pending outbox row per recipient of ``broadcast``, in the order of
+    ``backend.delivery.enqueue.OUTBOX_COLUMNS`` (for ``enqueue_from_select``)."""
     assert broadcast.id is not None
     bid = broadcast.id
     audience = Audience.from_json(broadcast.audience)
     message_json = json.dumps(broadcast.content, ensure_ascii=False)
     buttons_json = json.dumps(unsubscribe_buttons(broadcast.topic), ensure_ascii=False)
-    rows = sa_select(
+    return sa_select(
         col(User.id),
         col(User.telegram_id),
         literal(bid, Integer),
@@ -286,18 +283,3 @@ def insert_recipients(
         literal(now, UTCDateTime()),
         literal(now, UTCDateTime()),
     ).where(and_(*recipients_where(scope, broadcast.topic, audience)))
-    return insert(Notification).from_select(
-        [
-            "user_id",
-            "chat_id",
-            "broadcast_id",
-            "kind",
-            "dedupe_key",
-            "payload",
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "created_at",
-        ],
-        rows,
-    )

@@ -12,7 +12,7 @@ import math
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from backend.services.broadcasts import Progress
+from backend.broadcasts.service import Progress
 
 Texts = dict[str, str]  # language → text; Russian stands in for a language without one
 
@@ -136,4 +136,27 @@ def final_report_payload(progress: Progress) -> dict[str, Any]:
         "buttons": [
             [{"text": dict(_BUTTONS["csv"]), "callback_data": f"bc:csv:{progress.broadcast_id}"}]
         ],
+    }
+
+
+def progress_edit_payload(progress: Progress, message_id: int) -> dict[str, Any]:
+    """The outbox payload editing the curator's progress message ``message_id``: its text and
+    buttons in every language (the delivery worker picks the curator's when it sends)."""
+    languages = tuple(_REPORT_HEAD)
+    keyboards = {lang: progress_keyboard(progress, lang)["inline_keyboard"] for lang in languages}
+    first = keyboards[languages[0]]
+    buttons = [
+        [
+            {
+                "text": {lang: keyboards[lang][r][b]["text"] for lang in languages},
+                "callback_data": button["callback_data"],
+            }
+            for b, button in enumerate(row)
+        ]
+        for r, row in enumerate(first)
+    ]
+    return {
+        "edit": {"message_id": message_id},
+        "text": {lang: progress_text(progress, lang) for lang in languages},
+        "buttons": buttons,
     }

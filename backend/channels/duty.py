@@ -12,7 +12,7 @@ introduces them to newly admitted students every year. Here that becomes:
   (``enqueue_duty_reminders``);
 * the material they send to the bot becomes a ``Submission`` that reaches the curators covering
   the organisation for review, who relay it to a registered channel or reject it (that part is
-  ``backend.services.submissions``);
+  ``backend.channels.relay``);
 * each September the organisation's head, HR and methodists are reminded to introduce new
   students to the channel and its chat, with the links set on the channel (never hard-coded).
 
@@ -24,17 +24,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.channels import registration as channels
 from backend.db import SessionPool
-from backend.models import Membership, Notification, Organisation, Submission, User
+from backend.delivery.enqueue import OutboxRow, Payload, enqueue, to_user
+from backend.models import Membership, Organisation, Submission, User
 from backend.models.types import utcnow
-from backend.services import channels
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,8 +45,6 @@ SEPTEMBER_JOB_ID = "september-reminders"
 MAX_DUTY_DAY = 28  # every month has it
 SETTER_ROLES = ("head", "hr")  # who may set the duty day and the responsible employee
 SEPTEMBER_ROLES = ("head", "hr", "methodist")
-Payload = dict[str, Any]
-OutboxRow = dict[str, Any]  # Notification columns; enqueue_outbox fills in the rest
 
 
 class DutyAccessError(PermissionError):
@@ -140,44 +137,7 @@ def september_payload(organisation: Organisation, links: dict[str, str]) -> Payl
     }
 
 
-# --- outbox -----------------------------------------------------------------------------------
-async def enqueue_outbox(session: AsyncSession, rows: Sequence[OutboxRow]) -> int:
-    """Insert outbox rows, skipping dedupe keys already there; the caller commits."""
-    if not rows:
-        return 0
-    now = utcnow()
-    values = [
-        {
-            "user_id": None,
-            "broadcast_id": None,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            **row,
-        }
-        for row in rows
-    ]
-    dialect = (await session.connection()).dialect.name
-    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = Notification.__table__  # type: ignore[attr-defined]
-    result = await session.exec(
-        builder(table).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
-    return max(result.rowcount, 0)
-
-
-def to_user(user: User, kind: str, dedupe_key: str, payload: Payload) -> OutboxRow:
-    """An outbox row for a person's private chat."""
-    return {
-        "user_id": user.id,
-        "chat_id": user.telegram_id,
-        "kind": kind,
-        "dedupe_key": dedupe_key,
-        "payload": payload,
-    }
-
-
+# --- outbox ---------------------------------------------------------------------------------
 def local_month(now: dt.datetime, settings: Settings) -> str:
     return now.astimezone(settings.tz).strftime("%Y-%m")
 
@@ -278,7 +238,7 @@ async def enqueue_duty_reminders(
             to_user(user, DUTY_KIND, f"duty:{organisation.id}:{month}", duty_payload(organisation))
             for organisation, user in rows.all()
         ]
-        count = await enqueue_outbox(session, outbox)
+        count = await enqueue(session, outbox)
         await session.commit()
     if count:
         log.info("duty reminders enqueued", extra={"count": count, "month": month})
@@ -321,7 +281,7 @@ async def enqueue_september_reminders(
                 payloads[organisation.id] = september_payload(organisation, links)
             key = f"september:{organisation.id}:{user.id}:{local.year}"
             outbox.append(to_user(user, SEPTEMBER_KIND, key, payloads[organisation.id]))
-        count = await enqueue_outbox(session, outbox)
+        count = await enqueue(session, outbox)
         await session.commit()
     if count:
         log.info("september reminders enqueued", extra={"count": count})

@@ -1,6 +1,6 @@
 """How far a broadcast has got: the progress counts and the per-recipient CSV report.
 
-The read side of backend.services.broadcasts, which re-exports everything here (callers keep
+The read side of backend.broadcasts.service, which re-exports everything here (callers keep
 using ``broadcasts.progress`` / ``broadcasts.report_csv``). Both read the broadcast's outbox rows:
 their status is each recipient's status. The ownership check lives here too because the report
 needs it and the write side must not be imported from here (broadcasts imports this module).
@@ -17,11 +17,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.broadcasts.audience import OutOfScopeError
+from backend.curators import is_admin, scope_of
 from backend.exports import Cell, to_csv
 from backend.models import Broadcast, Notification, User
 from backend.models.types import utcnow
-from backend.services.audience import OutOfScopeError
-from backend.services.curators import is_admin, scope_of
 
 # Outbox statuses of a recipient still waiting: "held" is a paused broadcast's pending row.
 WAITING = ("pending", "sending", "held")

@@ -7,8 +7,8 @@ curator may only act on their own broadcasts and only reach people inside their 
 (``OutOfScopeError`` otherwise).
 
 What a broadcast says (the message variants) is backend.broadcasts.content; who receives it (the
-audience SQL) is backend.services.audience; the ticker driving running broadcasts is
-backend.services.broadcast_ticker; progress and the report are backend.services.broadcast_progress
+audience SQL) is backend.broadcasts.audience; the ticker driving running broadcasts is
+backend.broadcasts.ticker; progress and the report are backend.broadcasts.progress
 (re-exported here). The outbox rows are the per-recipient record: their status is
 each recipient's status, and a broadcast survives restarts because nothing about its progress
 lives in memory.
@@ -23,16 +23,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend import directory
-from backend.broadcasts.content import Problems, Variant, content_problems, text_sha256
-from backend.models import Broadcast, Channel, Notification
-from backend.models.types import utcnow
-from backend.services import channels
-from backend.services.audience import (
+from backend.broadcasts.audience import (
     ROLE_FILTERS,
     Audience,
     OutOfScopeError,
@@ -40,10 +35,11 @@ from backend.services.audience import (
     audience_problems,
     check_in_scope,
     count,
-    insert_recipients,
+    recipient_rows,
     unsubscribe_buttons,
 )
-from backend.services.broadcast_progress import (
+from backend.broadcasts.content import Problems, Variant, content_problems, text_sha256
+from backend.broadcasts.progress import (
     REPORT_HEADER,
     WAITING,
     BroadcastNotFoundError,
@@ -52,7 +48,11 @@ from backend.services.broadcast_progress import (
     progress,
     report_csv,
 )
-from backend.services.curators import Scope, is_admin, scope_of
+from backend.channels import registration as channels
+from backend.curators import Scope, is_admin, scope_of
+from backend.delivery.enqueue import enqueue, enqueue_from_select
+from backend.models import Broadcast, Channel, Notification
+from backend.models.types import utcnow
 
 # Callers import these from here: the service is the one door to broadcasts.
 __all__ = [
@@ -119,7 +119,7 @@ async def _actor_scope(session: AsyncSession, actor_id: int) -> Scope:
 
 
 async def _channel_allowed(session: AsyncSession, actor_id: int, channel: Channel) -> bool:
-    """One rule for who may post where: backend.services.channels.list_channels."""
+    """One rule for who may post where: backend.channels.registration.list_channels."""
     allowed = await channels.list_channels(session, actor_id)
     return any(candidate.id == channel.id for candidate in allowed)
 
@@ -128,34 +128,28 @@ async def _enqueue(session: AsyncSession, broadcast: Broadcast, now: dt.datetime
     """Write the broadcast's outbox rows (idempotent by dedupe key); the number of rows."""
     assert broadcast.id is not None
     bid = broadcast.id
-    dialect = (await session.connection()).dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     if broadcast.channel_id is not None:
         channel = await session.get(Channel, broadcast.channel_id)
         if channel is None or not channel.active:
             raise BroadcastStateError("the channel is no longer registered")
-        stmt = insert(Notification).values(
-            user_id=None,
-            chat_id=channel.chat_id,
-            broadcast_id=bid,
-            kind=KIND,
-            dedupe_key=f"bc:{bid}:chat:{channel.chat_id}",
-            payload={"message": broadcast.content, "params": {"name": ""}},
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
+        row = {
+            "chat_id": channel.chat_id,
+            "broadcast_id": bid,
+            "kind": KIND,
+            "dedupe_key": f"bc:{bid}:chat:{channel.chat_id}",
+            "payload": {"message": broadcast.content, "params": {"name": ""}},
+        }
+        await enqueue(session, [row], now=now)
     else:
-        stmt = insert_recipients(
-            insert=insert,
+        dialect = (await session.connection()).dialect.name
+        rows = recipient_rows(
             dialect=dialect,
             broadcast=broadcast,
             scope=await _actor_scope(session, broadcast.curator_id),
             kind=KIND,
             now=now,
         )
-    await session.exec(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+        await enqueue_from_select(session, rows)
     total = await session.exec(
         select(func.count()).select_from(Notification).where(col(Notification.broadcast_id) == bid)
     )

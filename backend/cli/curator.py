@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from backend.admin_cli import _fail, _guarded, _run, _run_in_session, _settings
+from backend import curators
+from backend.cli.common import cli_settings, fail, guarded, run_in_session, run_with_pool
 from backend.db import SessionPool
-from backend.services import curators
 
 
 class _NoSuchUserError(LookupError):
@@ -47,11 +47,11 @@ async def _user_id(pool: SessionPool, telegram_id: int) -> int:
 
 
 def cmd_grant(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = cli_settings()
     try:
         scope = _scope_from(args)
     except curators.ScopeError as exc:
-        return _fail(exc, 2)
+        return fail(exc, 2)
 
     async def work(pool: SessionPool) -> curators.CuratorEntry:
         user_id = await _user_id(pool, args.telegram_id)
@@ -59,18 +59,18 @@ def cmd_grant(args: argparse.Namespace) -> int:
             return await curators.grant_curator(session=session, user_id=user_id, scope=scope)
 
     try:
-        entry = _run(settings, work)
+        entry = run_with_pool(settings, work)
     except _NoSuchUserError as exc:
-        return _fail(exc, 1)
+        return fail(exc, 1)
     except curators.ScopeError as exc:
-        return _fail(exc, 2)
+        return fail(exc, 2)
     reach = _describe(entry.scope)
     print(f"user {entry.user.id} (Telegram {args.telegram_id}) is a curator for {reach}")
     return 0
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = cli_settings()
 
     async def work(pool: SessionPool) -> bool:
         user_id = await _user_id(pool, args.telegram_id)
@@ -78,17 +78,19 @@ def cmd_revoke(args: argparse.Namespace) -> int:
             return await curators.revoke_curator(session=session, user_id=user_id)
 
     try:
-        revoked = _run(settings, work)
+        revoked = run_with_pool(settings, work)
     except _NoSuchUserError as exc:
-        return _fail(exc, 1)
+        return fail(exc, 1)
     if not revoked:
-        return _fail(f"Telegram {args.telegram_id} is not a curator", 1)
+        return fail(f"Telegram {args.telegram_id} is not a curator", 1)
     print(f"Telegram {args.telegram_id} is no longer a curator")
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    entries = _run_in_session(_settings(), lambda session: curators.list_curators(session=session))
+    entries = run_in_session(
+        cli_settings(), lambda session: curators.list_curators(session=session)
+    )
     print(f"{'ID':>5}  {'TELEGRAM':>12}  {'NAME':<28} SCOPE")
     for entry in entries:
         name = entry.user.full_name or entry.user.username or "-"
@@ -114,11 +116,11 @@ def add_commands(admin_subcommands: Any) -> None:
     grant.add_argument(
         "--org", action="append", type=int, metavar="ID", help="an organisation id (repeatable)"
     )
-    grant.set_defaults(handler=_guarded(cmd_grant))
+    grant.set_defaults(handler=guarded(cmd_grant))
 
     revoke = sub.add_parser("revoke", help="take the curator role away")
     revoke.add_argument("telegram_id", type=int, help="the person's Telegram user id")
-    revoke.set_defaults(handler=_guarded(cmd_revoke))
+    revoke.set_defaults(handler=guarded(cmd_revoke))
 
     listing = sub.add_parser("list", help="list curators and their scopes")
-    listing.set_defaults(handler=_guarded(cmd_list))
+    listing.set_defaults(handler=guarded(cmd_list))

@@ -2,7 +2,10 @@
 progress message current, and send the final report.
 
 Everything it needs is in the database (broadcast status, outbox rows), so a restart loses
-nothing: the next tick picks up where the last one stopped.
+nothing: the next tick picks up where the last one stopped. It talks to Telegram only through
+the outbox: the progress message is edited by an outbox row under one key per broadcast
+(``bc:<id>:progress``), rewritten with the latest text while it waits, so the delivery worker
+sends only the latest edit, within the same rate limits as every other message.
 """
 
 from __future__ import annotations
@@ -12,22 +15,15 @@ import json
 import logging
 from typing import Any
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
-from aiogram.types import InlineKeyboardMarkup
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.broadcasts import service as broadcasts
+from backend.broadcasts.texts import final_report_payload, progress_edit_payload
 from backend.db import SessionPool
+from backend.delivery.enqueue import enqueue, enqueue_latest
 from backend.models import Broadcast, Notification, User
 from backend.models.types import utcnow
-from backend.services import broadcasts
-from backend.services.broadcast_texts import (
-    final_report_payload,
-    progress_keyboard,
-    progress_text,
-)
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,13 +31,13 @@ log = logging.getLogger(__name__)
 JOB_ID = "broadcast_ticker"
 CANCELLED_WINDOW = dt.timedelta(minutes=10)  # a cancel is seen by a tick well within this
 REPORT_KIND = "broadcast_report"
-# Broadcast id → the text and keyboard the ticker last put on its progress message.
+PROGRESS_KIND = "broadcast_progress"  # an edit of the curator's progress message
+# Broadcast id → the edit (text and keyboard) the ticker last queued for its progress message.
 ShownMessages = dict[int, str]
 
 
 async def tick(
     session_pool: SessionPool,
-    bot: Bot | None,
     now: dt.datetime,
     shown: ShownMessages | None = None,
 ) -> None:
@@ -73,7 +69,7 @@ async def tick(
             await enqueue_report(session, broadcast_id, now)
         current = list(dict.fromkeys([*started, *in_flight, *finished]))
     for broadcast_id in current:
-        await _refresh_progress_message(session_pool, bot, broadcast_id, now, shown)
+        await _refresh_progress_message(session_pool, broadcast_id, now, shown)
     # Forget broadcasts this tick no longer touches, so the memory stays as small as the work.
     for broadcast_id in set(shown) - set(current):
         del shown[broadcast_id]
@@ -93,21 +89,15 @@ async def enqueue_report(session: AsyncSession, broadcast_id: int, now: dt.datet
     broadcast.sent_count, broadcast.failed_count = progress.sent, progress.failed
     broadcast.blocked_count, broadcast.cancelled_count = progress.blocked, progress.cancelled
     session.add(broadcast)
-    session.add(
-        Notification(
-            user_id=curator.id,
-            chat_id=curator.telegram_id,
-            kind=REPORT_KIND,
-            dedupe_key=key,
-            payload=final_report_payload(progress),
-            next_attempt_at=now,
-            created_at=now,
-        )
-    )
-    try:
-        await session.commit()
-    except IntegrityError:  # another ticker enqueued it first
-        await session.rollback()
+    row = {
+        "user_id": curator.id,
+        "chat_id": curator.telegram_id,
+        "kind": REPORT_KIND,
+        "dedupe_key": key,
+        "payload": final_report_payload(progress),
+    }
+    await enqueue(session, [row], now=now)  # another ticker's report first: nothing happens
+    await session.commit()
 
 
 def _report_key(broadcast_id: int) -> str:
@@ -121,51 +111,39 @@ async def _exists(session: AsyncSession, dedupe_key: str) -> bool:
     return found.first() is not None
 
 
+def _progress_key(broadcast_id: int) -> str:
+    return f"bc:{broadcast_id}:progress"
+
+
 async def _refresh_progress_message(
     session_pool: SessionPool,
-    bot: Bot | None,
     broadcast_id: int,
     now: dt.datetime,
     shown: ShownMessages,
 ) -> None:
-    if bot is None:
-        return
     async with session_pool() as session:
         broadcast = await session.get(Broadcast, broadcast_id)
         if broadcast is None or broadcast.progress_chat_id is None:
             return
         if broadcast.progress_message_id is None:
             return
-        curator = await session.get(User, broadcast.curator_id)
-        language = (curator.language if curator else None) or "ru"
         progress = await broadcasts.progress(session=session, broadcast_id=broadcast_id, now=now)
-        chat_id, message_id = broadcast.progress_chat_id, broadcast.progress_message_id
-    text = progress_text(progress, language)
-    keyboard = progress_keyboard(progress, language)
-    rendered = json.dumps([text, keyboard], sort_keys=True, ensure_ascii=False)
-    if shown.get(broadcast_id) == rendered:
-        return  # nothing changed since our last edit: spare Telegram the call
-    try:
-        await bot.edit_message_text(
-            text=text,
-            chat_id=chat_id,
-            message_id=message_id,
-            reply_markup=InlineKeyboardMarkup.model_validate(keyboard),
-        )
+        payload = progress_edit_payload(progress, broadcast.progress_message_id)
+        rendered = json.dumps(payload, sort_keys=True, ensure_ascii=False)
+        if shown.get(broadcast_id) == rendered:
+            return  # nothing changed since our last edit: spare Telegram the call
+        row = {
+            "user_id": broadcast.curator_id,  # rendered in the curator's language
+            "chat_id": broadcast.progress_chat_id,
+            "kind": PROGRESS_KIND,
+            "dedupe_key": _progress_key(broadcast_id),
+            "payload": payload,
+        }
+        queued = await enqueue_latest(session, row, now=now)
+        await session.commit()
+    if queued:
         shown[broadcast_id] = rendered
-    except TelegramBadRequest as exc:
-        if "message is not modified" in exc.message:
-            shown[broadcast_id] = rendered
-        else:
-            log.warning(
-                "progress message not updated",
-                extra={"broadcast_id": broadcast_id, "error": exc.message},
-            )
-    except TelegramAPIError as exc:
-        # Best effort: the next tick tries again; delivery itself is not affected.
-        log.warning(
-            "progress message not updated", extra={"broadcast_id": broadcast_id, "error": str(exc)}
-        )
+    # else the previous edit is being sent right now: the next tick queues this one
 
 
 # --- what the ticker asks of the broadcasts' rows -----------------------------------------
@@ -234,15 +212,13 @@ async def recently_cancelled_ids(*, session: AsyncSession, since: dt.datetime) -
     return [i for i in rows.all() if i is not None]
 
 
-def add_broadcast_job(
-    scheduler: Any, session_pool: SessionPool, settings: Settings, bot: Bot | None
-) -> None:
+def add_broadcast_job(scheduler: Any, session_pool: SessionPool, settings: Settings) -> None:
     """Put the ticker on the backend's APScheduler (one job, fixed id, every interval)."""
     # Lives as long as the process: after a restart each progress message is edited once more.
     shown: ShownMessages = {}
 
     async def run() -> None:
-        await tick(session_pool, bot, utcnow(), shown)
+        await tick(session_pool, utcnow(), shown)
 
     scheduler.add_job(
         run,

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import insert
 from sqlmodel import col, select
 
+from backend.broadcasts import service as broadcasts
+from backend.broadcasts.service import Audience
 from backend.db import SessionPool
 from backend.models import Notification, User
-from backend.services import broadcasts
-from backend.services.broadcasts import Audience
-from tests.telegram import LocalBotAPI
+from testing.telegram import LocalBotAPI
 
 BLOCKED_EVERY = 50  # 2% of recipients blocked the bot
 

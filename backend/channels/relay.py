@@ -4,7 +4,7 @@ and its relay to a registered channel (or rejection).
 The material sent to the bot becomes a ``Submission`` of the month (Asia/Almaty); the curators
 whose scope covers the organisation get a note and a copy with "Relay" / "Reject" buttons. The
 message itself is never stored: the outbox copies it from the employee's chat. Who is on duty and
-when they are reminded lives in ``backend.services.duty``.
+when they are reminded lives in ``backend.channels.duty``.
 
 Each public function owns its transaction.
 """
@@ -18,19 +18,16 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.models import Organisation, Submission, User
-from backend.services import channels
-from backend.services.duty import (
+from backend.channels import registration as channels
+from backend.channels.duty import (
     SEPTEMBER_ROLES,
     DutyAccessError,
-    OutboxRow,
-    Payload,
     button,
-    enqueue_outbox,
     local_month,
     role_in,
-    to_user,
 )
+from backend.delivery.enqueue import OutboxRow, Payload, enqueue, to_user
+from backend.models import Organisation, Submission, User
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -182,7 +179,7 @@ async def submit(
                 review_payload(submission),
             ),
         ]
-    await enqueue_outbox(session, outbox)
+    await enqueue(session, outbox)
     await session.commit()
     await session.refresh(submission)
     if not curators:
@@ -246,7 +243,7 @@ async def relay(
         "payload": {"message": _copy(submission)},
     }
     thanks = await _result_rows(session, found, relayed=True)
-    inserted = await enqueue_outbox(session, [to_channel, *thanks])
+    inserted = await enqueue(session, [to_channel, *thanks])
     await _close(session, submission, "relayed", actor_id, now)
     return inserted > 0
 
@@ -259,5 +256,5 @@ async def reject(
     submission = found.submission
     if submission.status != "pending":
         raise SubmissionStateError(submission.status)
-    await enqueue_outbox(session, await _result_rows(session, found, relayed=False))
+    await enqueue(session, await _result_rows(session, found, relayed=False))
     await _close(session, submission, "rejected", actor_id, now)

@@ -9,19 +9,19 @@ import argparse
 import sys
 from typing import Any, get_args
 
-from backend.admin_cli import _fail, _guarded, _run_in_session, _settings, _when
+from backend import staff
+from backend.cli.common import cli_settings, fail, guarded, run_in_session, when
 from backend.models import Invitation
 from backend.rules.schema import OrgKind
-from backend.services import staff
 
 ORG_KINDS = get_args(OrgKind)
 
 
 def cmd_org_create(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = cli_settings()
     if not args.name.strip():
-        return _fail("the organisation needs a name (--name)", 2)
-    organisation = _run_in_session(
+        return fail("the organisation needs a name (--name)", 2)
+    organisation = run_in_session(
         settings,
         lambda session: staff.create_organisation(
             session=session, name=args.name, kind=args.kind, region=args.region
@@ -32,8 +32,8 @@ def cmd_org_create(args: argparse.Namespace) -> int:
 
 
 def cmd_org_list(args: argparse.Namespace) -> int:
-    organisations = _run_in_session(
-        _settings(), lambda session: staff.list_organisations(session=session)
+    organisations = run_in_session(
+        cli_settings(), lambda session: staff.list_organisations(session=session)
     )
     print(f"{'ID':>4}  {'KIND':<22} {'REGION':<16} NAME")
     for organisation in organisations:
@@ -45,10 +45,10 @@ def cmd_org_list(args: argparse.Namespace) -> int:
 
 
 def cmd_invite_create(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = cli_settings()
     days = args.days if args.days is not None else settings.staff.invitation_ttl_days
     try:
-        created = _run_in_session(
+        created = run_in_session(
             settings,
             lambda session: staff.create_invitation(
                 session=session,
@@ -59,14 +59,14 @@ def cmd_invite_create(args: argparse.Namespace) -> int:
             ),
         )
     except staff.OrganisationNotFoundError:
-        return _fail(f"no organisation with id {args.org}", 1)
+        return fail(f"no organisation with id {args.org}", 1)
     except ValueError as exc:
-        return _fail(exc, 2)
+        return fail(exc, 2)
     print(staff.invitation_link(settings.bot.username, created.token))
     invitation = created.invitation
     print(
         f"invitation {invitation.id} ({invitation.role}, organisation "
-        f"{invitation.organisation_id}, expires {_when(invitation.expires_at)}) created; "
+        f"{invitation.organisation_id}, expires {when(invitation.expires_at)}) created; "
         "the link is shown only this once",
         file=sys.stderr,
     )
@@ -80,26 +80,26 @@ def _uses(invitation: Invitation) -> str:
 
 
 def cmd_invite_list(args: argparse.Namespace) -> int:
-    invitations = _run_in_session(
-        _settings(),
+    invitations = run_in_session(
+        cli_settings(),
         lambda session: staff.list_invitations(session=session, organisation_id=args.org),
     )
     print(f"{'ID':>4}  {'ROLE':<10} {'USES':<8} {'EXPIRES':<25} REVOKED")
     for invitation in invitations:
         print(
             f"{invitation.id:>4}  {invitation.role:<10} {_uses(invitation):<8} "
-            f"{_when(invitation.expires_at):<25} {_when(invitation.revoked_at)}"
+            f"{when(invitation.expires_at):<25} {when(invitation.revoked_at)}"
         )
     return 0
 
 
 def cmd_invite_revoke(args: argparse.Namespace) -> int:
-    revoked = _run_in_session(
-        _settings(),
+    revoked = run_in_session(
+        cli_settings(),
         lambda session: staff.revoke_invitation(session=session, invitation_id=args.id),
     )
     if not revoked:
-        return _fail(f"no invitation with id {args.id}", 1)
+        return fail(f"no invitation with id {args.id}", 1)
     print(f"invitation {args.id} revoked: its link no longer works")
     return 0
 
@@ -119,9 +119,9 @@ def add_commands(admin_subcommands: Any) -> None:
     create.add_argument("--name", required=True, help="its name, e.g. 'Гимназия №1'")
     create.add_argument("--kind", required=True, choices=ORG_KINDS, help="its kind")
     create.add_argument("--region", default=None, help="its region, e.g. 'almaty'")
-    create.set_defaults(handler=_guarded(cmd_org_create))
+    create.set_defaults(handler=guarded(cmd_org_create))
     listing = orgs.add_parser("list", help="list organisations")
-    listing.set_defaults(handler=_guarded(cmd_org_list))
+    listing.set_defaults(handler=guarded(cmd_org_list))
 
     invite = admin_subcommands.add_parser("invite", help="staff invitation links")
     invites = invite.add_subparsers(dest="invite_command", required=True, metavar="INVITE_COMMAND")
@@ -135,10 +135,10 @@ def add_commands(admin_subcommands: Any) -> None:
     )
     make.add_argument("--max-uses", type=_positive, default=None, help="people who may join")
     make.add_argument("--days", type=_positive, default=None, help="days the link is valid")
-    make.set_defaults(handler=_guarded(cmd_invite_create))
+    make.set_defaults(handler=guarded(cmd_invite_create))
     show = invites.add_parser("list", help="an organisation's invitations (never the tokens)")
     show.add_argument("--org", type=int, required=True, help="organisation id")
-    show.set_defaults(handler=_guarded(cmd_invite_list))
+    show.set_defaults(handler=guarded(cmd_invite_list))
     revoke = invites.add_parser("revoke", help="revoke an invitation (its link stops working)")
     revoke.add_argument("id", type=int, help="invitation id, from 'sanat admin invite list'")
-    revoke.set_defaults(handler=_guarded(cmd_invite_revoke))
+    revoke.set_defaults(handler=guarded(cmd_invite_revoke))

@@ -3,7 +3,7 @@
 A channel is registered when the bot is made an administrator there by a curator or an admin
 (the bot sees a ``my_chat_member`` update), and deactivated when the bot loses that right. Links
 ("channel" and "chat", public t.me URLs) are settings of a channel, never hard-coded: the
-September reminder of ``backend.services.duty`` shows them to organisations' staff.
+September reminder of ``backend.channels.duty`` shows them to organisations' staff.
 
 Who may do what follows the curator's scope: an admin reaches everything; a curator reaches the
 channels of the organisations in their scope, any channel without an organisation when the scope
@@ -22,9 +22,9 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend import curators
+from backend.curators import Scope
 from backend.models import Channel, Organisation, User
-from backend.services import curators
-from backend.services.curators import Scope
 
 CHANNEL_KINDS = frozenset({"channel", "group", "supergroup"})
 LINK_FIELDS = ("channel", "chat")

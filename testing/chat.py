@@ -7,10 +7,10 @@ from typing import Any
 from aiogram import Dispatcher
 from aiogram.types import InlineKeyboardMarkup
 
+from backend.courses import service as courses
 from backend.db import SessionPool
-from backend.services import courses
-from tests.factories import callback_update, message_update, tg_user
-from tests.mocked_bot import MockedBot
+from testing.mocked_bot import MockedBot
+from testing.updates import callback_update, message_update, tg_user
 
 
 class Chat:

@@ -1,7 +1,8 @@
 """Refresher courses of a teacher: add, edit, delete, list; the next due date; reminder choices.
 
-Each public function owns its transaction. The reminder sweep lives in ``course_sweep`` and is
-re-exported here; ``add_sweep_job`` puts it on the backend's scheduler.
+Each public function owns its transaction. The reminder sweep lives in
+``backend.courses.sweep`` and is re-exported here; ``add_sweep_job`` puts it on the backend's
+scheduler.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.courses.cycle import due_date
 from backend.courses.messages import COURSE_KIND
 from backend.courses.preferences import snooze_until
+from backend.courses.sweep import SWEEP_LOCK_KEY, build_plan, sweep
 from backend.courses.validation import CourseInput
 from backend.db import SessionPool
 from backend.models import CourseRecord, Notification, ReminderPreference, User
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
-from backend.services.course_sweep import SWEEP_LOCK_KEY, build_plan, sweep
 from backend.settings import Settings
 
 __all__ = [

@@ -1,1 +1,0 @@
-"""Domain services: each public function owns its transaction (commits what it changes)."""
