@@ -198,6 +198,13 @@ DOCUMENT: dict[str, Any] = {
                 "responses": {"200": _json("#/components/schemas/PositionList"), "400": PROBLEM},
             }
         },
+        "/api/v1/rules/changes": {
+            "get": {
+                "summary": "Ruleset versions, newest first, each with its changes to the previous "
+                "one: positions, clause citation, what changed and why (kk/ru)",
+                "responses": {"200": {"description": "the versions and their changes"}},
+            }
+        },
         "/api/v1/positions/{position_id}": {
             "get": {
                 "summary": "A position: routes, ladder, competencies, citations, verbatim clauses",

@@ -1,4 +1,5 @@
-"""Rules over HTTP: positions (with kk/ru search), one position, evaluation, the next question."""
+"""Rules over HTTP: positions (kk/ru search), one position, evaluation, the next question, and
+the ruleset versions with their changelogs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from backend.rules.answers import AnswersError, parse_answers
+from backend.rules.changes import changes_json
 from backend.rules.clauses import packaged_clauses
 from backend.rules.cli import position_summary
 from backend.rules.engine import RulesDateError, UnknownPositionError, engine_for
@@ -91,6 +93,12 @@ async def _evaluate_body(request: web.Request) -> tuple[dict[str, Any], Any]:
         raise _unknown_position(exc) from None
     except RulesDateError as exc:
         raise ProblemError(422, "Unprocessable Content", str(exc)) from None
+
+
+@routes.get("/api/v1/rules/changes")
+async def rule_changes(request: web.Request) -> web.Response:
+    """Every packaged ruleset version, newest first, with what it changed and why (clause)."""
+    return json_response(changes_json())
 
 
 @routes.post("/api/v1/assessments/evaluate")
