@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from backend.rules.answers import NOT_APPLICABLE_PREFIX
+from backend.rules.answers import NOT_APPLICABLE_PREFIX, Answers
 from backend.rules.logic import (
+    MET,
     NOT_MET,
     NOT_MET_RESULT,
     UNKNOWN_STATUS,
     Candidates,
     Check,
     Result,
+    both,
     candidates_of,
     compile_condition,
     experience_check,
@@ -226,9 +228,12 @@ def _category(
     )
 
 
-def _route(route: Route, seed_file: str, notes: dict[str, Note]) -> CompiledRoute:
-    check = compile_condition(route.condition, notes)
-    inside = tuple(register_note(notes, n) for n in _leaf_readings(route.condition))
+def _route(
+    route: Route, seed_file: str, notes: dict[str, Note], position_notes: list[Note]
+) -> CompiledRoute:
+    named = tuple(register_note(notes, position_notes[i]) for i in route.readings)
+    check = _reading(compile_condition(route.condition, notes), named)
+    inside = named + tuple(register_note(notes, n) for n in _leaf_readings(route.condition))
     return CompiledRoute(
         id=route.id,
         variant=route.variant,
@@ -239,6 +244,19 @@ def _route(route: Route, seed_file: str, notes: dict[str, Note]) -> CompiledRout
     )
 
 
+def _reading(check: Check, keys: tuple[str, ...]) -> Check:
+    """``check`` whose met results also carry ``keys`` (the readings the route rests on)."""
+    if not keys:
+        return check
+    readings = Result(MET, recent_used=keys)
+
+    def read(answers: Answers) -> Result:
+        result = check(answers)
+        return both(result, readings) if result.status == MET else result
+
+    return read
+
+
 def _none_met(routes: tuple[CompiledRoute, ...], variant: str | None) -> Result:
     keys = tuple(dict.fromkeys(k for r in routes if r.variant == variant for k in r.readings))
     return Result(NOT_MET, recent_used=keys) if keys else NOT_MET_RESULT
@@ -246,7 +264,9 @@ def _none_met(routes: tuple[CompiledRoute, ...], variant: str | None) -> Result:
 
 def compile_position(position: Position, seed_file: str) -> CompiledPosition:
     notes: dict[str, Note] = {}
-    routes = tuple(_route(route, seed_file, notes) for route in position.entry.routes)
+    routes = tuple(
+        _route(route, seed_file, notes, position.notes) for route in position.entry.routes
+    )
     ladder = position.ladder.categories if position.ladder else []
     inherits: dict[str, str | None] = {
         c.id: c.competencies.inherits if c.competencies else None for c in ladder

@@ -178,6 +178,9 @@ class Route(Strict):
     variant: Slug | None = None  # applies only to this variant; None = the general case
     condition: Condition
     citation: Citation
+    # Indices into the position's notes: readings (or conditions Sanat cannot check) this
+    # route rests on, listed under the outcome's assumptions whenever the route decides it.
+    readings: list[int] = []
 
 
 class Entry(Strict):
@@ -303,6 +306,9 @@ class Position(Strict):
             raise ValueError(f"id {self.id} does not match paragraph {self.paragraph!r}")
         if self.lines[1] < self.lines[0]:
             raise ValueError("lines must be ordered")
+        for route in self.entry.routes:
+            if any(not 0 <= index < len(self.notes) for index in route.readings):
+                raise ValueError(f"route {route.id} reads a note the position does not have")
         return self
 
 
