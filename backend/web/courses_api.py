@@ -15,7 +15,7 @@ from backend.courses import service as courses
 from backend.courses.ics import render_calendar
 from backend.courses.status import due_status
 from backend.courses.testing import NOTICE_DAYS
-from backend.courses.timeline import render_timeline
+from backend.courses.timeline import timeline_png
 from backend.courses.validation import (
     CourseInputError,
     format_date,
@@ -23,10 +23,12 @@ from backend.courses.validation import (
     validate_course,
 )
 from backend.models import CourseRecord
+from backend.pictures.catalog import catalog_for
 from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
 from backend.web.problems import ProblemError, json_response, read_json
 
 routes = web.RouteTableDef()
+LANGUAGES = ("kk", "ru", "en")  # of the timeline picture's words
 BASE = r"/api/v1/users/{telegram_id:\d+}/courses"
 
 
@@ -210,14 +212,23 @@ async def calendar(request: web.Request) -> web.Response:
 
 @routes.get(BASE + "/timeline.png")
 async def timeline(request: web.Request) -> web.Response:
-    ruleset = request.app[ruleset_key]
+    settings, ruleset = request.app[settings_key], request.app[ruleset_key]
+    language = request.query.get("lang", "ru")
+    if language not in LANGUAGES:
+        raise ProblemError(400, "Bad Request", f"lang must be one of {', '.join(LANGUAGES)}")
     async with request.app[session_pool_key]() as session:
         user_id = await _user_id(session, request)
         items = await courses.list_courses(session=session, user_id=user_id)
         due_on = await courses.next_due(session=session, user_id=user_id, ruleset=ruleset)
     if not items:
         raise ProblemError(404, "Not Found", "no course yet: nothing to draw")
-    body = render_timeline([item.completed_on for item in items], due_on, today_of(request))
+    body = await timeline_png(
+        records=items,
+        due=due_on,
+        today=today_of(request),
+        windows=ruleset.meta.refresher.testing_windows,
+        catalog=catalog_for(settings.locales_dir, language),
+    )
     return web.Response(
         body=body,
         content_type="image/png",

@@ -102,11 +102,20 @@ COURSE_PATHS: dict[str, Any] = {
         },
     },
     "/api/v1/users/{telegram_id}/courses/timeline.png": {
-        "parameters": [_path_param("telegram_id")],
+        "parameters": [
+            _path_param("telegram_id"),
+            {
+                "name": "lang",
+                "in": "query",
+                "schema": {"enum": ["kk", "ru", "en"], "default": "ru"},
+                "description": "the language of the picture's words",
+            },
+        ],
         "get": {
-            "summary": "A PNG timeline (800x220): the completed courses as dots and the due "
-            "date as a marker (red when overdue, orange within 90 days, else green), with a "
-            "thin line for today. Labels are dates (DD.MM.YYYY) only." + COURSES_NOTE,
+            "summary": "A PNG timeline, 960 px wide: the years, each course (date and title), "
+            "the three-year cycle as a band (green while valid, orange in its last 90 days, red "
+            "once overdue), today, the due date and the next national testing window, labelled "
+            "in the chosen language." + COURSES_NOTE,
             "responses": {
                 "200": {
                     "description": "timeline picture",
