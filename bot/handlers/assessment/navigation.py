@@ -266,7 +266,9 @@ async def result_picture(
     dialog = await result_dialog(query, callback_data, state, callback_answer, ctx)
     if dialog is None or dialog.position is None:
         return
-    outcome = assessments.evaluate(ctx.ruleset, dialog.position, dialog.answers, ctx.today())
+    outcome = assessments.evaluate(
+        ctx.ruleset, dialog.position, dialog.answers, ctx.today()
+    ).to_dict()
     card = result_card(outcome, ctx.ruleset, ctx.lang)
     png = await asyncio.to_thread(render_result_card, card)
     picture = BufferedInputFile(png, filename=RESULT_CARD_FILENAME)
