@@ -25,10 +25,10 @@ from backend.settings import Settings
 from backend.staff.digest import (
     Digest,
     DigestRow,
-    digest_captions,
+    digest_caption,
     digest_filename,
+    digest_payload,
     digest_table,
-    digest_texts,
 )
 from backend.staff.organisations import STAFF_ROLES, get_organisation, list_organisations
 from backend.staff.roster_import import roster_entries
@@ -135,9 +135,9 @@ async def _digest_recipients(session: AsyncSession, organisation_id: int) -> lis
 def _outbox_rows(
     report: Digest, recipients: list[User], *, week: str, send_at: dt.datetime, now: dt.datetime
 ) -> list[dict[str, Any]]:
-    """Per recipient: the message in every language and the XLSX in theirs, as a document."""
-    texts = digest_texts(report, DUE_SOON_DAYS)
-    captions = digest_captions(report)
+    """Per recipient: the message (translated when sent) and the XLSX in their language."""
+    message = digest_payload(report, DUE_SOON_DAYS)
+    caption = digest_caption(report)
     rows: list[dict[str, Any]] = []
     for user in recipients:
         key = f"digest:{report.organisation_id}:{user.id}:{week}"
@@ -150,7 +150,7 @@ def _outbox_rows(
             "next_attempt_at": send_at,  # not in the quiet hours
             "created_at": now,
         }
-        rows.append({**common, "kind": DIGEST_KIND, "dedupe_key": key, "payload": {"text": texts}})
+        rows.append({**common, "kind": DIGEST_KIND, "dedupe_key": key, "payload": message})
         document = {
             "filename": digest_filename(report, "xlsx"),
             "content_b64": base64.b64encode(xlsx).decode("ascii"),
@@ -160,7 +160,7 @@ def _outbox_rows(
                 **common,
                 "kind": DIGEST_FILE_KIND,
                 "dedupe_key": f"{key}:xlsx",
-                "payload": {"document": document, "text": captions},
+                "payload": {"document": document, **caption},
             }
         )
     return rows
@@ -186,23 +186,48 @@ async def enqueue_weekly_digests(
             for organisation in await list_organisations(session=session)
             if organisation.id is not None
         ]
-    inserted = 0
+    inserted = failed = 0
     for organisation_id in organisation_ids:
-        async with session_pool() as session:
-            recipients = await _digest_recipients(session, organisation_id)
-            if not recipients:
-                continue
-            report = await digest(
-                session=session, organisation_id=organisation_id, today=today, ruleset=ruleset
+        try:
+            inserted += await _enqueue_one(
+                session_pool, ruleset, organisation_id, today=today, week=week, at=(send_at, now)
             )
-            if report.total == 0:
-                continue
-            rows = _outbox_rows(report, recipients, week=week, send_at=send_at, now=now)
-            inserted += await enqueue(session, rows, now=now)
-            await session.commit()
-    if inserted:
-        log.info("staff digests enqueued", extra={"count": inserted})
+        except Exception as exc:  # one bad organisation never stops the others
+            failed += 1
+            # Ids and the error's type only: its text may quote a stored name.
+            log.error(
+                "staff digest failed for an organisation",
+                extra={"organisation_id": organisation_id, "error": type(exc).__name__},
+            )
+    if inserted or failed:
+        log.info("staff digests enqueued", extra={"count": inserted, "failed": failed})
     return inserted
+
+
+async def _enqueue_one(
+    session_pool: SessionPool,
+    ruleset: Ruleset,
+    organisation_id: int,
+    *,
+    today: dt.date,
+    week: str,
+    at: tuple[dt.datetime, dt.datetime],
+) -> int:
+    """One organisation's digest rows, in its own transaction; rows inserted."""
+    send_at, now = at
+    async with session_pool() as session:
+        recipients = await _digest_recipients(session, organisation_id)
+        if not recipients:
+            return 0
+        report = await digest(
+            session=session, organisation_id=organisation_id, today=today, ruleset=ruleset
+        )
+        if report.total == 0:
+            return 0
+        rows = _outbox_rows(report, recipients, week=week, send_at=send_at, now=now)
+        inserted = await enqueue(session, rows, now=now)
+        await session.commit()
+        return inserted
 
 
 def add_digest_job(
