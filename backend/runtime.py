@@ -19,6 +19,7 @@ from backend.db import create_engine, create_session_pool
 from backend.delivery import DeliveryWorker, create_delivery_worker
 from backend.delivery.retention import add_retention_job
 from backend.rules.loader import Ruleset, default_ruleset
+from backend.rules.notify import add_rules_change_job
 from backend.scheduler import create_scheduler
 from backend.settings import Settings
 from backend.staff import add_digest_job
@@ -59,6 +60,7 @@ async def backend_running(
         add_digest_job(scheduler, pool, settings, app[ruleset_key])
         add_duty_jobs(scheduler, pool, settings)
         add_broadcast_job(scheduler, pool, settings)
+        add_rules_change_job(scheduler, pool, app[ruleset_key])
         scheduler.start()
     stop_delivery = asyncio.Event()
     worker, delivering = _start_delivery(settings, engine, stop_delivery)

@@ -34,6 +34,9 @@ def random_answers(rng: random.Random, position: Any) -> Answers:
         "locality": rng.choice(["urban", "rural"]),
         "centre_level": rng.choice(["regional", "district"]),
         "academic_degree": rng.random() < 0.1,
+        "reserve_officer": rng.random() < 0.1,
+        "special_education_direction": rng.random() < 0.3,
+        "professional_retraining": rng.random() < 0.3,
         "current_category": rng.choice([*CATEGORIES, NO_CATEGORY]),
         "experience": {
             kind: round(rng.uniform(0, 25), 1) for kind in EXPERIENCE_KINDS if rng.random() < 0.8

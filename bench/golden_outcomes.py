@@ -51,7 +51,7 @@ def _perturbed(rng: random.Random, answers: Answers) -> Answers:
 
 def _outcome(position_id: str, answers: Answers, on: dt.date) -> Any:
     try:
-        return engine_for(default_ruleset()).evaluate(position_id, answers, on)
+        return engine_for(default_ruleset()).evaluate(position_id, answers, on).to_dict()
     except (RulesError, AnswersError) as exc:
         return {"error": type(exc).__name__, "message": str(exc)}
 

@@ -28,7 +28,15 @@ EXPERIENCE_KINDS: tuple[str, ...] = get_args(ExperienceKind)
 LOCALITIES: tuple[str, ...] = get_args(Locality)
 CENTRE_LEVELS: tuple[str, ...] = get_args(CentreLevel)
 CATEGORIES: tuple[str, ...] = get_args(CategoryId)
-BOOL_KEYS = ("education_pedagogical", "pedagogical_retraining", "academic_degree")
+BOOL_KEYS = (
+    "education_pedagogical",
+    "pedagogical_retraining",
+    "academic_degree",
+    "reserve_officer",
+    "special_education_direction",
+    "professional_retraining",
+)
+NOT_APPLICABLE_PREFIX = "na:"  # a checklist entry "na:c5": item c5 "(бар болса)" does not apply
 CHOICE_KEYS: dict[str, tuple[str, ...]] = {
     "education": EDUCATIONS,
     "qualification_level": LEVELS,

@@ -13,6 +13,7 @@ from backend.models.types import utcnow
 from backend.rules.answers import parse_answers
 from backend.rules.engine import engine_for
 from backend.rules.loader import Ruleset
+from backend.rules.outcome import Outcome
 from backend.rules.questions import Question
 
 Answers = dict[str, Any]
@@ -53,7 +54,7 @@ def drop_fact(answers: Answers, fact: str) -> Answers:
     return updated
 
 
-def evaluate(ruleset: Ruleset, position_id: str, answers: Answers, on: dt.date) -> dict[str, Any]:
+def evaluate(ruleset: Ruleset, position_id: str, answers: Answers, on: dt.date) -> Outcome:
     return engine_for(ruleset).evaluate(position_id, parse_answers(answers), on)
 
 
@@ -135,6 +136,14 @@ async def latest_assessment(*, session: AsyncSession, user_id: int) -> Assessmen
         .limit(1)
     )
     return (await session.exec(query)).first()
+
+
+async def user_assessment(
+    *, session: AsyncSession, user_id: int, assessment_id: int
+) -> Assessment | None:
+    """One of the user's stored assessments (None if it is not theirs or is gone)."""
+    assessment = await session.get(Assessment, assessment_id)
+    return assessment if assessment is not None and assessment.user_id == user_id else None
 
 
 async def delete_user_data(*, session: AsyncSession, user_id: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,33 @@ def packaged_clauses() -> dict[str, dict[str, dict[str, Any]]]:
     data = yaml.safe_load(CLAUSES_FILE.read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return data
+
+
+@dataclass(frozen=True, slots=True)
+class VerbatimClause:
+    """One cited clause as a reader sees it: its citation line and the text in sentences."""
+
+    citation: str  # e.g. "№338 бұйрық, 3-тарау, 7-параграф, 66-тармақ"
+    text: str  # the act's Kazakh words, reflowed, no seed line numbers
+
+
+def verbatim_clauses(ruleset: Ruleset, position_id: str, language: str) -> list[VerbatimClause]:
+    """Every clause a position's outcome cites (requirements, competencies), in order."""
+    from backend.rules.citations import cite, reflow
+
+    position = ruleset.positions[position_id]
+    found = packaged_clauses().get(position_id, {})
+    clauses = []
+    for part in ("requirements", "competencies"):
+        clause = found.get(part)
+        number = getattr(position.clauses, part)
+        if clause is None or number is None:
+            continue
+        where = {"chapter": position.chapter, "paragraph": position.paragraph, "clause": number}
+        clauses.append(
+            VerbatimClause(cite(ruleset, [where], language)[0], reflow(str(clause["kk"])))
+        )
+    return clauses
 
 
 class _LiteralDumper(yaml.SafeDumper):

@@ -1,8 +1,9 @@
-"""``sanat rules positions | evaluate | show``: the rules engine from the command line."""
+"""``sanat rules positions | evaluate | show | impact | changes`` from the command line."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import sys
@@ -11,7 +12,14 @@ from typing import IO, Any
 
 from backend.rules.answers import AnswersError, parse_answers
 from backend.rules.engine import RulesError, engine_for
-from backend.rules.loader import Ruleset, default_ruleset
+from backend.rules.impact import counts_per_position, impact, impact_csv, stored_assessments
+from backend.rules.loader import (
+    RulesDataError,
+    Ruleset,
+    available_versions,
+    default_ruleset,
+    ruleset_version,
+)
 from backend.rules.render import outcome_text, position_text
 from backend.rules.search import position_sort_key, search_positions
 
@@ -67,7 +75,7 @@ def evaluate_request(ruleset: Ruleset, request: Any) -> dict[str, Any]:
     except (TypeError, ValueError):
         raise AnswersError([f"on: not a date (YYYY-MM-DD): {on!r}"]) from None
     answers = parse_answers(request.get("answers"))
-    return engine_for(ruleset).evaluate(str(request["position"]), answers, date)
+    return engine_for(ruleset).evaluate(str(request["position"]), answers, date).to_dict()
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -129,6 +137,49 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_impact(args: argparse.Namespace) -> int:
+    """Re-evaluate every stored assessment under two versions; print what changes."""
+    try:
+        old, new = ruleset_version(args.from_version), ruleset_version(args.to_version)
+    except RulesDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    stored = asyncio.run(_read_assessments())
+    rows = impact(old, new, stored)
+    print(
+        f"{len(stored)} stored assessments re-evaluated, {len(rows)} change "
+        f"from {old.version} to {new.version}"
+    )
+    for position_id, count in counts_per_position(rows).items():
+        print(f"{position_id:>6}  {count}")
+    table = impact_csv(rows)
+    if args.csv == "-":
+        sys.stdout.write(table)
+    elif args.csv:
+        Path(args.csv).write_text(table, encoding="utf-8")
+        print(f"wrote {args.csv}")
+    return 0
+
+
+async def _read_assessments() -> list[Any]:
+    from backend.db import create_engine, create_session_pool
+    from backend.settings import load_settings
+
+    engine = create_engine(load_settings().database)
+    try:
+        async with create_session_pool(engine)() as session:
+            return await stored_assessments(session)
+    finally:
+        await engine.dispose()
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    from backend.rules.changes import changes_json
+
+    print(json.dumps(changes_json(), ensure_ascii=False, indent=1))
+    return 0
+
+
 def add_rules_commands(commands: Any) -> None:
     rules = commands.add_parser("rules", help="query the rules of Order No. 338")
     sub = rules.add_subparsers(dest="rules_command", required=True, metavar="RULES_COMMAND")
@@ -156,3 +207,15 @@ def add_rules_commands(commands: Any) -> None:
     show.add_argument("id", help="position id, e.g. 2.4")
     show.add_argument("--lang", choices=("kk", "ru"), default="ru")
     show.set_defaults(handler=cmd_show)
+
+    versions = ", ".join(available_versions())
+    change = sub.add_parser(
+        "impact", help="stored assessments whose outcome changes between two ruleset versions"
+    )
+    change.add_argument("--from", dest="from_version", required=True, help=f"one of {versions}")
+    change.add_argument("--to", dest="to_version", required=True, help=f"one of {versions}")
+    change.add_argument("--csv", metavar="FILE|-", help="also write the changed rows as CSV")
+    change.set_defaults(handler=cmd_impact)
+
+    listing = sub.add_parser("changes", help="ruleset versions and their changes (JSON)")
+    listing.set_defaults(handler=cmd_changes)

@@ -1,9 +1,10 @@
 """The eligibility engine: pure, synchronous functions over the rules data (no I/O).
 
-``evaluate`` returns an Outcome (a JSON-ready dict) that separates the ceiling set by education,
-level and experience from the estimate that also counts the declared competencies, explains every
-category with reasons and citations (Order No. 338, chapter, paragraph, clause, seed lines), and
-always carries the disclaimer. ``next_question`` returns only the next fact still needed.
+``evaluate`` returns a typed Outcome (``backend.rules.outcome``) that separates the ceiling set by
+education, level and experience from the estimate that also counts the declared competencies,
+explains every category with reasons and citations (Order No. 338, chapter, paragraph, clause,
+seed lines), and always carries the disclaimer. ``next_question`` returns only the next fact
+still needed.
 """
 
 from __future__ import annotations
@@ -27,19 +28,23 @@ from backend.rules.logic import (
     NOT_MET,
     NOT_MET_RESULT,
     NOT_PROVIDED_RESULT,
+    OPEN,
     UNKNOWN_STATUS,
     Result,
     any_of,
     both,
     effective_level,
     pending_results,
+    settle,
+    shared_candidates,
 )
+from backend.rules.outcome import CategoryOutcome, Eligibility, NextStep, Outcome
 from backend.rules.questions import Question, question_for
 from backend.rules.search import nearest_ids
 
 NO_EXPERIENCE_REASON: dict[str, Any] = {"code": "no_experience_required"}
 NOT_ELIGIBLE_REASON: dict[str, Any] = {"code": "not_eligible_for_position"}
-_ELIGIBLE = {MET: "yes", NOT_MET: "no"}  # any other status: "unknown"
+_ELIGIBLE: dict[str, Eligibility] = {MET: "yes", NOT_MET: "no"}  # any other: "unknown"
 _PENDING = {fact: pending_results(fact) for fact in ("education", "qualification_level")}
 _LEVEL_DECLARED_UNKNOWN = _PENDING["qualification_level"][1]
 _VARIANT_MISSING = pending_results("variant")[0]
@@ -65,7 +70,7 @@ class RulesDateError(RulesError):
 class _Ladder:
     """What the categories decide, gathered in one pass over them."""
 
-    rendered: list[dict[str, Any]]  # the Outcome's "categories"
+    rendered: list[CategoryOutcome]  # the Outcome's categories
     ceiling: str | None  # the highest rule category whose experience part is met
     estimate: str | None  # the highest rule category met with the competencies too
     after_estimate: int  # where in ``rendered`` to look for the next category to reach
@@ -121,34 +126,53 @@ class Engine:
     ) -> tuple[Result, list[dict[str, Any]]]:
         variant = answers.values.get("variant")
         if compiled.variants:
-            if variant is None:
-                return _VARIANT_MISSING, []
-            if variant not in (*compiled.variants, "general", UNKNOWN):
+            if variant is not None and variant not in (*compiled.variants, "general", UNKNOWN):
                 raise AnswersError(
                     [f"variant: {variant!r} is not one of general, {', '.join(compiled.variants)}"]
                 )
         elif variant not in (None, "general"):
             raise AnswersError([f"variant: position {compiled.position.id} has no variants"])
-        if variant == UNKNOWN:
-            per_variant = [
-                self._routes_result(compiled, v, answers) for v in (None, *compiled.variants)
-            ]
-            statuses = {result.status for result, _ in per_variant}
-            if len(statuses) == 1 and statuses <= {MET, NOT_MET}:
-                return per_variant[0]  # every variant decides alike: the variant does not matter
-            # Otherwise the outcome depends on the variant, or is still open: unknown, and
-            # every variant's open facts stay askable — they may settle it for all of them.
-            missing = tuple(dict.fromkeys(f for result, _ in per_variant for f in result.missing))
-            declared = tuple(
-                dict.fromkeys(
-                    ("variant", *(f for r, _ in per_variant for f in r.declared_unknown))
-                )
-            )
-            reasons = [reason for _, group in per_variant for reason in group]
-            return Result(UNKNOWN_STATUS, missing=missing, declared_unknown=declared), reasons
+        if compiled.variants and variant in (None, UNKNOWN):
+            return self._any_variant(compiled, answers, asked=variant is None)
         return self._routes_result(
             compiled, None if variant in (None, "general") else variant, answers
         )
+
+    def _any_variant(
+        self, compiled: CompiledPosition, answers: Answers, *, asked: bool
+    ) -> tuple[Result, list[dict[str, Any]]]:
+        """The variant not answered (``asked``) or not known: every variant is tried; when they
+        all give the same result the variant does not matter and is not asked."""
+        per_variant = [
+            self._routes_result(compiled, v, answers) for v in (None, *compiled.variants)
+        ]
+        first = per_variant[0][0]
+        if all(
+            r.status == first.status and r.missing == first.missing for r, _ in per_variant[1:]
+        ):
+            results = [result for result, _ in per_variant]
+            merged = any_of(results) if first.status in OPEN else first
+            if merged.status != first.status:
+                merged = first
+            if not asked and merged.status in OPEN:
+                merged = Result(
+                    merged.status,
+                    merged.missing,
+                    ("variant", *merged.declared_unknown),
+                    merged.recent_used,
+                    merged.why,
+                )
+            return merged, per_variant[0][1]
+        # The variant decides: ask it first (or, when it is not known, every variant's open
+        # facts stay askable — they may settle it for all of them).
+        missing = tuple(dict.fromkeys(f for result, _ in per_variant for f in result.missing))
+        declared = tuple(dict.fromkeys(f for r, _ in per_variant for f in r.declared_unknown))
+        if asked:
+            missing = ("variant", *missing)
+        else:
+            declared = ("variant", *declared)
+        reasons = [reason for _, group in per_variant for reason in group]
+        return Result(UNKNOWN_STATUS, missing=missing, declared_unknown=declared), reasons
 
     @staticmethod
     def _routes_result(
@@ -169,7 +193,22 @@ class Engine:
             if result.why:
                 reason["why"] = list(result.why)
             reasons.append(reason)
-        return (any_of(results) if results else NOT_MET_RESULT), reasons
+        if not results:
+            return compiled.none_met.get(variant, NOT_MET_RESULT), reasons
+        outcome = any_of(results)
+        if outcome.status == NOT_MET:
+            return compiled.none_met.get(variant, NOT_MET_RESULT), reasons
+        if outcome.missing and len(results) > 1:
+            candidates = compiled.route_candidates.get(variant)
+            shared = shared_candidates(results, candidates) if candidates else None
+            if shared:
+                routes = compiled.routes_for(variant)
+
+                def check(given: Answers) -> Result:
+                    return any_of([route.check(given) for route in routes])
+
+                outcome = settle(check, outcome, answers, shared)
+        return outcome, reasons
 
     @staticmethod
     def _level_pending(answers: Answers, level: str | None) -> Result:
@@ -180,35 +219,23 @@ class Engine:
         missing, declared_unknown = _PENDING[fact]
         return declared_unknown if answers.values.get(fact) == UNKNOWN else missing
 
-    @staticmethod
     def _thresholds(
-        category: CompiledCategory, answers: Answers, level: str
+        self, category: CompiledCategory, answers: Answers, level: str
     ) -> tuple[Result, list[dict[str, Any]], dict[str, Any] | None]:
         """The years part of a category with thresholds, for a known level: its result,
         reasons and the smallest shortfall."""
         options = category.by_level.get(level)
         if not options:
-            if level == "high" and category.levels == ("medium",):
-                # Only the medium level is given years: for the high level the text is silent.
-                return (
-                    NOT_PROVIDED_RESULT,
-                    [{"code": "text_silent_for_level", "level": level}],
-                    None,
-                )
-            needed = list(category.levels)
-            return (
-                NOT_MET_RESULT,
-                [{"code": "level_required", "levels": needed, "have": level}],
-                {
-                    "kind": "level",
-                    "needed": needed,
-                },
-            )
+            return _no_threshold_for(category, level)
         results = []
         reasons = []
-        closest: tuple[float, CompiledThreshold, float] | None = None  # short_by, what, have
+        # short_by, what, have, and the facts that decide whether that threshold applies
+        closest: tuple[float, CompiledThreshold, float, tuple[str, ...]] | None = None
         experience = answers.experience
         for threshold in options:
+            applies = MET_RESULT if threshold.when is None else threshold.when(answers)
+            if applies.status == NOT_MET:
+                continue  # e.g. the rural years for an urban school: not this person's rule
             have = experience.get(threshold.kind)
             reason: dict[str, Any] = {
                 "code": "experience",
@@ -229,27 +256,41 @@ class Engine:
                     result = NOT_MET_RESULT
                     short = round(years - have, 2)  # for "gt", more still
                     reason["short_by"] = short
-                    if closest is None or short < closest[0]:
-                        closest = (short, threshold, have)
+                    depends = applies.missing + applies.declared_unknown
+                    if closest is None or (not depends, -short) > (not closest[3], -closest[0]):
+                        closest = (short, threshold, have, depends)
             else:
                 result = threshold.years_check(answers)  # not answered, or "I don't know"
             if threshold.requires is not None:
                 result = both(result, threshold.requires(answers))
+            if applies is not MET_RESULT:
+                result = both(result, applies)
+                _note_condition(reason, applies)
             results.append(result)
             reasons.append(reason)
-        result = results[0] if len(results) == 1 else any_of(results)
+        if not results:  # no threshold of this level applies to this person: the text is silent
+            return NOT_PROVIDED_RESULT, [{"code": "text_silent_for_level", "level": level}], None
+        result = (
+            results[0] if len(results) == 1 else self._either(category, results, answers, level)
+        )
         if closest is None or result.status != NOT_MET:
             return result, reasons, None
-        short, threshold, have = closest
-        shortfall = {
-            "kind": "experience",
-            "experience": threshold.kind,
-            "op": threshold.op,
-            "years": threshold.years,
-            "have": have,
-            "short_by": short,
-        }
-        return result, reasons, shortfall
+        return result, reasons, _shortfall(*closest)
+
+    def _either(
+        self, category: CompiledCategory, results: list[Result], answers: Answers, level: str
+    ) -> Result:
+        """Several thresholds of a level (urban and rural, …): any one suffices; a fact that
+        only chooses between thresholds which all agree is not needed."""
+        result = any_of(results)
+        shared = shared_candidates(results, category.candidates) if result.missing else None
+        if not shared:
+            return result
+
+        def check(given: Answers) -> Result:
+            return self._thresholds(category, given, level)[0]
+
+        return settle(check, result, answers, shared)
 
     @staticmethod
     def _own_competencies(
@@ -265,13 +306,21 @@ class Engine:
             return MET_RESULT, None
         if declared == "none":
             return NOT_MET_RESULT, list(category.items)
-        lacking = [i for i in category.items if i not in declared]
+        not_applicable = category.not_applicable
+        if not_applicable:  # "(бар болса)" items answered "does not apply" do not count against
+            lacking = [
+                i
+                for i in category.items
+                if i not in declared and not_applicable.get(i, i) not in declared
+            ]
+        else:
+            lacking = [i for i in category.items if i not in declared]
         return (NOT_MET_RESULT, lacking) if lacking else (MET_RESULT, None)
 
     def _categories(
         self, compiled: CompiledPosition, answers: Answers, eligibility: Result, level: str | None
     ) -> _Ladder:
-        rendered: list[dict[str, Any]] = []
+        rendered: list[CategoryOutcome] = []
         missing_facts = eligibility.missing
         declared_unknown = eligibility.declared_unknown
         recent_used = eligibility.recent_used
@@ -284,6 +333,8 @@ class Engine:
             self._level_pending(answers, level) if level is None or level == UNKNOWN else None
         )
         not_eligible = eligibility.status == NOT_MET
+        # the singleton lets ``both`` decide at once (the readings it carries are kept above)
+        entry = NOT_MET_RESULT if not_eligible else eligibility
         own_competencies, thresholds_of = self._own_competencies, self._thresholds
         for category in compiled.categories:
             if category.items:
@@ -301,13 +352,13 @@ class Engine:
                 # The text gives no route (not_provided) or cannot be read (undetermined).
                 # Its fixed result carries no facts or assumptions: nothing to gather.
                 rendered.append(
-                    {
-                        "id": category.id,
-                        "citations": list(category.citations),
-                        "status": category.status,
-                        "reasons": [{"code": category.status, "note": category.note}],
-                        "missing": [],
-                    }
+                    CategoryOutcome(
+                        category.id,
+                        category.status,
+                        category.citations,
+                        category.fixed_reasons,
+                        (),
+                    )
                 )
                 continue
             if not category.thresholds:
@@ -317,7 +368,7 @@ class Engine:
             else:
                 assert level is not None
                 thresholds, reasons, shortfall = thresholds_of(category, answers, level)
-            experience = both(eligibility, thresholds)
+            experience = both(entry, thresholds)
             overall = both(experience, competencies)
             missing_facts += overall.missing
             declared_unknown += overall.declared_unknown
@@ -330,23 +381,26 @@ class Engine:
             if not_eligible:
                 reasons.insert(0, NOT_ELIGIBLE_REASON)
             reasons.append({"code": "competencies", "status": competencies.status})
-            entry: dict[str, Any] = {
-                "id": category.id,
-                "citations": list(category.citations),
-                "status": overall.status,
-                "reasons": reasons,
-                "missing": _category_missing(
-                    category,
-                    not_eligible,
-                    shortfall,
-                    lacking_by_category,
-                    # facts only where an answer can still change the status
-                    eligibility.missing + thresholds.missing if overall.status != NOT_MET else (),
-                ),
-            }
-            if category.note is not None:
-                entry["note"] = category.note
-            rendered.append(entry)
+            if overall.why:  # undetermined: the quotes that keep the text from deciding
+                reasons.append({"code": "undetermined", "why": list(overall.why)})
+            missing = _category_missing(
+                category,
+                not_eligible,
+                shortfall,
+                lacking_by_category,
+                # facts only where an answer can still change the status
+                eligibility.missing + thresholds.missing if overall.status != NOT_MET else (),
+            )
+            rendered.append(
+                CategoryOutcome(
+                    category.id,
+                    overall.status,
+                    category.citations,
+                    reasons,
+                    missing,
+                    category.note,
+                )
+            )
         return _Ladder(
             rendered,
             ceiling,
@@ -358,7 +412,7 @@ class Engine:
         )
 
     # ----------------------------------------------------------------------------------------
-    def evaluate(self, position_id: str, answers: Answers, on: dt.date) -> dict[str, Any]:
+    def evaluate(self, position_id: str, answers: Answers, on: dt.date) -> Outcome:
         """The Outcome for one person and position under the rules in force on ``on``."""
         compiled = self.positions.get(position_id) or self.position(position_id)
         start, end = self._in_force[position_id]
@@ -367,38 +421,38 @@ class Engine:
         eligibility, position_reasons = self._eligibility(compiled, answers)
         level, derived = effective_level(answers)
         ladder = self._categories(compiled, answers, eligibility, level)
-        return {
-            "position": position_id,
-            "as_of": on.isoformat(),
-            "ruleset_version": self._version,
-            "eligible_for_position": _ELIGIBLE.get(eligibility.status, "unknown"),
-            "position_reasons": position_reasons,
-            "ceiling_by_experience": ladder.ceiling,
-            "estimate": ladder.estimate,
-            "categories": ladder.rendered,
-            "next": self._next(ladder.rendered, ladder.after_estimate),
-            "missing_facts": _ordered_facts(ladder.missing),
-            "unknown_answers": list(dict.fromkeys(ladder.declared_unknown)),
-            "assumptions": self._assumptions(answers, level, derived, ladder.recent_used),
-            "notes": list(compiled.notes),
-            "disclaimer": self._disclaimer,
-        }
+        return Outcome(
+            position=position_id,
+            as_of=on,
+            ruleset_version=self._version,
+            eligible_for_position=_ELIGIBLE.get(eligibility.status, "unknown"),
+            position_reasons=position_reasons,
+            ceiling_by_experience=ladder.ceiling,
+            estimate=ladder.estimate,
+            categories=ladder.rendered,
+            next=self._next(ladder.rendered, ladder.after_estimate),
+            missing_facts=_ordered_facts(ladder.missing),
+            unknown_answers=list(dict.fromkeys(ladder.declared_unknown)),
+            assumptions=self._assumptions(compiled, answers, level, derived, ladder.recent_used),
+            notes=compiled.notes,
+            disclaimer=self._disclaimer,
+        )
 
     @staticmethod
-    def _next(categories: list[dict[str, Any]], after_estimate: int) -> dict[str, Any] | None:
+    def _next(categories: list[CategoryOutcome], after_estimate: int) -> NextStep | None:
         """The first category above the estimate (from the bottom if none) not yet met."""
         for category in categories[after_estimate:]:
-            if category["status"] != MET:
-                return {
-                    "category": category["id"],
-                    "status": category["status"],
-                    "missing": category["missing"],
-                }
+            if category.status != MET:
+                return NextStep(category.id, category.status, category.missing)
         return None
 
     @staticmethod
     def _assumptions(
-        answers: Answers, level: str | None, derived: bool, recent_used: tuple[str, ...]
+        compiled: CompiledPosition,
+        answers: Answers,
+        level: str | None,
+        derived: bool,
+        recent_used: tuple[str, ...],
     ) -> list[dict[str, Any]]:
         assumptions: list[dict[str, Any]] = []
         if derived:
@@ -406,19 +460,58 @@ class Engine:
                 {"code": "level_derived", "education": answers.get("education"), "level": level}
             )
         if recent_used:
-            assumptions.extend(
-                {"code": "recent_as_total", "experience": kind}
-                for kind in dict.fromkeys(recent_used)
-            )
+            for key in dict.fromkeys(recent_used):
+                kind, _, value = key.partition(":")
+                if kind == "recent":
+                    assumptions.append({"code": "recent_as_total", "experience": value})
+                else:
+                    note = compiled.assumption_notes[key]
+                    assumptions.append({"code": "interpretation", **note})
         return assumptions
 
     def next_question(self, position_id: str, answers: Answers, on: dt.date) -> Question | None:
         """The next fact still needed, or None when no answer can change the outcome."""
         outcome = self.evaluate(position_id, answers, on)
-        facts = outcome["missing_facts"]
+        facts = outcome.missing_facts
         if not facts:
             return None
         return question_for(self.position(position_id), facts[0], remaining=len(facts))
+
+
+def _no_threshold_for(
+    category: CompiledCategory, level: str
+) -> tuple[Result, list[dict[str, Any]], dict[str, Any] | None]:
+    if level == "high" and category.levels == ("medium",):
+        # Only the medium level is given years: for the high level the text is silent.
+        return NOT_PROVIDED_RESULT, [{"code": "text_silent_for_level", "level": level}], None
+    needed = list(category.levels)
+    return (
+        NOT_MET_RESULT,
+        [{"code": "level_required", "levels": needed, "have": level}],
+        {"kind": "level", "needed": needed},
+    )
+
+
+def _note_condition(reason: dict[str, Any], applies: Result) -> None:
+    """Name the unanswered facts that decide whether a threshold applies (locality…)."""
+    if applies.missing or applies.declared_unknown:
+        reason["applies_if"] = list(applies.missing + applies.declared_unknown)
+
+
+def _shortfall(
+    short: float, threshold: CompiledThreshold, have: float, depends: tuple[str, ...]
+) -> dict[str, Any]:
+    shortfall: dict[str, Any] = {
+        "kind": "experience",
+        "experience": threshold.kind,
+        "op": threshold.op,
+        "years": threshold.years,
+        "have": have,
+        "short_by": short,
+    }
+    if depends:
+        shortfall["applies_if"] = list(depends)
+    return shortfall
 
 
 def _category_missing(
@@ -454,7 +547,7 @@ def _ordered_facts(missing: tuple[str, ...]) -> list[str]:
 engine_for = per_ruleset(Engine)  # the compiled engine of a ruleset, built once per ruleset
 
 
-def evaluate(ruleset: Ruleset, position_id: str, answers: Answers, on: dt.date) -> dict[str, Any]:
+def evaluate(ruleset: Ruleset, position_id: str, answers: Answers, on: dt.date) -> Outcome:
     return engine_for(ruleset).evaluate(position_id, answers, on)
 
 

@@ -13,6 +13,9 @@ from pydantic import ValidationError
 from backend.rules.schema import CategoryId, Chapter, Position, RulesetMeta
 
 DATA_DIR = Path(__file__).parent / "data"
+# Earlier rulesets, one directory per version id (a copy of their YAML as it was deployed), so
+# stored assessments can be re-evaluated under the version they were decided by.
+VERSIONS_DIR = DATA_DIR / "versions"
 SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 META_FILE = "ruleset.yaml"
 CHAPTER_GLOB = "chapter_*.yaml"
@@ -118,3 +121,30 @@ def load_ruleset(data_dir: Path = DATA_DIR) -> Ruleset:
 def default_ruleset() -> Ruleset:
     """The packaged ruleset, loaded once per process."""
     return load_ruleset()
+
+
+class UnknownRulesetError(RulesDataError):
+    """No ruleset with that version id is packaged."""
+
+
+def available_versions() -> list[str]:
+    """Every loadable ruleset version id, oldest first, the current one last."""
+    older = sorted(p.name for p in VERSIONS_DIR.iterdir() if (p / META_FILE).exists())
+    current = default_ruleset().version
+    return [v for v in older if v != current] + [current]
+
+
+@functools.cache
+def ruleset_version(version: str) -> Ruleset:
+    """The ruleset with this version id: the current one, or a packaged earlier one."""
+    current = default_ruleset()
+    if version == current.version:
+        return current
+    directory = VERSIONS_DIR / version
+    if "/" in version or ".." in version or not (directory / META_FILE).exists():
+        known = ", ".join(available_versions())
+        raise UnknownRulesetError(f"no ruleset {version!r} (known: {known})")
+    ruleset = load_ruleset(directory)
+    if ruleset.version != version:
+        raise RulesDataError(f"{directory}: holds version {ruleset.version}, not {version}")
+    return ruleset

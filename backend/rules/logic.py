@@ -7,12 +7,21 @@ pruning keeps those lists minimal: an ``all_of`` that already failed asks nothin
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from backend.rules.answers import NO_CATEGORY, UNKNOWN, Answers
-from backend.rules.schema import Condition, ExperienceRequirement
+from backend.rules.answers import (
+    BOOL_KEYS,
+    CENTRE_LEVELS,
+    EDUCATIONS,
+    LEVELS,
+    LOCALITIES,
+    NO_CATEGORY,
+    UNKNOWN,
+    Answers,
+)
+from backend.rules.schema import Condition, ExperienceRequirement, Note
 
 Status = Literal["met", "not_met", "unknown", "undetermined", "not_provided"]
 MET: Status = "met"
@@ -29,7 +38,9 @@ class Result:
     status: Status
     missing: tuple[str, ...] = ()  # facts not yet answered that could change the status
     declared_unknown: tuple[str, ...] = ()  # facts answered "I don't know"
-    recent_used: tuple[str, ...] = ()  # experience kinds checked as totals for "the last N years"
+    # what the result rests on beyond the answers: "recent:<kind>" (a total checked for "the
+    # last N years") and "note:<key>" (an interpretation of the text, see ``assumption_check``)
+    recent_used: tuple[str, ...] = ()
     why: tuple[str, ...] = ()  # for undetermined: the garbled text that prevents a decision
 
 
@@ -170,7 +181,11 @@ def level_check(level: str) -> Check:
 
 def experience_met(requirement: ExperienceRequirement) -> Result:
     """Enough years; for "the last N years" noting that the total was checked instead."""
-    return Result(MET, recent_used=(requirement.kind,)) if requirement.recent else MET_RESULT
+    return (
+        Result(MET, recent_used=(f"recent:{requirement.kind}",))
+        if requirement.recent
+        else MET_RESULT
+    )
 
 
 def experience_check(requirement: ExperienceRequirement) -> Check:
@@ -233,7 +248,7 @@ def _all_of_check(parts: tuple[Check, ...]) -> Check:
     return check
 
 
-def _any_of_check(parts: tuple[Check, ...]) -> Check:
+def _any_of_check(parts: tuple[Check, ...], candidates: Candidates) -> Check:
     def check(answers: Answers) -> Result:
         open_parts = []  # a plain not_met changes nothing in a disjunction, so it is left out
         for part in parts:
@@ -242,7 +257,14 @@ def _any_of_check(parts: tuple[Check, ...]) -> Check:
                 if result.status == MET:  # decides the disjunction: the rest need not run
                     return result
                 open_parts.append(result)
-        return any_of(open_parts) if open_parts else NOT_MET_RESULT
+        if not open_parts:
+            return NOT_MET_RESULT
+        result = any_of(open_parts)
+        if candidates and len(open_parts) > 1:
+            shared = shared_candidates(open_parts, candidates)
+            if shared:
+                return settle(check, result, answers, shared)
+        return result
 
     return check
 
@@ -252,12 +274,166 @@ def _undetermined(reason: str) -> Check:
     return lambda _answers: result
 
 
-def compile_condition(condition: Condition) -> Check:
-    """Turn a condition tree into one closure, so evaluation only calls functions."""
+# ---------------------------------------------------------------------------------------------
+# Facts that cannot matter. Three-valued logic is exact when every fact occurs once in a tree;
+# a fact that occurs in several branches (locality in an urban and a rural route, a variant, the
+# same years against two thresholds) may be reported missing although every value of it gives
+# the same answer. ``settle`` tries those values and drops such a fact.
+
+Candidates = Mapping[str, tuple[Any, ...]]  # fact -> the values that can make a difference
+MAX_SETTLE_DEPTH = 3  # facts substituted together at most (bounds the work per evaluation)
+
+
+def shared_candidates(results: list[Result], candidates: Candidates) -> Candidates | None:
+    """The candidates missing in more than one of ``results``: only such a fact can be
+    irrelevant to their disjunction (a fact one open branch alone is waiting for decides it)."""
+    seen: set[str] = set()
+    shared: dict[str, tuple[Any, ...]] | None = None
+    for result in results:
+        for fact in result.missing:
+            if fact not in seen:
+                seen.add(fact)
+            elif fact in candidates:
+                shared = shared or {}
+                shared[fact] = candidates[fact]
+    return shared
+
+
+def with_fact(answers: Answers, fact: str, value: Any) -> Answers:
+    """The answers with one more fact answered (``experience.<kind>`` nests)."""
+    group, _, key = fact.partition(".")
+    if group == "experience":
+        return replace(answers, experience={**answers.experience, key: value})
+    return replace(answers, values={**answers.values, fact: value})
+
+
+def settle(
+    check: Check, result: Result, answers: Answers, candidates: Candidates, depth: int = 0
+) -> Result:
+    """``result`` (of ``check`` on ``answers``), decided when every value of one missing fact
+    gives the same decided result; otherwise unchanged. Declared "I don't know"s and the
+    assumptions of the alternatives are kept (the outcome may rest on any of them)."""
+    if result.status not in OPEN or not result.missing or depth >= MAX_SETTLE_DEPTH:
+        return result
+    for fact in result.missing:
+        values = candidates.get(fact)
+        if not values:
+            continue
+        alike = _alike(check, answers, fact, values, candidates=candidates, depth=depth)
+        if alike is not None:
+            return alike
+    return result
+
+
+def _alike(
+    check: Check,
+    answers: Answers,
+    fact: str,
+    values: tuple[Any, ...],
+    *,
+    candidates: Candidates,
+    depth: int,
+) -> Result | None:
+    first: Result | None = None
+    declared: tuple[str, ...] = ()
+    assumed: tuple[str, ...] = ()
+    why: tuple[str, ...] = ()
+    for value in values:  # extremes first: a relevant fact usually shows it at once
+        given = with_fact(answers, fact, value)
+        outcome = settle(check, check(given), given, candidates, depth + 1)
+        if outcome.missing:
+            # Still waiting for other facts: ask in the data's order rather than guess which
+            # of them will settle it (the fact is dropped once the others are answered).
+            return None
+        if first is None:
+            first = outcome
+        elif outcome.status != first.status:
+            return None
+        declared += outcome.declared_unknown
+        assumed += outcome.recent_used
+        why += outcome.why
+    if first is None:
+        return None
+    if not (declared or assumed or why):
+        return BARE[first.status]
+    return Result(first.status, (), _unique(declared), _unique(assumed), _unique(why))
+
+
+def _leaves(condition: Condition) -> Iterator[Condition]:
+    for child in (condition.all_of or []) + (condition.any_of or []):
+        yield from _leaves(child)
+    if condition.all_of is None and condition.any_of is None:
+        yield condition
+
+
+def leaf_values(condition: Condition) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """The facts a leaf reads, each with the values worth trying for it."""
+    if condition.experience is not None:
+        years = condition.experience.years
+        yield f"experience.{condition.experience.kind}", (years, years + 0.01)
+    elif condition.qualification_level is not None:
+        yield "qualification_level", LEVELS
+        yield "education", EDUCATIONS
+    elif condition.education is not None:
+        yield "education", EDUCATIONS
+    elif condition.locality is not None:
+        yield "locality", LOCALITIES
+    elif condition.centre_level is not None:
+        yield "centre_level", CENTRE_LEVELS
+    elif condition.holds_category is not None:
+        yield "current_category", (*condition.holds_category, NO_CATEGORY)
+    else:
+        for fact in BOOL_KEYS:
+            if getattr(condition, fact) is not None:
+                yield fact, (True, False)
+
+
+def candidates_of(conditions: list[Condition]) -> dict[str, tuple[Any, ...]]:
+    """The facts read in more than one place of ``conditions``, with their values to try."""
+    seen: dict[str, int] = {}
+    values: dict[str, tuple[Any, ...]] = {}
+    for condition in conditions:
+        for leaf in _leaves(condition):
+            for fact, options in leaf_values(leaf):
+                seen[fact] = seen.get(fact, 0) + 1
+                values[fact] = values.get(fact, ()) + options
+    result: dict[str, tuple[Any, ...]] = {}
+    for fact, count in seen.items():
+        if count < 2:
+            continue
+        options = tuple(dict.fromkeys(values[fact]))
+        if fact.startswith("experience."):
+            # none, then the most, then each boundary: one value in every interval that counts
+            options = (0.0, 60.0, *sorted(o for o in options if 0.0 < o < 60.0))
+        result[fact] = options
+    return result
+
+
+def register_note(registry: dict[str, Note], note: Note) -> str:
+    """The key results carry for ``note`` (one key per distinct note of a position)."""
+    same = [key for key, known in registry.items() if known == note]
+    key = same[0] if same else f"note:{len(registry)}"
+    registry[key] = note
+    return key
+
+
+def assumption_check(key: str) -> Check:
+    result = Result(MET, recent_used=(key,))
+    return lambda _answers: result
+
+
+def compile_condition(condition: Condition, notes: dict[str, Note] | None = None) -> Check:
+    """Turn a condition tree into one closure, so evaluation only calls functions.
+
+    ``notes`` collects the ``assumption`` leaves by the key their results carry."""
+    registry: dict[str, Note] = {} if notes is None else notes
     if condition.all_of is not None:
-        return _all_of_check(tuple(compile_condition(c) for c in condition.all_of))
+        return _all_of_check(tuple(compile_condition(c, registry) for c in condition.all_of))
     if condition.any_of is not None:
-        return _any_of_check(tuple(compile_condition(c) for c in condition.any_of))
+        parts = tuple(compile_condition(c, registry) for c in condition.any_of)
+        return _any_of_check(parts, candidates_of(condition.any_of))
+    if condition.assumption is not None:
+        return assumption_check(register_note(registry, condition.assumption))
     if condition.experience is not None:
         return experience_check(condition.experience)
     if condition.qualification_level is not None:
@@ -271,7 +447,7 @@ def compile_condition(condition: Condition) -> Check:
         if value is not None:
             accepted = frozenset(value) if isinstance(value, list) else frozenset([value])
             return _choice_check(fact, accepted)
-    for fact in ("education_pedagogical", "pedagogical_retraining", "academic_degree"):
+    for fact in BOOL_KEYS:
         value = getattr(condition, fact)
         if value is not None:
             return _choice_check(fact, frozenset([value]))

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from backend.rules.answers import CENTRE_LEVELS, EDUCATIONS, LEVELS, LOCALITIES, NO_CATEGORY
+from backend.rules.answers import (
+    BOOL_KEYS,
+    CENTRE_LEVELS,
+    EDUCATIONS,
+    LEVELS,
+    LOCALITIES,
+    NO_CATEGORY,
+)
 from backend.rules.schema import Condition
 
 if TYPE_CHECKING:
@@ -18,7 +25,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "locality": LOCALITIES,
     "centre_level": CENTRE_LEVELS,
 }
-BOOLEANS = ("education_pedagogical", "pedagogical_retraining", "academic_degree")
+BOOLEANS = BOOL_KEYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,7 @@ def question_for(compiled: CompiledPosition, fact: str, remaining: int) -> Quest
             if category.id == category_id and category.competencies:
                 items = tuple(
                     {"id": item.id, "kk": item.kk, "ru": item.ru}
+                    | ({"optional": "true"} if item.optional else {})
                     for item in category.competencies.items
                 )
                 return Question(fact, "competencies", remaining=remaining, items=items)

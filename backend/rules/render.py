@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.rules.citations import cite as cite_lines
 from backend.rules.clauses import packaged_clauses
 from backend.rules.loader import Ruleset
 from backend.rules.schema import Condition, Position
@@ -114,8 +115,29 @@ def outcome_text(outcome: dict[str, Any], ruleset: Ruleset, lang: str) -> str:
             out.append(f"      missing: {_missing_text(missing)}")
     if outcome["missing_facts"]:
         out.append(f"\nStill needed: {', '.join(outcome['missing_facts'])}")
+    for assumption in outcome["assumptions"]:
+        out.append(f"Assumed: {_assumption_text(assumption, lang)}")
+    citations = [reason["citation"] for reason in outcome["position_reasons"]]
+    citations += [c for category in outcome["categories"] for c in category["citations"]]
+    out += ["", *cite_lines(ruleset, citations, lang)]
     out.append("\n" + outcome["disclaimer"].get(lang, outcome["disclaimer"]["ru"]))
     return "\n".join(out)
+
+
+def _assumption_text(assumption: dict[str, Any], lang: str) -> str:
+    code = assumption["code"]
+    if code == "interpretation":
+        explanation = assumption.get("explanation") or {}
+        return (
+            f"«{assumption.get('quote') or ''}» — {explanation.get(lang) or explanation.get('ru')}"
+        )
+    if code == "level_derived":
+        return (
+            f"qualification level {assumption['level']} from education {assumption['education']}"
+        )
+    if code == "recent_as_total":
+        return f"total {assumption['experience']} years counted for «the last N years»"
+    return str(code)
 
 
 def _missing_text(missing: dict[str, Any]) -> str:

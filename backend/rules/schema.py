@@ -18,6 +18,7 @@ ExperienceKind = Literal[
     "specialty",
     "position",
     "organisation_type",
+    "education_org",  # any education organisation: "білім беру ұйымдарындағы жұмыс өтілі"
     "management",
     "civil_service",
     "industry",
@@ -119,6 +120,9 @@ class ExperienceRequirement(Strict):
     years: float = Field(ge=0, le=60)
     recent: bool = False  # "оның ішінде соңғы N жыл": the last N years
     text: str = Field(min_length=1)  # the text's own words, e.g. "кемінде 5 жыл"
+    # the clause segment it was read from (kind of experience, locality…), verbatim kk;
+    # the lint test checks the encoding against it
+    quote: str | None = None
 
 
 class Condition(Strict):
@@ -135,6 +139,15 @@ class Condition(Strict):
     centre_level: CentreLevel | None = None
     holds_category: list[CategoryId] | None = None
     academic_degree: bool | None = None
+    # "запастағы офицер" (a reserve officer), for the routes of the initial military training
+    reserve_officer: bool | None = None
+    # higher education in the "«Арнайы білім» бағыты" (special education) direction
+    special_education_direction: bool | None = None
+    # "кәсіптік қайта даярлығы бар": professional (not necessarily pedagogical) retraining
+    professional_retraining: bool | None = None
+    # An interpretation Sanat had to choose: always met, listed under the outcome's
+    # assumptions (kk/ru with the quote) whenever the branch holding it decides the outcome.
+    assumption: Note | None = None
     # The text is garbled here: the condition can be neither met nor failed (quote why).
     undetermined: str | None = None
 
@@ -165,6 +178,9 @@ class Route(Strict):
     variant: Slug | None = None  # applies only to this variant; None = the general case
     condition: Condition
     citation: Citation
+    # Indices into the position's notes: readings (or conditions Sanat cannot check) this
+    # route rests on, listed under the outcome's assumptions whenever the route decides it.
+    readings: list[int] = []
 
 
 class Entry(Strict):
@@ -187,12 +203,17 @@ class Threshold(Strict):
     level: QualificationLevel
     experience: ExperienceRequirement
     requires: Condition | None = None  # anything else the text asks with the years (a degree)
+    # When the threshold applies at all (e.g. ``locality: rural``, ``centre_level: district``):
+    # a threshold whose ``when`` fails is no option for this person, not a failed one.
+    when: Condition | None = None
 
 
 class CompetencyItem(Strict):
     id: Annotated[str, Field(pattern=r"^c[0-9]{1,2}$")]
     kk: str = Field(min_length=1)  # verbatim
     ru: str = Field(min_length=1)
+    # "(бар болса)" ("if any"): may be answered "not applicable", which does not count against
+    optional: bool = False
 
 
 class CompetencySet(Strict):
@@ -285,6 +306,9 @@ class Position(Strict):
             raise ValueError(f"id {self.id} does not match paragraph {self.paragraph!r}")
         if self.lines[1] < self.lines[0]:
             raise ValueError("lines must be ordered")
+        for route in self.entry.routes:
+            if any(not 0 <= index < len(self.notes) for index in route.readings):
+                raise ValueError(f"route {route.id} reads a note the position does not have")
         return self
 
 
@@ -322,8 +346,47 @@ class RefresherRules(Strict):
     testing_quote: str
 
 
+class RuleChange(Strict):
+    """One entry of a ruleset's changelog: what changed against the previous version and why."""
+
+    positions: list[str] = Field(min_length=1)  # position ids, e.g. ["2.2"]
+    citation: Citation  # the clause the change follows
+    what: LocalizedText
+    why: LocalizedText
+
+
+class CitationFormat(Strict):
+    """How a citation reads in each language ("№338 бұйрық, 3-тарау, 7-параграф, 66,
+    67-тармақтар"; "Приказ №338, глава 3, параграф 7, пункты 66, 67"), part by part."""
+
+    act: LocalizedText  # {act}
+    chapter: LocalizedText  # {chapter}
+    paragraph: LocalizedText  # {paragraph}
+    clause: LocalizedText  # {clauses}: one clause
+    clauses: LocalizedText  # {clauses}: several, joined by ", "
+    lines: LocalizedText  # {first}, {last}: the seed's lines
+    official_language: LocalizedText  # said to readers of another language than the quote's
+
+
+class ChangeNotice(Strict):
+    """The message telling a teacher their stored result changed under a new version
+    (``{name}`` placeholders filled per language at enqueue time)."""
+
+    heading: LocalizedText  # {old}, {new}
+    position: LocalizedText  # {position}
+    estimate: LocalizedText  # {before}, {after}
+    ceiling: LocalizedText  # {before}, {after}
+    eligibility: LocalizedText  # {before}, {after}
+    reason: LocalizedText  # {what}, {why}, {where}
+    eligible: dict[Literal["yes", "no", "unknown"], LocalizedText]
+    none: LocalizedText  # no category yet
+    button: LocalizedText
+
+
 class RulesetMeta(Strict):
     version: str
+    previous: str | None = None  # the version this one replaces (its changes are listed below)
+    changes: list[RuleChange] = []
     valid_from: dt.date
     valid_to: dt.date | None = None
     act: ActInfo
@@ -332,3 +395,5 @@ class RulesetMeta(Strict):
     org_kinds: dict[OrgKind, LocalizedText]
     notes: list[Note] = []
     refresher: RefresherRules
+    change_notice: ChangeNotice | None = None
+    citation_format: CitationFormat | None = None

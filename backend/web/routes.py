@@ -99,6 +99,14 @@ OPERATIONS: list[Operation] = [
         params=(Param("position_id", schema={"type": "string", "examples": ["3.7"]}),),
     ),
     Operation(
+        "GET",
+        "/api/v1/rules/changes",
+        rules_api.rule_changes,
+        "Ruleset versions, newest first, each with its changes to the previous one: positions, "
+        "clause citation, what changed and why (kk/ru).",
+        {200: {"application/json": {"type": "object"}}},
+    ),
+    Operation(
         "POST",
         "/api/v1/assessments/evaluate",
         rules_api.evaluate,

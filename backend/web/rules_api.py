@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from aiohttp import web
 
 from backend.rules.answers import AnswersError, parse_answers
+from backend.rules.changes import changes_json
 from backend.rules.clauses import packaged_clauses
 from backend.rules.cli import position_summary
 from backend.rules.engine import RulesDateError, UnknownPositionError, engine_for
@@ -75,7 +77,7 @@ async def _evaluate_body(request: web.Request) -> tuple[dict[str, Any], Any]:
     engine = engine_for(request.app[ruleset_key])
     try:
         answers = parse_answers(raw_answers)
-        return engine.evaluate(position, answers, on), (engine, position, answers, on)
+        return engine.evaluate(position, answers, on).to_dict(), (engine, position, answers, on)
     except AnswersError as exc:
         raise ProblemError(
             422, "Unprocessable Content", "the answers are invalid", errors=exc.problems
@@ -84,6 +86,15 @@ async def _evaluate_body(request: web.Request) -> tuple[dict[str, Any], Any]:
         raise _unknown_position(exc) from None
     except RulesDateError as exc:
         raise ProblemError(422, "Unprocessable Content", str(exc)) from None
+
+
+async def rule_changes(request: web.Request) -> web.Response:
+    """Every packaged ruleset version, newest first, with what it changed and why (clause)."""
+    return web.json_response(changes_json(), dumps=_dumps)
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
 
 
 async def evaluate(request: web.Request) -> web.Response:

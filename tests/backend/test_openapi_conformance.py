@@ -95,6 +95,7 @@ async def test_real_answers_of_every_operation_conform(
     await call("GET", "/api/v1/positions", "/api/v1/positions?limit=x", auth=False)
     await call("GET", "/api/v1/positions/{position_id}", "/api/v1/positions/3.7", auth=False)
     await call("GET", "/api/v1/positions/{position_id}", "/api/v1/positions/9.99", auth=False)
+    await call("GET", "/api/v1/rules/changes", "/api/v1/rules/changes", auth=False)
     answers = {"education": "higher", "experience": {"pedagogical": 4}}
     for name in ("evaluate", "next-question"):
         path = f"/api/v1/assessments/{name}"

@@ -108,3 +108,19 @@ async def test_openapi_document_lists_the_routes(client: Client) -> None:
         "/api/v1/positions/{position_id}",
         "/api/v1/assessments/evaluate",
     } <= set(document["paths"])
+
+
+async def test_rule_changes_lists_the_versions_and_their_changes(client: Client) -> None:
+    response = await client.get("/api/v1/rules/changes")
+    assert response.status == 200
+    body = await response.json()
+    assert body["current"] == "338-2022.2"
+    assert [v["version"] for v in body["versions"]] == ["338-2022.2", "338-2022.1"]
+    latest = body["versions"][0]
+    assert latest["previous"] == "338-2022.1"
+    rural = next(c for c in latest["changes"] if c["positions"] == ["2.2"])
+    assert rural["citation"]["clause"] == "12"
+    assert "ауылдық жерде" in rural["why"]["ru"]
+    assert body["versions"][1]["changes"] == []
+    document = await (await client.get("/api/v1/openapi.json")).json()
+    assert "/api/v1/rules/changes" in document["paths"]

@@ -40,13 +40,13 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_unknown_position_suggests_the_nearest(ruleset: Ruleset) -> None:
     with pytest.raises(UnknownPositionError) as error:
-        engine_for(ruleset).evaluate("3.77", parse_answers({}), TODAY)
+        engine_for(ruleset).evaluate("3.77", parse_answers({}), TODAY).to_dict()
     assert "3.7" in error.value.suggestions
 
 
 def test_a_date_before_the_ruleset_is_refused(ruleset: Ruleset) -> None:
     with pytest.raises(RulesDateError, match="2022-04-11"):
-        engine_for(ruleset).evaluate("3.7", parse_answers({}), dt.date(2020, 1, 1))
+        engine_for(ruleset).evaluate("3.7", parse_answers({}), dt.date(2020, 1, 1)).to_dict()
 
 
 def test_questions_follow_the_answers_and_stop(ruleset: Ruleset) -> None:
@@ -73,7 +73,7 @@ def test_questions_follow_the_answers_and_stop(ruleset: Ruleset) -> None:
         else:
             answers[question.fact] = value
     assert asked == list(script)  # retraining never asked: pedagogical education already qualifies
-    outcome = engine.evaluate("3.7", parse_answers(answers), TODAY)
+    outcome = engine.evaluate("3.7", parse_answers(answers), TODAY).to_dict()
     assert outcome["estimate"] == "pedagog_moderator"
     assert outcome["ceiling_by_experience"] == "pedagog_expert"
     assert outcome["missing_facts"] == []
@@ -101,7 +101,7 @@ def test_dont_know_is_not_asked_again_and_stays_unknown(ruleset: Ruleset) -> Non
             "experience": {"pedagogical": "unknown"},
         }
     )
-    outcome = engine.evaluate("3.7", answers, TODAY)
+    outcome = engine.evaluate("3.7", answers, TODAY).to_dict()
     assert "experience.pedagogical" not in outcome["missing_facts"]
     assert "experience.pedagogical" in outcome["unknown_answers"]
     statuses = {c["id"]: c["status"] for c in outcome["categories"]}
@@ -112,7 +112,7 @@ def test_dont_know_is_not_asked_again_and_stays_unknown(ruleset: Ruleset) -> Non
 def test_every_position_evaluates_with_no_answers_and_asks_something(ruleset: Ruleset) -> None:
     engine = engine_for(ruleset)
     for position_id in ruleset.positions:
-        outcome = engine.evaluate(position_id, parse_answers({}), TODAY)
+        outcome = engine.evaluate(position_id, parse_answers({}), TODAY).to_dict()
         assert outcome["eligible_for_position"] == "unknown", position_id
         assert outcome["missing_facts"], position_id
         question = engine.next_question(position_id, parse_answers({}), TODAY)
@@ -125,7 +125,7 @@ def test_every_position_evaluates_with_no_answers_and_asks_something(ruleset: Ru
 def test_dont_know_the_variant_still_asks_what_could_settle_it(ruleset: Ruleset) -> None:
     """3.1 heads: the variants ask different things; "I don't know" must not end the questions."""
     engine = engine_for(ruleset)
-    outcome = engine.evaluate("3.1", parse_answers({"variant": "unknown"}), TODAY)
+    outcome = engine.evaluate("3.1", parse_answers({"variant": "unknown"}), TODAY).to_dict()
     assert outcome["eligible_for_position"] == "unknown"
     assert "variant" in outcome["unknown_answers"]
     assert outcome["missing_facts"][0] == "education"
@@ -138,7 +138,7 @@ def test_a_failed_category_lists_no_facts_to_answer(ruleset: Ruleset) -> None:
     answers = parse_answers(
         {"education": "higher", "education_pedagogical": True, "experience": {"pedagogical": 1}}
     )
-    outcome = engine_for(ruleset).evaluate("3.7", answers, TODAY)
+    outcome = engine_for(ruleset).evaluate("3.7", answers, TODAY).to_dict()
     master = next(c for c in outcome["categories"] if c["id"] == "pedagog_master")
     assert master["status"] == "not_met"
     assert all(item["kind"] != "fact" for item in master["missing"])

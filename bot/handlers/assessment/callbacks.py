@@ -54,3 +54,9 @@ class ReviewCallback(CallbackData, prefix="r"):
 class ResultCallback(CallbackData, prefix="res"):
     t: str
     a: str  # clause | save | pic | review | new
+
+
+class ReopenCallback(CallbackData, prefix="ro"):
+    """Under a rule-change notice (``backend.rules.notify``): ``ro:<assessment id>``."""
+
+    id: int  # the stored assessment whose result changed

@@ -50,6 +50,6 @@ def result_card(outcome: dict[str, Any], ruleset: Ruleset, lang: str) -> ResultC
             for category in outcome["categories"]
         ],
         no_ladder=_("The order gives this position no ladder of categories."),
-        ruleset=f"{rules}. {clauses_line(outcome)}",
+        ruleset=f"{rules}. {clauses_line(outcome, ruleset, lang)}",
         disclaimer=outcome["disclaimer"][lang],
     )

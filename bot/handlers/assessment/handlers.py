@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 
 from backend.models import UserRead
 from backend.rules import assessments
+from backend.rules.answers import NOT_APPLICABLE_PREFIX
 from backend.rules.loader import Ruleset
 from backend.rules.search import search_positions
 from backend.settings import Settings
@@ -69,7 +70,7 @@ async def advance(
         await show(event, screen, new=new_message)
         return
     assert dialog.position is not None
-    outcome = assessments.evaluate(ruleset, dialog.position, dialog.answers, on)
+    outcome = assessments.evaluate(ruleset, dialog.position, dialog.answers, on).to_dict()
     await assessments.record_assessment(
         session=ctx.session,
         user_id=user.id,
@@ -306,14 +307,14 @@ async def checklist(
         value = CHECK_ACTIONS[action]
     elif action == CHECK_DONE:
         ticked = [i for i in ids if i in dialog.checklist]
-        value = "all" if len(ticked) == len(ids) else ticked if ticked else "none"
+        not_applicable = [
+            NOT_APPLICABLE_PREFIX + i for i in ids if NOT_APPLICABLE_PREFIX + i in dialog.checklist
+        ]
+        answered = ticked + not_applicable
+        value = "all" if len(ticked) == len(ids) else answered if answered else "none"
     elif 0 <= action < len(ids):
-        item = ids[action]
-        dialog.checklist = (
-            [i for i in dialog.checklist if i != item]
-            if item in dialog.checklist
-            else [*dialog.checklist, item]
-        )
+        item = question.items[action]
+        dialog.checklist = next_mark(dialog.checklist, item["id"], optional="optional" in item)
         await advance(query, state, dialog, ctx=ctx)  # same step: buttons stay valid
         return
     else:
@@ -321,6 +322,17 @@ async def checklist(
         return
     dialog = apply_answer(dialog, question.fact, value, ctx.ruleset, on)
     await advance(query, state, dialog, ctx=ctx)
+
+
+def next_mark(checklist: list[str], item: str, *, optional: bool) -> list[str]:
+    """Toggle an item: ☐ → ☑ → (for "(бар болса)" items) ➖ "does not apply" → ☐."""
+    not_applicable = NOT_APPLICABLE_PREFIX + item
+    rest = [i for i in checklist if i not in (item, not_applicable)]
+    if item in checklist:
+        return [*rest, not_applicable] if optional else rest
+    if not_applicable in checklist:
+        return rest
+    return [*rest, item]
 
 
 async def cancel(event: Message | CallbackQuery, state: FSMContext, user: UserRead) -> None:

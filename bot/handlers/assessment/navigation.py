@@ -19,7 +19,7 @@ from aiogram.utils.i18n import gettext as _
 
 from backend.pictures.result_card import render_result_card
 from backend.rules import assessments
-from backend.rules.clauses import packaged_clauses
+from backend.rules.clauses import verbatim_clauses
 from bot.context import BotContext
 from bot.handlers.assessment import dialog as dialogs
 from bot.handlers.assessment.callbacks import (
@@ -90,7 +90,9 @@ async def nav_profile(
     answers = assessments.relevant_answers(
         ctx.ruleset, profile.position_id, profile.answers, ctx.today()
     )
-    dialog = Dialog.new(position=profile.position_id, answers=answers, history=_answered(answers))
+    dialog = Dialog.new(
+        position=profile.position_id, answers=answers, history=answered_facts(answers)
+    )
     await state.set_state(AssessmentStates.review)
     await advance(query, state, dialog, ctx=ctx)
 
@@ -170,7 +172,7 @@ async def nav_other(
         await advance(query, state, dialog, ctx=ctx)
 
 
-def _answered(answers: dict[str, Any]) -> list[str]:
+def answered_facts(answers: dict[str, Any]) -> list[str]:
     facts = []
     for key, value in answers.items():
         if isinstance(value, dict):
@@ -228,7 +230,7 @@ async def result_clause(
 ) -> None:
     dialog = await result_dialog(query, callback_data, state, callback_answer, ctx)
     if dialog is not None and dialog.position is not None:
-        await send_clause(query, dialog.position)
+        await send_clause(query, dialog.position, ctx)
 
 
 async def result_save(
@@ -264,7 +266,9 @@ async def result_picture(
     dialog = await result_dialog(query, callback_data, state, callback_answer, ctx)
     if dialog is None or dialog.position is None:
         return
-    outcome = assessments.evaluate(ctx.ruleset, dialog.position, dialog.answers, ctx.today())
+    outcome = assessments.evaluate(
+        ctx.ruleset, dialog.position, dialog.answers, ctx.today()
+    ).to_dict()
     card = result_card(outcome, ctx.ruleset, ctx.lang)
     png = await asyncio.to_thread(render_result_card, card)
     picture = BufferedInputFile(png, filename=RESULT_CARD_FILENAME)
@@ -319,17 +323,38 @@ async def result_other(
     await result_dialog(query, callback_data, state, callback_answer, ctx)
 
 
-async def send_clause(query: CallbackQuery, position_id: str) -> None:
-    """The verbatim requirement clause (Kazakh, as the act words it), split to Telegram's limit."""
-    clause = packaged_clauses().get(position_id, {}).get("requirements")
-    if clause is None or not isinstance(query.message, Message):
+async def send_clause(query: CallbackQuery, position_id: str, ctx: BotContext) -> None:
+    """Every clause the result cites, verbatim in Kazakh as the act words it, in sentences (the
+    seed's line breaks and page numbers gone), each under its citation; split to Telegram's
+    limit. Readers of another language are told the official text is the Kazakh one."""
+    if not isinstance(query.message, Message) or position_id not in ctx.ruleset.positions:
         return
-    header = _("Order No. 338, seed lines {first}–{last}, verbatim:").format(
-        first=clause["lines"][0], last=clause["lines"][1]
-    )
-    text = f"{header}\n\n{clause['kk']}"
-    for start in range(0, len(text), MESSAGE_LIMIT):
-        await query.message.answer(text[start : start + MESSAGE_LIMIT], parse_mode=None)
+    parts = [
+        f"{clause.citation}:\n{clause.text}"
+        for clause in verbatim_clauses(ctx.ruleset, position_id, ctx.lang)
+    ]
+    fmt = ctx.ruleset.meta.citation_format
+    if ctx.lang != "kk" and fmt is not None:
+        parts.insert(0, fmt.official_language.get(ctx.lang))
+    for message in _chunks(parts):
+        await query.message.answer(message, parse_mode=None)
+
+
+def _chunks(parts: list[str]) -> list[str]:
+    """Whole parts per message where they fit, a long part split at line ends."""
+    messages: list[str] = []
+    for part in parts:
+        if messages and len(messages[-1]) + 2 + len(part) <= MESSAGE_LIMIT:
+            messages[-1] += "\n\n" + part
+            continue
+        rest = part
+        while len(rest) > MESSAGE_LIMIT:
+            cut = rest.rfind("\n", 0, MESSAGE_LIMIT)
+            cut = cut if cut > 0 else MESSAGE_LIMIT
+            messages.append(rest[:cut])
+            rest = rest[cut:].lstrip("\n")
+        messages.append(rest)
+    return messages
 
 
 def create_router() -> Router:

@@ -9,6 +9,7 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from backend.rules.citations import cite
 from backend.rules.loader import Ruleset
 from bot.handlers.assessment import texts
 
@@ -60,7 +61,8 @@ def category_reason(
         return _("the text of the order gives no route to it")
     if status == "undetermined":
         note = category.get("note") or {}
-        quote = (note.get("quote") or "")[:QUOTE_LIMIT]
+        why = [r for reason in category["reasons"] for r in reason.get("why", ())]
+        quote = (note.get("quote") or (why[0] if why else ""))[:QUOTE_LIMIT]
         return _("the text is garbled here: «{quote}»").format(quote=quote)
     if status == "unknown":
         answers = pending_answers(category, unknown_answers, ruleset, lang)
@@ -77,19 +79,37 @@ def category_reason(
     return _("met")
 
 
-def clauses_line(outcome: dict[str, Any]) -> str:
-    chapter_paragraph = ""
-    clauses: dict[str, None] = {}
-    for reason in outcome["position_reasons"]:
-        citation = reason["citation"]
-        chapter_paragraph = f"{citation['chapter']}, § {citation['paragraph'] or '—'}"
-        clauses[str(citation["clause"])] = None
-    for category in outcome["categories"]:
-        for citation in category["citations"]:
-            clauses[str(citation["clause"])] = None
-    return _("Order No. 338, chapter {where}, clauses {clauses}").format(
-        where=chapter_paragraph, clauses=", ".join(clauses)
-    )
+def clauses_line(outcome: dict[str, Any], ruleset: Ruleset, lang: str) -> str:
+    """ "№338 бұйрық, 3-тарау, 7-параграф, 66, 67-тармақтар": every clause the outcome cites."""
+    citations = [reason["citation"] for reason in outcome["position_reasons"]]
+    citations += [c for category in outcome["categories"] for c in category["citations"]]
+    return "; ".join(cite(ruleset, citations, lang))
+
+
+def assumption_lines(outcome: dict[str, Any], ruleset: Ruleset, lang: str) -> list[str]:
+    """The readings the result rests on, each with the text's words (escaped HTML)."""
+    lines = []
+    for assumption in outcome["assumptions"]:
+        if assumption["code"] == "level_derived":
+            level = texts.option_label("qualification_level", assumption["level"], ruleset, lang)
+            lines.append(
+                _("Qualification level taken as «{level}» from your education.").format(
+                    level=level
+                )
+            )
+        elif assumption["code"] == "recent_as_total":
+            lines.append(
+                _("The text asks for the most recent years; Sanat counted your total years.")
+            )
+        elif assumption["code"] == "interpretation":
+            explanation = assumption.get("explanation") or {}
+            lines.append(
+                _("Sanat's reading of «{quote}»: {reading}").format(
+                    quote=(assumption.get("quote") or "")[:QUOTE_LIMIT],
+                    reading=explanation.get(lang) or explanation.get("ru", ""),
+                )
+            )
+    return [escape(line) for line in lines]
 
 
 def render_outcome(outcome: dict[str, Any], ruleset: Ruleset, lang: str) -> str:
@@ -128,21 +148,13 @@ def render_outcome(outcome: dict[str, Any], ruleset: Ruleset, lang: str) -> str:
                 needed=escape(needed),
             ),
         ]
-    for assumption in outcome["assumptions"]:
-        if assumption["code"] == "level_derived":
-            level = texts.option_label("qualification_level", assumption["level"], ruleset, lang)
-            lines.append(
-                _("Qualification level taken as «{level}» from your education.").format(
-                    level=level
-                )
-            )
-        elif assumption["code"] == "recent_as_total":
-            lines.append(
-                _("The text asks for the most recent years; Sanat counted your total years.")
-            )
+    readings = assumption_lines(outcome, ruleset, lang)
+    if readings:
+        lines += ["", _("<b>Assumptions</b> (the text is not explicit here):")]
+        lines += [f"• {reading}" for reading in readings]
     lines += [
         "",
-        f"<i>{escape(clauses_line(outcome))}</i>",
+        f"<i>{escape(clauses_line(outcome, ruleset, lang))}</i>",
         "",
         f"<i>{escape(outcome['disclaimer'][lang])}</i>",
     ]

@@ -10,6 +10,7 @@ from html import escape
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from backend.rules.answers import NOT_APPLICABLE_PREFIX
 from backend.rules.loader import Ruleset
 from backend.rules.questions import Question
 from backend.rules.search import position_sort_key
@@ -168,10 +169,18 @@ def question_screen(dialog: Dialog, question: Question, ruleset: Ruleset, lang: 
         lines.append(_("Type the number of years, for example 5 or 5,5."))
     elif question.kind == "competencies":
         for number, item in enumerate(question.items, start=1):
-            mark = "☑" if item["id"] in dialog.checklist else "☐"
+            mark = checklist_mark(dialog.checklist, item["id"])
             lines.append(f"{mark} {number}. {escape(item.get(lang) or item['ru'])}")
+        if any("optional" in item for item in question.items):
+            lines += [
+                "",
+                _(
+                    "Items marked «if any» may not apply to you: press them twice for "
+                    "➖ «does not apply»."
+                ),
+            ]
         for number, item in enumerate(question.items, start=1):
-            mark = "☑" if item["id"] in dialog.checklist else "☐"
+            mark = checklist_mark(dialog.checklist, item["id"])
             builder.button(
                 text=f"{mark} {number}",
                 callback_data=ChecklistCallback(t=token, s=step, i=number - 1),
@@ -233,6 +242,13 @@ def review_screen(dialog: Dialog, ruleset: Ruleset, lang: str) -> Screen:
     builder.adjust(*columns, 1)
     lines += ["", _("Press ✎ and a number to change that answer; the others are kept.")]
     return Screen("\n".join(lines), builder.as_markup())
+
+
+def checklist_mark(checklist: list[str], item: str) -> str:
+    """☑ ticked, ➖ "does not apply" (a "(бар болса)" item), ☐ not ticked."""
+    if item in checklist:
+        return "☑"
+    return "➖" if NOT_APPLICABLE_PREFIX + item in checklist else "☐"
 
 
 def result_keyboard(dialog: Dialog, saved: bool) -> InlineKeyboardMarkup:

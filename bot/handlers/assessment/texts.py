@@ -39,6 +39,17 @@ def question_text(fact: str, ruleset: Ruleset, lang: str, position_id: str) -> s
             "Is your education pedagogical, or in the profile of this position?"
         ),
         "pedagogical_retraining": _("Do you hold a document of pedagogical retraining?"),
+        "professional_retraining": _(
+            "Have you completed professional retraining (in any field, not only pedagogical)?"
+        ),
+        "reserve_officer": _(
+            "Are you a reserve officer who served in officer posts (with a higher or secondary "
+            "military, or a pedagogical, education or pedagogical retraining)?"
+        ),
+        "special_education_direction": _(
+            "Is your higher pedagogical education in the «Special education» (defectology) "
+            "direction?"
+        ),
         "qualification_level": _("What is your qualification level?"),
         "locality": _("Where is your organisation?"),
         "centre_level": _("What level is your methodological centre?"),
@@ -89,6 +100,9 @@ def experience_kind(kind: str) -> str:
         "specialty": _("work in your specialty"),
         "position": _("work in this very position"),
         "organisation_type": _("work in organisations of this kind"),
+        "education_org": _(
+            "work of any kind in any education organisation (school, kindergarten, college…)"
+        ),
         "management": _("work as head or deputy head of an education organisation"),
         "civil_service": _("civil service in education"),
         "industry": _("work at an enterprise of the matching profile"),
