@@ -26,6 +26,9 @@ class Digest:
     overdue: list[DigestRow] = field(default_factory=list)  # most overdue first
     due_soon: list[DigestRow] = field(default_factory=list)  # soonest first
     without_date: list[DigestRow] = field(default_factory=list)  # no course date known
+    # The course date is so far in the future that no due date exists (after 31.12.9999):
+    # stored by hand or by an old import; shown as such, never an error.
+    out_of_range: list[DigestRow] = field(default_factory=list)
     total: int = 0  # roster entries
 
 
@@ -58,6 +61,11 @@ _TEXT = {
         "kk": "❔ Курс күні белгісіз: {count}",
         "ru": "❔ Дата курса неизвестна: {count}",
         "en": "❔ No course date: {count}",
+    },
+    "out_of_range": {
+        "kk": "⚠️ Курс күні ауқымнан тыс (тексеріңіз): {count}",
+        "ru": "⚠️ Дата курса вне допустимого диапазона (проверьте): {count}",
+        "en": "⚠️ Course date out of range (please check): {count}",
     },
     "all_good": {
         "kk": "✅ Мерзімі өткен де, жақында өтетін де курс жоқ.",
@@ -121,6 +129,11 @@ STATUS = {
     "overdue": {"kk": "мерзімі өткен", "ru": "просрочен", "en": "overdue"},
     "due_soon": {"kk": "жақында", "ru": "скоро", "en": "due soon"},
     "without_date": {"kk": "күні белгісіз", "ru": "дата неизвестна", "en": "no date"},
+    "out_of_range": {
+        "kk": "күні ауқымнан тыс",
+        "ru": "дата вне допустимого диапазона",
+        "en": "date out of range",
+    },
 }
 YES_NO = {"kk": ("иә", "жоқ"), "ru": ("да", "нет"), "en": ("yes", "no")}
 
@@ -168,6 +181,8 @@ def digest_text(digest: Digest, language: str, due_soon_days: int, *, weekly: bo
         lines += [_TEXT["all_good"][language], ""]
     if digest.without_date:
         lines.append(_TEXT["without_date"][language].format(count=len(digest.without_date)))
+    if digest.out_of_range:
+        lines.append(_TEXT["out_of_range"][language].format(count=len(digest.out_of_range)))
     lines.append(_TEXT["total"][language].format(count=digest.total))
     text = "\n".join(lines)
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
@@ -185,7 +200,9 @@ def digest_captions(digest: Digest) -> dict[str, str]:
 
 
 def digest_table(digest: Digest, language: str) -> tuple[tuple[str, ...], list[list[Any]]]:
-    """The header and rows of the attachment: overdue, due soon, then unknown dates."""
+    """The header and rows of the attachment: overdue, due soon, unknown dates, then dates
+    out of range.
+    """
     language = _language(language)
     yes, no = YES_NO[language]
     rows: list[list[Any]] = []
@@ -193,6 +210,7 @@ def digest_table(digest: Digest, language: str) -> tuple[tuple[str, ...], list[l
         ("overdue", digest.overdue),
         ("due_soon", digest.due_soon),
         ("without_date", digest.without_date),
+        ("out_of_range", digest.out_of_range),
     ):
         for row in group:
             rows.append(

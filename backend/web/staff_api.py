@@ -291,6 +291,7 @@ def _digest_json(report: Digest) -> dict[str, Any]:
         "overdue": [_row_json(row) for row in report.overdue],
         "due_soon": [_row_json(row) for row in report.due_soon],
         "without_date": [_row_json(row) for row in report.without_date],
+        "out_of_range": [_row_json(row) for row in report.out_of_range],
     }
 
 
