@@ -160,6 +160,14 @@ class RosterParser:
             self._restart()
             raise RosterFileError("unreadable", "worker failed") from None
 
+    async def warm_up(self) -> None:
+        """Start the worker process now (a fresh interpreter takes a second or more) rather
+        than with the first upload; the serving process calls it at start-up.
+        """
+        self.start()
+        if self._executor is not None:
+            await asyncio.get_running_loop().run_in_executor(self._executor, _ready)
+
     def _restart(self) -> None:
         old, self._executor = self._executor, None
         if isinstance(old, ProcessPoolExecutor):
@@ -172,6 +180,10 @@ class RosterParser:
     def close(self) -> None:
         """Shut the pool down; a running parse is stopped (the app is going away)."""
         self._restart()
+
+
+def _ready() -> bool:
+    return True
 
 
 def _call_plan(filename: str, data: bytes, kwargs: dict[str, Any]) -> RosterPlan:
