@@ -11,10 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from backend.i18n import LANGUAGES, N_, translations
+
 EARLIEST_COMPLETION: Final = dt.date(1991, 1, 1)  # no Kazakh certificate predates independence
 PROVIDERS: Final = ("orleu", "talap", "other")
 MIN_HOURS, MAX_HOURS = 1, 2000
 MAX_TITLE, MAX_CERTIFICATE_NUMBER, MAX_FILE_ID = 512, 64, 256
+MAX_PROVIDER_NAME = 128  # the name of an "other" provider, as typed
 DISPLAY_FORMAT: Final = "%d.%m.%Y"
 
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
@@ -25,6 +28,7 @@ FIELDS: Final = (
     "completed_on",
     "title",
     "provider",
+    "provider_name",
     "hours",
     "certificate_number",
     "certificate_file_id",
@@ -137,6 +141,7 @@ def _sha256(value: Any) -> str | None:
 _CHECKS: Final = {
     "title": _title,
     "provider": _provider,
+    "provider_name": _optional_text(MAX_PROVIDER_NAME, "provider_name_invalid"),
     "hours": _hours,
     "certificate_number": _optional_text(MAX_CERTIFICATE_NUMBER, "certificate_number_invalid"),
     "certificate_file_id": _optional_text(MAX_FILE_ID, "certificate_file_id_invalid"),
@@ -149,6 +154,7 @@ class CourseInput:
     completed_on: dt.date
     title: str
     provider: str
+    provider_name: str | None = None
     hours: int | None = None
     certificate_number: str | None = None
     certificate_file_id: str | None = None
@@ -184,3 +190,14 @@ def validate_course(raw: Mapping[str, Any], today: dt.date) -> CourseInput:
     if missing:
         raise CourseInputError(missing)
     return CourseInput(**changes)
+
+
+# The title Sanat gives a course recorded by "I've done it" (a msgid): stored in the language
+# of the moment, shown in the reader's language whatever that was.
+DEFAULT_TITLE = N_("Refresher course")
+
+
+def is_default_title(title: str) -> bool:
+    """Whether ``title`` is Sanat's default title in any language (not one the teacher typed)."""
+    names = {DEFAULT_TITLE, *(translations(lang).gettext(DEFAULT_TITLE) for lang in LANGUAGES)}
+    return title.strip() in names

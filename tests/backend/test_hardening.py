@@ -19,6 +19,7 @@ from sqlmodel import select
 
 from backend import api_tokens, curators
 from backend.db import SessionPool
+from backend.delivery.render import render_text
 from backend.models import ApiToken, Membership, Organisation, RosterEntry, User
 from backend.rules.loader import Ruleset
 from backend.settings import BotSettings, Settings
@@ -336,8 +337,8 @@ async def test_poisoned_stored_text_and_a_date_out_of_range(
     )
     assert inserted == 6  # message and file for each of the three
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
-    far_text = next(row for row in rows if row.dedupe_key.split(":")[1] == str(far)).payload
-    assert "вне допустимого диапазона" in far_text["text"]["ru"]
+    far_payload = next(row for row in rows if row.dedupe_key.split(":")[1] == str(far)).payload
+    assert "вне допустимого диапазона" in render_text(far_payload, "ru")
 
 
 async def test_one_failing_organisation_never_stops_the_digest_job(

@@ -19,8 +19,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.broadcasts import service as broadcasts
+from backend.broadcasts.statuses import BROADCAST_STATUS
 from backend.curators import Scope
-from backend.directory import REGIONS, TOPICS, region, topic
+from backend.directory import TOPICS, region, regions_in_order, topic
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
@@ -47,15 +48,8 @@ class ComposeCallback(CallbackData, prefix="bk"):
 
 
 def status_name(status: str) -> str:
-    names = {
-        "draft": _("draft"),
-        "scheduled": _("scheduled"),
-        "running": _("sending"),
-        "paused": _("paused"),
-        "done": _("finished"),
-        "cancelled": _("cancelled"),
-    }
-    return names.get(status, status)
+    """The broadcast status as the backend's progress message names it (one set of names)."""
+    return _(BROADCAST_STATUS[status]) if status in BROADCAST_STATUS else status
 
 
 # --- building blocks shared by the screens below and News -------------------------------
@@ -120,12 +114,14 @@ def topic_screen(language: str) -> Screen:
     return Screen(text, builder.as_markup())
 
 
-def regions_in(scope: Scope) -> list[str]:
+def regions_in(scope: Scope, language: str | None = "kk") -> list[str]:
     """Regions the curator may narrow to: their own for a regional scope, all for everyone;
-    a curator of listed organisations narrows by organisation instead."""
+    a curator of listed organisations narrows by organisation instead. In ``language``'s
+    order."""
+    ordered = [r.code for r in regions_in_order(language)]
     if scope.kind == "region":
-        return [code for code in (r.code for r in REGIONS) if code in scope.regions]
-    return [r.code for r in REGIONS] if scope.kind == "everyone" else []
+        return [code for code in ordered if code in scope.regions]
+    return ordered if scope.kind == "everyone" else []
 
 
 def orgs_in(scope: Scope) -> list[int]:
@@ -187,7 +183,7 @@ def audience_screen(draft: dict[str, Any], scope: Scope, language: str) -> Scree
 
 
 def regions_screen(draft: dict[str, Any], scope: Scope, page: int, language: str) -> Screen:
-    page, pages, shown = page_of(regions_in(scope), page, REGION_PAGE_SIZE)
+    page, pages, shown = page_of(regions_in(scope, language), page, REGION_PAGE_SIZE)
     chosen = set(draft.get("regions") or ())
     builder = InlineKeyboardBuilder()
     for code in shown:
@@ -240,11 +236,10 @@ def categories_screen(draft: dict[str, Any], ruleset: Ruleset, language: str) ->
 
 
 def unsubscribe_markup(topic_code: str, language: str) -> InlineKeyboardMarkup:
-    """The very button recipients get (its texts come from the outbox payload builder)."""
-    texts = broadcasts.unsubscribe_buttons(topic_code)[0][0]["text"]
+    """The very button recipients get (the same message key as the outbox payload's)."""
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=texts.get(language) or texts["ru"],
+        text=broadcasts.unsubscribe_label(topic_code, language),
         callback_data=UnsubscribeCallback(topic=topic_code),
     )
     return builder.as_markup()

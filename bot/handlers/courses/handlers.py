@@ -24,7 +24,14 @@ from backend.courses import SNOOZE_DAYS, CourseInputError, validate_course
 from backend.courses import service as courses
 from backend.courses.ics import render_calendar
 from backend.courses.timeline import timeline_png
-from backend.courses.validation import MAX_CERTIFICATE_NUMBER, MAX_HOURS, MAX_TITLE, format_date
+from backend.courses.validation import (
+    DEFAULT_TITLE,
+    MAX_CERTIFICATE_NUMBER,
+    MAX_HOURS,
+    MAX_PROVIDER_NAME,
+    MAX_TITLE,
+    format_date,
+)
 from backend.models import UserRead
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
@@ -68,6 +75,9 @@ def input_hint(codes: list[str]) -> str:
         "hours_range": _("Please type a number of hours from 1 to {limit}.").format(
             limit=MAX_HOURS
         ),
+        "provider_name_invalid": _(
+            "That name is too long: please keep it under {limit} characters."
+        ).format(limit=MAX_PROVIDER_NAME),
         "certificate_number_invalid": _(
             "That certificate number is too long: please keep it under {limit} characters."
         ).format(limit=MAX_CERTIFICATE_NUMBER),
@@ -145,7 +155,7 @@ async def _record_completion(
 ) -> None:
     """Store "I finished the course" on a date; raises CourseInputError when it is invalid."""
     course = validate_course(
-        {"completed_on": raw_date, "title": _("Refresher course"), "provider": "other"},
+        {"completed_on": raw_date, "title": _(DEFAULT_TITLE), "provider": "other"},
         ctx.today(),
     )
     await courses.add_course(session=ctx.session, user_id=ctx.user.id, course=course)

@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from backend.courses.validation import PROVIDERS, format_date
+from backend.courses.validation import PROVIDERS, format_date, is_default_title
 from backend.models import CourseRecord
 from bot.handlers.courses.callbacks import (
     CourseCallback,
@@ -28,6 +28,13 @@ from bot.shared.screen import Screen, short
 def provider_label(provider: str) -> str:
     labels = {"orleu": _("Orleu"), "talap": _("Talap"), "other": _("Other provider")}
     return labels.get(provider, provider)
+
+
+def course_provider(course: CourseRecord) -> str:
+    """Who ran the course: the typed name of an "other" organisation, else the provider."""
+    if course.provider == "other" and course.provider_name:
+        return course.provider_name
+    return provider_label(course.provider)
 
 
 def due_line(due: dt.date, today: dt.date) -> str:
@@ -70,8 +77,8 @@ def courses_screen(
         lines.append("")
         for course in courses:
             lines.append(
-                f"• {format_date(course.completed_on)} — {escape(course.title)} "
-                f"({escape(provider_label(course.provider))})"
+                f"• {format_date(course.completed_on)} — {escape(course_title(course))} "
+                f"({escape(course_provider(course))})"
             )
     lines.append("")
     if stopped:
@@ -89,7 +96,7 @@ def courses_screen(
         assert course.id is not None
         builder.button(
             text=_("📄 {date} {title}").format(
-                date=format_date(course.completed_on), title=short(course.title, 30)
+                date=format_date(course.completed_on), title=short(course_title(course), 30)
             ),
             callback_data=CourseCallback(a="show", id=course.id),
         )
@@ -137,6 +144,11 @@ def providers_screen() -> Screen:
     )
 
 
+def course_title(course: CourseRecord) -> str:
+    """The title as typed, or Sanat's default title in the reader's language."""
+    return _("Refresher course") if is_default_title(course.title) else course.title
+
+
 def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.date) -> Screen:
     """One recorded course: every field, and a button to change each of them."""
     assert course.id is not None
@@ -145,10 +157,10 @@ def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.da
     number = escape(course.certificate_number) if course.certificate_number else missing
     attached = _("attached") if course.certificate_file_id is not None else _("not attached")
     lines = [
-        f"<b>{escape(course.title)}</b>",
+        f"<b>{escape(course_title(course))}</b>",
         "",
         _("Completed on: {date}").format(date=format_date(course.completed_on)),
-        _("Provider: {provider}").format(provider=escape(provider_label(course.provider))),
+        _("Provider: {provider}").format(provider=escape(course_provider(course))),
         _("Hours: {hours}").format(hours=hours),
         _("Certificate number: {number}").format(number=number),
         _("Certificate file: {state}").format(state=attached),
@@ -170,9 +182,15 @@ def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.da
         ),
     ):
         builder.button(text=label, callback_data=CourseEditCallback(id=course.id, f=field))
+    sizes = [2, 2, 2]
+    if course.certificate_file_id is not None:
+        builder.button(
+            text=_("👁 Show the certificate"), callback_data=CourseCallback(a="cert", id=course.id)
+        )
+        sizes.append(1)
     builder.button(text=_("🗑 Delete"), callback_data=CourseCallback(a="del", id=course.id))
     builder.button(text=_("⬅ Back"), callback_data=CourseCallback(a="open"))
-    builder.adjust(2, 2, 2, 1, 1)
+    builder.adjust(*sizes, 1, 1)
     return Screen("\n".join(lines), builder.as_markup())
 
 
