@@ -24,7 +24,7 @@ from backend.scheduler import create_scheduler
 from backend.settings import Settings
 from backend.staff import add_digest_job
 from backend.web.app import create_app
-from backend.web.keys import ruleset_key
+from backend.web.keys import roster_parser_key, ruleset_key
 from backend.web.server import ProblemAppRunner
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ async def backend_running(
     gc.freeze()
     runner = ProblemAppRunner(app, access_log=None)
     await runner.setup()
+    await app[roster_parser_key].warm_up()  # the roster worker process, before any upload
     site = web.TCPSite(runner, settings.web.host, settings.web.port)
     await site.start()
     scheduler = create_scheduler(settings.scheduler)

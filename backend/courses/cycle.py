@@ -29,6 +29,15 @@ def due_date(last_completed: dt.date, period_years: int) -> dt.date:
         return dt.date(last_completed.year + period_years, 3, 1) - dt.timedelta(days=1)
 
 
+def due_date_in_calendar(last_completed: dt.date, period_years: int) -> dt.date | None:
+    """``due_date``, or None when it would fall after 31.12.9999 (``datetime.date``'s last day):
+    a course date stored far in the future, which callers show as "date out of range".
+    """
+    if last_completed.year + period_years > dt.MAXYEAR:
+        return None
+    return due_date(last_completed, period_years)
+
+
 @dataclass(frozen=True, order=True)
 class Milestone:
     """One rung of the ladder: ``offset`` days after the due date (negative before it)."""

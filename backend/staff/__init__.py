@@ -3,12 +3,13 @@
 The work is done in the modules of this package: ``organisations`` (organisations and who
 is staff), ``invitations`` (links and joining by one), ``roster_import`` (roster files into the
 database) and ``weekly_digest`` (the digest and its weekly outbox rows); roster parsing is in
-``backend.staff.roster`` and digest texts in ``backend.staff.digest``. Each public function
+``backend.roster_parsing`` and digest texts in ``backend.staff.digest``. Each public function
 takes ``session`` and owns its transaction (commits what it changes).
 """
 
 from __future__ import annotations
 
+from backend.roster_parsing.rows import ImportReport, RosterFileError, RowError
 from backend.staff.digest import Digest, DigestRow
 from backend.staff.invitations import (
     INVITATION_ERRORS,
@@ -35,7 +36,6 @@ from backend.staff.organisations import (
     memberships_of,
     staff_organisation,
 )
-from backend.staff.roster import ImportReport, RosterFileError, RowError
 from backend.staff.roster_import import import_roster, roster_entries, roster_invitation
 from backend.staff.weekly_digest import (
     DIGEST_FILE_KIND,

@@ -29,6 +29,9 @@ class Digest:
     overdue: list[DigestRow] = field(default_factory=list)  # most overdue first
     due_soon: list[DigestRow] = field(default_factory=list)  # soonest first
     without_date: list[DigestRow] = field(default_factory=list)  # no course date known
+    # The course date is so far in the future that no due date exists (after 31.12.9999):
+    # stored by hand or by an old import; shown as such, never an error.
+    out_of_range: list[DigestRow] = field(default_factory=list)
     total: int = 0  # roster entries
 
 
@@ -52,6 +55,7 @@ STATUS = {
     "overdue": N_("overdue"),
     "due_soon": N_("due soon"),
     "without_date": N_("no date"),
+    "out_of_range": N_("date out of range"),
 }
 
 
@@ -100,6 +104,9 @@ def digest_parts(digest: Digest, due_soon_days: int, *, weekly: bool = True) -> 
         lines += [msg(N_("✅ Nobody is overdue or due soon.")), ""]
     if digest.without_date:
         lines.append(msg(N_("❔ No course date: {count}"), count=len(digest.without_date)))
+    if digest.out_of_range:
+        count = len(digest.out_of_range)
+        lines.append(msg(N_("⚠️ Course date out of range (please check): {count}"), count=count))
     lines.append(msg(N_("On the roster: {count}"), count=digest.total))
     return lines
 
@@ -120,7 +127,9 @@ def digest_caption(digest: Digest) -> Message:
 
 
 def digest_table(digest: Digest, language: str) -> tuple[tuple[str, ...], list[list[Any]]]:
-    """The header and rows of the attachment: overdue, due soon, then unknown dates."""
+    """The header and rows of the attachment: overdue, due soon, unknown dates, then dates
+    out of range.
+    """
     language = language_or_default(language)
     t = translations(language)
     yes, no = t.gettext("yes"), t.gettext("no")
@@ -129,6 +138,7 @@ def digest_table(digest: Digest, language: str) -> tuple[tuple[str, ...], list[l
         ("overdue", digest.overdue),
         ("due_soon", digest.due_soon),
         ("without_date", digest.without_date),
+        ("out_of_range", digest.out_of_range),
     ):
         for row in group:
             rows.append(

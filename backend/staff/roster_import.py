@@ -1,6 +1,6 @@
 """A roster file into an organisation's roster, and the single-use link for one roster teacher.
 
-Parsing and validation live in ``backend.staff.roster``; this module writes the result. Each
+Parsing and validation live in ``backend.roster_parsing``; this module writes the result. Each
 public function takes ``session`` and owns its transaction (commits what it changes).
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
@@ -17,11 +16,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.models.staff import RosterEntry
 from backend.models.types import utcnow
+from backend.roster_parsing.rows import ImportReport, Lookups, RowError
+from backend.roster_parsing.worker import RosterParser, unpickled
 from backend.rules.loader import Ruleset
 from backend.settings import StaffSettings
 from backend.staff.invitations import CreatedInvitation, create_invitation
 from backend.staff.organisations import TEACHER_ROLE, get_organisation
-from backend.staff.roster import ImportReport, ParsedRoster, parse_roster
 
 IMPORT_CHUNK = 500  # rows per statement
 
@@ -35,13 +35,15 @@ async def import_roster(
     limits: StaffSettings,
     ruleset: Ruleset,
     today: dt.date,
+    parser: RosterParser | None = None,
 ) -> ImportReport:
     """Import a roster file (CSV or XLSX) into the organisation, in one transaction.
 
     A file over ``limits.roster_max_bytes`` / ``roster_max_rows``, unreadable, without a header
     or missing columns raises ``RosterFileError`` and writes nothing. Bad rows are reported with
     their line numbers; the good ones are upserted by name (a re-import updates; an empty cell
-    keeps the value already stored).
+    keeps the value already stored). ``parser`` is the app's worker process (see
+    ``backend.roster_parsing.worker``); without one, parsing runs in a worker thread.
     """
     await get_organisation(session=session, organisation_id=organisation_id)
     table: Any = RosterEntry.__table__  # type: ignore[attr-defined]
@@ -51,18 +53,18 @@ async def import_roster(
     )
     existing: dict[str, int] = {name_key: entry_id for entry_id, name_key in stored.all()}
     # Parsing and sorting rows into inserts and updates is CPU work (unzip, XML, validation,
-    # tens of thousands of rows): a worker thread keeps the event loop answering meanwhile.
-    plan = await asyncio.to_thread(
-        _plan,
+    # tens of thousands of rows): done in another process, the event loop keeps answering.
+    plan = await (parser or RosterParser(None)).plan(
         filename,
         data,
-        limits=limits,
-        ruleset=ruleset,
+        max_bytes=limits.roster_max_bytes,
+        max_rows=limits.roster_max_rows,
+        lookups=Lookups(ruleset),
         today=today,
         organisation_id=organisation_id,
         existing=existing,
+        now=utcnow(),
     )
-    new_rows, changed = plan.new_rows, plan.changed
     # An empty cell keeps the value already stored.
     keep: dict[str, Any] = {
         name: func.coalesce(bindparam(name), table.c[name])
@@ -74,77 +76,29 @@ async def import_roster(
         .values(full_name=bindparam("full_name"), updated_at=bindparam("now"), **keep)
     )
     try:
-        # Chunks with a yield between them: a 50 000-row import never holds the loop for long.
-        for start in range(0, len(new_rows), IMPORT_CHUNK):
-            await connection.execute(insert(table), new_rows[start : start + IMPORT_CHUNK])
+        # One chunk per statement with a yield between them: a 50 000-row import never holds
+        # the loop for long (each chunk is unpickled just before it is written).
+        for chunk in plan.new_chunks:
+            await connection.execute(insert(table), unpickled(chunk))
             await asyncio.sleep(0)
-        for start in range(0, len(changed), IMPORT_CHUNK):
-            await connection.execute(updating, changed[start : start + IMPORT_CHUNK])
+        for chunk in plan.changed_chunks:
+            await connection.execute(updating, unpickled(chunk))
             await asyncio.sleep(0)
         await session.commit()
     except BaseException:
         await session.rollback()  # all or nothing
         raise
+    errors: list[RowError] = []
+    for chunk in plan.error_chunks:
+        errors += unpickled(chunk)
+        await asyncio.sleep(0)
     return ImportReport(
-        added=len(new_rows),
-        updated=len(changed),
-        rows_total=plan.parsed.rows_total,
-        errors=plan.parsed.errors,
-        delimiter=plan.parsed.delimiter,
+        added=plan.added,
+        updated=plan.updated,
+        rows_total=plan.rows_total,
+        errors=errors,
+        delimiter=plan.delimiter,
     )
-
-
-@dataclass(frozen=True)
-class _Plan:
-    parsed: ParsedRoster
-    new_rows: list[dict[str, Any]]
-    changed: list[dict[str, Any]]
-
-
-def _plan(
-    filename: str,
-    data: bytes,
-    *,
-    limits: StaffSettings,
-    ruleset: Ruleset,
-    today: dt.date,
-    organisation_id: int,
-    existing: dict[str, int],
-) -> _Plan:
-    """The file's rows as insert and update parameters (runs in a worker thread)."""
-    parsed = parse_roster(
-        filename,
-        data,
-        max_bytes=limits.roster_max_bytes,
-        max_rows=limits.roster_max_rows,
-        ruleset=ruleset,
-        today=today,
-    )
-    now = utcnow()
-    new_rows: list[dict[str, Any]] = []
-    changed: list[dict[str, Any]] = []
-    for row in parsed.rows:
-        values = {
-            "full_name": row.full_name,
-            "position_id": row.position_id,
-            "username": row.username,
-            "last_course_on": row.last_course_on,
-            "category": row.category,
-        }
-        entry_id = existing.get(row.name_key)
-        if entry_id is None:
-            new_rows.append(
-                {
-                    **values,
-                    "organisation_id": organisation_id,
-                    "name_key": row.name_key,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        else:
-            changed.append({**values, "entry_id": entry_id, "now": now})
-    return _Plan(parsed=parsed, new_rows=new_rows, changed=changed)
 
 
 async def roster_entries(*, session: AsyncSession, organisation_id: int) -> list[RosterEntry]:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.courses.cycle import due_date
+from backend.courses.cycle import due_date_in_calendar
 from backend.courses.quiet import next_send_moment
 from backend.db import SessionPool
 from backend.delivery.enqueue import enqueue
@@ -68,11 +68,12 @@ async def digest(
     overdue: list[DigestRow] = []
     due_soon: list[DigestRow] = []
     without_date: list[DigestRow] = []
+    out_of_range: list[DigestRow] = []
     for entry in entries:
         dates = [entry.last_course_on, recorded.get(entry.user_id or -1)]
         known = [value for value in dates if value is not None]
         last = max(known) if known else None
-        due = due_date(last, period) if last else None
+        due = due_date_in_calendar(last, period) if last else None
         days_left = (due - today).days if due else None
         position = ruleset.positions.get(entry.position_id or "")
         names = (
@@ -89,7 +90,9 @@ async def digest(
             days_left=days_left,
             linked=entry.user_id is not None,
         )
-        if days_left is None:
+        if last is not None and due is None:
+            out_of_range.append(row)
+        elif days_left is None:
             without_date.append(row)
         elif days_left < 0:
             overdue.append(row)
@@ -102,6 +105,7 @@ async def digest(
         overdue=sorted(overdue, key=_soonest_first),
         due_soon=sorted(due_soon, key=_soonest_first),
         without_date=without_date,
+        out_of_range=out_of_range,
         total=len(entries),
     )
 

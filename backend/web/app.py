@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db import create_session_pool
+from backend.roster_parsing.worker import create_roster_parser
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from backend.web.auth import auth_middleware
-from backend.web.keys import engine_key, ruleset_key, session_pool_key, settings_key
+from backend.web.keys import (
+    engine_key,
+    roster_parser_key,
+    ruleset_key,
+    session_pool_key,
+    settings_key,
+)
 from backend.web.problems import problem_middleware
 from backend.web.routes import OPERATIONS
 
@@ -26,4 +35,16 @@ def create_app(settings: Settings, *, engine: AsyncEngine, ruleset: Ruleset) -> 
     app[ruleset_key] = ruleset
     for operation in OPERATIONS:
         app.router.add_route(operation.method, operation.route_path, operation.handler)
+    app[roster_parser_key] = create_roster_parser()
+    app.cleanup_ctx.append(_roster_parser)
     return app
+
+
+async def _roster_parser(app: web.Application) -> AsyncIterator[None]:
+    """The process pool for roster uploads, for as long as the app runs (its worker starts
+    with the first upload: most runs, and most tests, never need it).
+    """
+    parser = app[roster_parser_key]
+    parser.start()
+    yield
+    parser.close()

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db import SessionPool
 from backend.models.types import utcnow
+from backend.roster_parsing.worker import RosterParser
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
 
@@ -17,6 +18,8 @@ settings_key = web.AppKey("settings", Settings)
 engine_key = web.AppKey("engine", AsyncEngine)
 session_pool_key = web.AppKey("session_pool", SessionPool)
 ruleset_key = web.AppKey("ruleset", Ruleset)
+# The roster parsing worker process: created when the app starts, closed when it stops.
+roster_parser_key = web.AppKey("roster_parser", RosterParser)
 
 # Seconds a request body may take to arrive; tests shorten it (default: bodies.BODY_TIMEOUT).
 body_timeout_key = web.AppKey("body_timeout", float)

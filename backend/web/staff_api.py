@@ -18,7 +18,14 @@ from backend.models import Invitation, Organisation, RosterEntry
 from backend.rules.schema import OrgKind
 from backend.staff.digest import Digest, DigestRow, digest_filename
 from backend.web.bodies import body_timeout, read_model, reply
-from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
+from backend.web.keys import (
+    now_of,
+    roster_parser_key,
+    ruleset_key,
+    session_pool_key,
+    settings_key,
+    today_of,
+)
 from backend.web.operations import path_int
 from backend.web.problems import ProblemError, iso, unprocessable
 from backend.web.schemas import staff as s
@@ -225,6 +232,7 @@ async def import_roster(request: web.Request) -> web.Response:
                 limits=settings.staff,
                 ruleset=request.app[ruleset_key],
                 today=today_of(request),
+                parser=request.app[roster_parser_key],
             )
         except staff.RosterFileError as error:
             if error.code == "too_large" and error.detail == "time":
@@ -283,6 +291,7 @@ def _digest_json(report: Digest) -> dict[str, Any]:
         "overdue": [_row_json(row) for row in report.overdue],
         "due_soon": [_row_json(row) for row in report.due_soon],
         "without_date": [_row_json(row) for row in report.without_date],
+        "out_of_range": [_row_json(row) for row in report.out_of_range],
     }
 
 

@@ -19,9 +19,11 @@ from sqlmodel import select
 
 from backend import api_tokens, curators
 from backend.db import SessionPool
+from backend.delivery.render import render_text
 from backend.models import ApiToken, Membership, Organisation, RosterEntry, User
 from backend.rules.loader import Ruleset
 from backend.settings import BotSettings, Settings
+from backend.staff import weekly_digest
 from backend.staff.digest import Digest, digest_text
 from backend.staff.weekly_digest import DIGEST_KIND, enqueue_weekly_digests
 from backend.web.app import create_app
@@ -290,7 +292,7 @@ async def _org_with_staff(
         return organisation.id
 
 
-async def test_poisoned_stored_text_and_a_failing_organisation(
+async def test_poisoned_stored_text_and_a_date_out_of_range(
     client: Client,
     *,
     session_pool: SessionPool,
@@ -303,21 +305,70 @@ async def test_poisoned_stored_text_and_a_failing_organisation(
     poisoned = await _org_with_staff(
         session_pool, "Бірінші", "Имя\x01Контроль", 9001, dt.date(2020, 1, 1)
     )
-    # A date no import would accept, so its digest cannot be computed at all.
-    broken = await _org_with_staff(
+    # A date no import would accept: its due date (three years on) is past 31.12.9999.
+    far = await _org_with_staff(
         session_pool, "Екінші", "Датасы Бұзылған", 9002, dt.date(9999, 12, 1)
     )
     healthy = await _org_with_staff(session_pool, "Үшінші", "Сау Адам", 9003, dt.date(2020, 1, 1))
-    for query in ("?format=csv", "?format=xlsx", ""):
-        response = await client.get(
-            f"/api/v1/organisations/{poisoned}/digest{query}", headers=auth_headers
+    for organisation_id in (poisoned, far):
+        for query in ("?format=csv&language=en", "?format=xlsx&language=en", ""):
+            response = await client.get(
+                f"/api/v1/organisations/{organisation_id}/digest{query}", headers=auth_headers
+            )
+            assert response.status == 200, await response.text()
+    base = f"/api/v1/organisations/{far}/digest"
+    report = await (await client.get(base, headers=auth_headers)).json()
+    assert [row["full_name"] for row in report["out_of_range"]] == ["Датасы Бұзылған"]
+    assert report["out_of_range"][0]["last_course_on"] == "9999-12-01"
+    assert report["out_of_range"][0]["due_on"] is None
+    assert report["overdue"] == report["due_soon"] == report["without_date"] == []
+    csv = await (await client.get(base + "?format=csv&language=en", headers=auth_headers)).text()
+    assert "date out of range" in csv.splitlines()[1]
+    xlsx = await (await client.get(base + "?format=xlsx&language=ru", headers=auth_headers)).read()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
+        assert "дата вне допустимого диапазона" in "".join(
+            archive.read(name).decode() for name in archive.namelist()
         )
-        assert response.status == 200, await response.text()
     with caplog.at_level(logging.INFO):
         inserted = await enqueue_weekly_digests(session_pool, settings, ruleset, NOW)
     rows = [row for row in await outbox(session_pool) if row.kind == DIGEST_KIND]
     assert sorted(row.dedupe_key.split(":")[1] for row in rows) == sorted(
-        [str(poisoned), str(healthy)]
+        [str(poisoned), str(far), str(healthy)]
+    )
+    assert inserted == 6  # message and file for each of the three
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    far_payload = next(row for row in rows if row.dedupe_key.split(":")[1] == str(far)).payload
+    assert "вне допустимого диапазона" in render_text(far_payload, "ru")
+
+
+async def test_one_failing_organisation_never_stops_the_digest_job(
+    session_pool: SessionPool,
+    settings: Settings,
+    ruleset: Ruleset,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = await _org_with_staff(
+        session_pool, "Бірінші", "Бірінші Адам", 9001, dt.date(2020, 1, 1)
+    )
+    broken = await _org_with_staff(
+        session_pool, "Екінші", "Датасы Бұзылған", 9002, dt.date(2020, 1, 1)
+    )
+    healthy = await _org_with_staff(session_pool, "Үшінші", "Сау Адам", 9003, dt.date(2020, 1, 1))
+    real_digest = weekly_digest.digest
+
+    async def digest_failing_for_one(**kwargs: Any) -> Digest:
+        # A failure whose text quotes a stored name, as a database error can.
+        if kwargs["organisation_id"] == broken:
+            raise ValueError("bad row: Датасы Бұзылған")
+        return await real_digest(**kwargs)
+
+    monkeypatch.setattr(weekly_digest, "digest", digest_failing_for_one)
+    with caplog.at_level(logging.INFO):
+        inserted = await enqueue_weekly_digests(session_pool, settings, ruleset, NOW)
+    rows = [row for row in await outbox(session_pool) if row.kind == DIGEST_KIND]
+    assert sorted(row.dedupe_key.split(":")[1] for row in rows) == sorted(
+        [str(first), str(healthy)]
     )
     assert inserted == 4  # message and file for each of the two
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR]

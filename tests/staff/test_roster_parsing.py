@@ -8,9 +8,9 @@ import zipfile
 
 import pytest
 
+from backend.roster_parsing.rows import RosterFileError, parse_date, parse_roster
 from backend.rules.loader import Ruleset
 from backend.staff.digest import MESSAGE_LIMIT, Digest, DigestRow, digest_text
-from backend.staff.roster import RosterFileError, parse_date, parse_roster
 from tests.staff.helpers import csv_bytes, xlsx_bytes
 
 TODAY = dt.date(2026, 5, 5)

@@ -116,3 +116,5 @@ class Digest(ResponseModel):
     overdue: list[DigestRow]
     due_soon: list[DigestRow]
     without_date: list[DigestRow]
+    # A course date so far in the future that its due date would fall after 31.12.9999.
+    out_of_range: list[DigestRow]

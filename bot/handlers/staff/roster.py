@@ -18,8 +18,8 @@ from aiogram.utils.i18n import ngettext
 
 from backend import staff
 from backend.exports import to_csv
+from backend.roster_parsing.rows import ImportReport, RowError
 from backend.settings import Settings
-from backend.staff.roster import ImportReport, RowError
 from bot.context import BotContext
 from bot.handlers.staff.keyboards import back_to_organisation_keyboard
 from bot.handlers.staff.screens import ORG_KEY, not_staff_text, show_organisation, staff_org

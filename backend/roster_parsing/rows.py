@@ -15,9 +15,10 @@ import time
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from backend.rules.loader import Ruleset
+if TYPE_CHECKING:  # the worker process never loads the rules data: it gets ``Lookups``
+    from backend.rules.loader import Ruleset
 
 MIN_COURSE_DATE = dt.date(1991, 1, 1)  # earlier dates are typos: no such course records exist
 MAX_NAME_LENGTH = 256
@@ -355,7 +356,10 @@ def _looks_like_date(text: str) -> bool:
 
 
 class Lookups:
-    """Position and category names of the rules data, by normalised id or name (kk/ru/en)."""
+    """Position and category names of the rules data, by normalised id or name (kk/ru/en).
+
+    Two plain dicts: built once from the ruleset and sent to the worker process as they are.
+    """
 
     def __init__(self, ruleset: Ruleset) -> None:
         self.positions: dict[str, str] = {}
@@ -460,14 +464,14 @@ def parse_roster(
     *,
     max_bytes: int,
     max_rows: int,
-    ruleset: Ruleset,
+    ruleset: Ruleset | Lookups,
     today: dt.date,
     time_budget: float = TIME_BUDGET,
 ) -> ParsedRoster:
     """The file's good rows and bad rows; ``RosterFileError`` when the whole file is refused.
 
-    CPU-bound (an XLSX is unzipped and its XML parsed): callers on an event loop run it in a
-    worker thread (``asyncio.to_thread``); ``time_budget`` bounds it either way.
+    CPU-bound (an XLSX is unzipped and its XML parsed): callers on an event loop run it in the
+    worker process (``backend.roster_parsing.worker``); ``time_budget`` bounds it either way.
     """
     deadline = time.monotonic() + time_budget
     if len(data) > max_bytes:
@@ -481,7 +485,7 @@ def parse_roster(
     if first is None:
         raise RosterFileError("no_header", "")
     columns = _columns(first[1])
-    lookups = Lookups(ruleset)
+    lookups = ruleset if isinstance(ruleset, Lookups) else Lookups(ruleset)
     rows: list[RosterRow] = []
     errors: list[RowError] = []
     first_line: dict[str, int] = {}
