@@ -91,19 +91,31 @@ def course_payload(
     }
 
 
-def testing_payload(start: dt.date, end: dt.date, days_left: int, act: str) -> Payload:
+def testing_payload(
+    start: dt.date, end: dt.date, days_left: int, act: str, *, phase: str
+) -> Payload:
+    """A testing window reminder: before it opens (``days_left`` until the first day) or before
+    it closes (``days_left`` until the last day; 0 on the last day itself)."""
     span = f"{format_date(start)} – {format_date(end)}"
+    if phase == "closes":
+        kk_when = "бүгін соңғы күн" if days_left == 0 else f"жабылуына {days_left} күн қалды"
+        ru_when = (
+            "сегодня последний день"
+            if days_left == 0
+            else f"до закрытия осталось {_ru_days(days_left)}"
+        )
+        kk = f"📝 Ұлттық біліктілік тестілеуінің терезесі {span} жабылады ({kk_when})."
+        ru = (
+            f"📝 Окно национального квалификационного тестирования {span} закрывается ({ru_when})."
+        )
+    else:
+        kk = f"📝 Ұлттық біліктілік тестілеуі {span} аралығында өтеді ({days_left} күн қалды)."
+        ru = (
+            f"📝 Национальное квалификационное тестирование пройдёт {span} "
+            f"(осталось {_ru_days(days_left)})."
+        )
     return {
-        "text": {
-            "kk": (
-                f"📝 Ұлттық біліктілік тестілеуі {span} аралығында өтеді "
-                f"({days_left} күн қалды).\nНегіз: {act}."
-            ),
-            "ru": (
-                f"📝 Национальное квалификационное тестирование пройдёт {span} "
-                f"(осталось {_ru_days(days_left)}).\nОснование: {act}."
-            ),
-        },
+        "text": {"kk": f"{kk}\nНегіз: {act}.", "ru": f"{ru}\nОснование: {act}."},
         "buttons": [
             [
                 _button(
@@ -113,4 +125,5 @@ def testing_payload(start: dt.date, end: dt.date, days_left: int, act: str) -> P
         ],
         "window_start": start.isoformat(),
         "window_end": end.isoformat(),
+        "phase": phase,
     }

@@ -3,6 +3,7 @@
 from backend.models.api_token import ApiToken
 from backend.models.assessment import Assessment, AssessmentRead, TeacherProfile
 from backend.models.broadcast import Broadcast, BroadcastRecipient
+from backend.models.calendar import CalendarEvent
 from backend.models.course import CourseRecord, CourseRecordRead
 from backend.models.curation import Channel, CuratorScope, Submission, TopicSubscription
 from backend.models.delivery import DeliveryPause, ReminderPreference
@@ -18,6 +19,7 @@ __all__ = [
     "AssessmentRead",
     "Broadcast",
     "BroadcastRecipient",
+    "CalendarEvent",
     "Channel",
     "CourseRecord",
     "CourseRecordRead",

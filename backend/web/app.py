@@ -10,6 +10,7 @@ from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from backend.web import (
     broadcasts_api,
+    calendar_api,
     courses_api,
     health,
     openapi,
@@ -38,5 +39,6 @@ def create_app(settings: Settings, *, engine: AsyncEngine, ruleset: Ruleset) -> 
     app.add_routes(staff_api.routes)
     app.add_routes(broadcasts_api.routes)
     app.add_routes(tokens_api.routes)
+    app.add_routes(calendar_api.routes)
     app.add_routes(openapi.routes)
     return app

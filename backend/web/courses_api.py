@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.calendars import service as calendar_service
 from backend.courses import service as courses
 from backend.courses.ics import render_calendar
 from backend.courses.status import due_status
@@ -23,6 +24,7 @@ from backend.courses.validation import (
     validate_course,
 )
 from backend.models import CourseRecord
+from backend.rules.schema import TestingWindow
 from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
 from backend.web.problems import ProblemError, json_response, read_json
 
@@ -183,6 +185,10 @@ async def calendar(request: web.Request) -> web.Response:
     if last is None:
         raise ProblemError(404, "Not Found", "no course yet: nothing is due")
     now = now_of(request)
+    async with request.app[session_pool_key]() as session:
+        windows = await calendar_service.upcoming_testing_windows(
+            session=session, since=now.astimezone(settings.tz).date()
+        )
     delivery = settings.delivery
     body = render_calendar(
         user_id=user_id,
@@ -196,9 +202,9 @@ async def calendar(request: web.Request) -> web.Response:
         now=now,
         today=now.astimezone(settings.tz).date(),
         language=request.query.get("lang", "ru"),
-        windows=refresher.testing_windows,
+        windows=[TestingWindow(start=w.starts_on, end=w.ends_on) for w in windows],
         window_notice_days=NOTICE_DAYS,
-        testing_act=refresher.testing_citation.act,
+        testing_act="; ".join(sorted({w.legal_basis for w in windows})),
     )
     return web.Response(
         body=body.encode("utf-8"),

@@ -20,14 +20,17 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from backend.calendars import service as calendars
 from backend.courses import SNOOZE_DAYS, CourseInputError, validate_course
 from backend.courses import service as courses
 from backend.courses.ics import render_calendar
+from backend.courses.testing import NOTICE_DAYS, next_window
 from backend.courses.timeline import render_timeline
 from backend.courses.validation import MAX_CERTIFICATE_NUMBER, MAX_HOURS, MAX_TITLE, format_date
 from backend.models import UserRead
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
+from backend.rules.schema import TestingWindow
 from backend.settings import Settings
 from bot.context import BotContext
 from bot.handlers.courses.callbacks import (
@@ -43,7 +46,6 @@ from bot.shared.screen import Screen, show
 
 CALENDAR_FILENAME = "sanat-courses.ics"
 TIMELINE_FILENAME = "timeline.png"
-TESTING_NOTICE_DAYS = 14
 
 
 # --- shared with the course_add and course_edit dialogs ----------------------------------------
@@ -120,12 +122,16 @@ async def open_courses(
         if preference is not None and preference.snoozed_until is not None
         else None
     )
+    window = next_window(
+        await calendars.upcoming_testing_windows(session=session, since=ctx.today()), ctx.today()
+    )
     screen = courses_screen(
         records,
         due,
         ctx.today(),
         stopped=preference is not None and preference.stopped,
         snoozed_until=snoozed,
+        testing_window=(window.starts_on, window.ends_on) if window is not None else None,
     )
     await show(event, with_notice(screen, notice), new=new)
 
@@ -254,6 +260,7 @@ async def send_calendar(
         return
     refresher = ruleset.meta.refresher
     now = utcnow()
+    windows = await calendars.upcoming_testing_windows(session=ctx.session, since=ctx.today())
     body = render_calendar(
         user_id=user.id,
         last_completed=last,
@@ -266,9 +273,9 @@ async def send_calendar(
         now=now,
         today=now.astimezone(settings.tz).date(),
         language=ctx.lang,
-        windows=refresher.testing_windows,
-        window_notice_days=TESTING_NOTICE_DAYS,
-        testing_act=refresher.testing_citation.act,
+        windows=[TestingWindow(start=w.starts_on, end=w.ends_on) for w in windows],
+        window_notice_days=NOTICE_DAYS,
+        testing_act="; ".join(sorted({w.legal_basis for w in windows})),
     )
     bot: Bot = ctx.bot
     await bot.send_document(

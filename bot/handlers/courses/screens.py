@@ -55,8 +55,10 @@ def courses_screen(
     *,
     stopped: bool,
     snoozed_until: dt.date | None = None,
+    testing_window: tuple[dt.date, dt.date] | None = None,
 ) -> Screen:
-    """My courses: the due date, the recorded courses, and what can be done with them."""
+    """My courses: the due date, the recorded courses, the next national testing window (a
+    calendar row), and what can be done with them."""
     lines = [_("<b>📚 My courses</b>"), ""]
     if due is None:
         lines.append(
@@ -74,6 +76,14 @@ def courses_screen(
                 f"({escape(provider_label(course.provider))})"
             )
     lines.append("")
+    if testing_window is not None:
+        start, end = testing_window
+        text = (
+            _("📝 National qualification testing: open now, until {end}.")
+            if start <= today
+            else _("📝 Next national qualification testing window: {start} – {end}.")
+        )
+        lines += [text.format(start=format_date(start), end=format_date(end)), ""]
     if stopped:
         lines.append(_("🔕 Reminders are off."))
     elif snoozed_until is not None and snoozed_until > today:
