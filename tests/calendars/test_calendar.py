@@ -85,10 +85,12 @@ def test_which_reminder_is_due() -> None:
     )
     assert due_reminder([window], dt.date(2027, 3, 28)) is None  # 15 days ahead
     opening = due_reminder([window], dt.date(2027, 3, 29))
-    assert opening is not None and (opening.phase, opening.days_left) == ("opens", 14)
+    assert opening is not None
+    assert (opening.phase, opening.days_left) == ("opens", 14)
     assert due_reminder([window], dt.date(2027, 4, 20)) is None  # open, not closing yet
     closing = due_reminder([window], dt.date(2027, 4, 28))
-    assert closing is not None and (closing.phase, closing.days_left) == ("closes", 2)
+    assert closing is not None
+    assert (closing.phase, closing.days_left) == ("closes", 2)
     assert due_reminder([window], dt.date(2027, 5, 1)) is None
     assert next_window([window], dt.date(2027, 4, 20)) is window
     assert next_window([window], dt.date(2027, 5, 1)) is None
