@@ -58,6 +58,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from backend.calendars.windows import DueReminder, due_reminder, reminder_dedupe_key
+from backend.courses.checkins import enqueue_checkins
 from backend.courses.cycle import due_date, ladder_days, latest_offset, milestone_id
 from backend.courses.messages import COURSE_KIND, TESTING_KIND, course_payload, testing_payload
 from backend.courses.quiet import next_send_moment
@@ -436,6 +437,16 @@ async def sweep(
         if left is None or left > 0:
             inserted += await _enqueue_testing(
                 connection, day=day, send_at=send_at, now=now, limit=left
+            )
+        left = None if limit is None else limit - inserted
+        if left is None or left > 0:
+            inserted += await enqueue_checkins(
+                connection,
+                day=day,
+                send_at=send_at,
+                now=now,
+                reachable=_reachable(send_at),
+                limit=left,
             )
     if inserted:
         log.info("course reminders enqueued", extra={"count": inserted})

@@ -4,7 +4,7 @@ from backend.models.api_token import ApiToken
 from backend.models.assessment import Assessment, AssessmentRead, TeacherProfile
 from backend.models.broadcast import Broadcast, BroadcastRecipient
 from backend.models.calendar import CalendarEvent
-from backend.models.course import CourseRecord, CourseRecordRead
+from backend.models.course import CourseCheckin, CourseRecord, CourseRecordRead
 from backend.models.curation import Channel, CuratorScope, Submission, TopicSubscription
 from backend.models.delivery import DeliveryPause, ReminderPreference
 from backend.models.dialog_state import DialogState
@@ -21,6 +21,7 @@ __all__ = [
     "BroadcastRecipient",
     "CalendarEvent",
     "Channel",
+    "CourseCheckin",
     "CourseRecord",
     "CourseRecordRead",
     "CuratorScope",

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.courses.checkins import CheckinCounts
+
 
 @dataclass(frozen=True)
 class DigestRow:
@@ -27,6 +29,7 @@ class Digest:
     due_soon: list[DigestRow] = field(default_factory=list)  # soonest first
     without_date: list[DigestRow] = field(default_factory=list)  # no course date known
     total: int = 0  # roster entries
+    checkins: CheckinCounts | None = None  # post-course check-in answers, anonymised
 
 
 DIGEST_LIST_LIMIT = 15  # names per section in the message; the attachment has everyone
@@ -63,6 +66,25 @@ _TEXT = {
         "kk": "…және тағы {count} (толығы файлда)",
         "ru": "…и ещё {count} (полный список в файле)",
         "en": "…and {count} more (see the file)",
+    },
+    "checkins": {
+        "kk": (
+            "🎓 Курстан кейінгі қолдау ({count} педагог жауап берді): қолданды — {yes}, "
+            "ішінара — {partly}, жоқ — {no}; әдістемелік қолдау сұрады — {support}"
+        ),
+        "ru": (
+            "🎓 Посткурсовая поддержка (ответили {count} педагогов): применили — {yes}, "
+            "частично — {partly}, нет — {no}; просят методическую поддержку — {support}"
+        ),
+        "en": (
+            "🎓 Post-course support ({count} teachers answered): applied — {yes}, "
+            "partly — {partly}, no — {no}; asked for methodological support — {support}"
+        ),
+    },
+    "checkins_withheld": {
+        "kk": "🎓 Курстан кейінгі қолдау: жауаптар аз, жасырындық үшін көрсетілмейді.",
+        "ru": "🎓 Посткурсовая поддержка: ответов слишком мало, для анонимности не показаны.",
+        "en": "🎓 Post-course support: too few answers to show without identifying anyone.",
     },
     "total": {
         "kk": "Тізімде барлығы: {count}",
@@ -147,6 +169,22 @@ def _section(key: str, rows: list[DigestRow], language: str, **extra: int) -> li
     return lines
 
 
+def _checkin_lines(counts: CheckinCounts | None, language: str) -> list[str]:
+    if counts is None or counts.respondents == 0:
+        return []
+    if counts.applied is None:
+        return [_TEXT["checkins_withheld"][language]]
+    return [
+        _TEXT["checkins"][language].format(
+            count=counts.respondents,
+            yes=counts.applied["yes"],
+            partly=counts.applied["partly"],
+            no=counts.applied["no"],
+            support=counts.wants_support,
+        )
+    ]
+
+
 def digest_text(digest: Digest, language: str, due_soon_days: int) -> str:
     """The digest message in one language; long lists are cut (the file has everyone)."""
     language = _language(language)
@@ -160,6 +198,7 @@ def digest_text(digest: Digest, language: str, due_soon_days: int) -> str:
     if digest.without_date:
         lines.append(_TEXT["without_date"][language].format(count=len(digest.without_date)))
     lines.append(_TEXT["total"][language].format(count=digest.total))
+    lines += _checkin_lines(digest.checkins, language)
     text = "\n".join(lines)
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
 

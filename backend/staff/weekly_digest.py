@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.courses.checkins import organisation_counts
 from backend.courses.cycle import due_date
 from backend.courses.quiet import next_send_moment
 from backend.db import SessionPool
@@ -103,6 +104,7 @@ async def digest(
         due_soon=sorted(due_soon, key=_soonest_first),
         without_date=without_date,
         total=len(entries),
+        checkins=await organisation_counts(session=session, organisation_id=organisation_id),
     )
 
 

@@ -11,6 +11,7 @@ from backend.settings import Settings
 from backend.web import (
     broadcasts_api,
     calendar_api,
+    checkins_api,
     courses_api,
     health,
     openapi,
@@ -40,5 +41,6 @@ def create_app(settings: Settings, *, engine: AsyncEngine, ruleset: Ruleset) -> 
     app.add_routes(broadcasts_api.routes)
     app.add_routes(tokens_api.routes)
     app.add_routes(calendar_api.routes)
+    app.add_routes(checkins_api.routes)
     app.add_routes(openapi.routes)
     return app

@@ -41,6 +41,9 @@ def _course_json(record: CourseRecord) -> dict[str, Any]:
         "provider": record.provider,
         "hours": record.hours,
         "certificate_number": record.certificate_number,
+        "course_kind": record.course_kind,
+        "programme": record.programme,
+        "topic": record.topic,
         "certificate_file_id": record.certificate_file_id,
         "certificate_sha256": record.certificate_sha256,
     }

@@ -1,4 +1,4 @@
-"""calendar events
+"""calendar events, course kinds and post-course check-ins
 
 National testing windows (and other dated events) become rows an admin keeps current instead of
 rules data. The 2022 windows of seed 003 (lines 2085-2089) are kept as history rows.
@@ -62,7 +62,35 @@ def upgrade() -> None:
         ],
     )
 
+    with op.batch_alter_table("course_record", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("course_kind", sa.String(length=16), nullable=False, server_default="other")
+        )
+        batch_op.add_column(sa.Column("programme", sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column("topic", sa.String(length=256), nullable=True))
+    op.create_table(
+        "course_checkin",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("course_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("months", sa.Integer(), nullable=False),
+        sa.Column("applied", sa.String(length=8), nullable=True),
+        sa.Column("wants_support", sa.Boolean(), nullable=True),
+        sa.Column("answered_at", backend.models.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["course_id"], ["course_record.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("course_id", "months"),
+    )
+    op.create_index(op.f("ix_course_checkin_user_id"), "course_checkin", ["user_id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_course_checkin_user_id"), table_name="course_checkin")
+    op.drop_table("course_checkin")
+    with op.batch_alter_table("course_record", schema=None) as batch_op:
+        batch_op.drop_column("topic")
+        batch_op.drop_column("programme")
+        batch_op.drop_column("course_kind")
     op.drop_index(op.f("ix_calendar_event_kind"), table_name="calendar_event")
     op.drop_table("calendar_event")

@@ -45,6 +45,7 @@ TYPED_FIELDS = {
     "title": "title",
     "hours": "hours",
     "num": "certificate_number",
+    "topic": "topic",
 }
 # the optional steps of adding a course, in order; Skip or an answer goes on to the next one
 OPTIONAL_STEPS: tuple[tuple[State, str], ...] = (
@@ -67,6 +68,10 @@ def question_text(field: str) -> str:
         "hours": _("How many hours was the course? Type a number, for example 72."),
         "num": _("Type the certificate number, as it is printed on the certificate."),
         "file": _("Send the certificate as a document or a photo (up to 20 MB)."),
+        "topic": _(
+            "Type the course topic as the certificate states it (a certificate is issued per "
+            "course topic)."
+        ),
     }
     return texts[field]
 

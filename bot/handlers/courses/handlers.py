@@ -26,7 +26,13 @@ from backend.courses import service as courses
 from backend.courses.ics import render_calendar
 from backend.courses.testing import NOTICE_DAYS, next_window
 from backend.courses.timeline import render_timeline
-from backend.courses.validation import MAX_CERTIFICATE_NUMBER, MAX_HOURS, MAX_TITLE, format_date
+from backend.courses.validation import (
+    MAX_CERTIFICATE_NUMBER,
+    MAX_HOURS,
+    MAX_TITLE,
+    MAX_TOPIC,
+    format_date,
+)
 from backend.models import UserRead
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
@@ -72,6 +78,9 @@ def input_hint(codes: list[str]) -> str:
         "certificate_number_invalid": _(
             "That certificate number is too long: please keep it under {limit} characters."
         ).format(limit=MAX_CERTIFICATE_NUMBER),
+        "topic_invalid": _(
+            "That topic is too long: please keep it under {limit} characters."
+        ).format(limit=MAX_TOPIC),
     }
     return hints.get(code, _("Please check what you typed and try again."))
 

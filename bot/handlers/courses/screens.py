@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from backend.courses.programmes import COURSE_KINDS, load_programmes
 from backend.courses.validation import PROVIDERS, format_date
 from backend.models import CourseRecord
 from bot.handlers.courses.callbacks import (
@@ -28,6 +29,58 @@ from bot.shared.screen import Screen, short
 def provider_label(provider: str) -> str:
     labels = {"orleu": _("Orleu"), "talap": _("Talap"), "other": _("Other provider")}
     return labels.get(provider, provider)
+
+
+def course_kind_label(kind: str) -> str:
+    labels = {
+        "short": _("Short course"),
+        "long_term": _("Long-term programme"),
+        "heads": _("Course for heads"),
+        "other": _("Other course"),
+    }
+    return labels.get(kind, kind)
+
+
+def programme_label(programme_id: str | None, language: str) -> str | None:
+    """The programme's title with its clause of Order 266 para 26 (kk verbatim, ru a working
+    translation)."""
+    programme = load_programmes().get(programme_id) if programme_id else None
+    if programme is None:
+        return None
+    return f"{programme.clause}) {programme.title(language)}"
+
+
+def course_kinds_screen(course_id: int) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for kind in COURSE_KINDS:
+        builder.button(
+            text=course_kind_label(kind),
+            callback_data=CourseEditCallback(id=course_id, f="kind", v=kind),
+        )
+    builder.button(text=_("✖ Cancel"), callback_data=CourseCallback(a="show", id=course_id))
+    builder.adjust(2, 2, 1)
+    return Screen(
+        _(
+            "What kind of course was it? Long-term programmes are the seven of the refresher-"
+            "course rules (Order 266, para 26)."
+        ),
+        builder.as_markup(),
+    )
+
+
+def programmes_screen(course_id: int, language: str) -> Screen:
+    catalog = load_programmes()
+    builder = InlineKeyboardBuilder()
+    lines = [_("Which long-term programme (Order 266, para 26)?"), ""]
+    for programme in catalog.programmes:
+        lines.append(escape(programme_label(programme.id, language) or ""))
+        builder.button(
+            text=str(programme.clause),
+            callback_data=CourseEditCallback(id=course_id, f="prog", v=programme.id),
+        )
+    builder.button(text=_("✖ Cancel"), callback_data=CourseCallback(a="show", id=course_id))
+    builder.adjust(7, 1)
+    return Screen("\n".join(lines), builder.as_markup())
 
 
 def due_line(due: dt.date, today: dt.date) -> str:
@@ -147,7 +200,9 @@ def providers_screen() -> Screen:
     )
 
 
-def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.date) -> Screen:
+def course_detail_screen(
+    course: CourseRecord, due: dt.date | None, today: dt.date, language: str = "ru"
+) -> Screen:
     """One recorded course: every field, and a button to change each of them."""
     assert course.id is not None
     missing = _("not given")
@@ -162,7 +217,12 @@ def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.da
         _("Hours: {hours}").format(hours=hours),
         _("Certificate number: {number}").format(number=number),
         _("Certificate file: {state}").format(state=attached),
+        _("Kind: {kind}").format(kind=escape(course_kind_label(course.course_kind))),
+        _("Topic: {topic}").format(topic=escape(course.topic) if course.topic else missing),
     ]
+    programme = programme_label(course.programme, language)
+    if programme is not None:
+        lines.insert(-1, _("Programme: {programme}").format(programme=escape(programme)))
     if due is not None:
         lines += ["", due_line(due, today)]
     builder = InlineKeyboardBuilder()
@@ -172,6 +232,8 @@ def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.da
         ("prov", _("✏️ Provider")),
         ("hours", _("✏️ Hours")),
         ("num", _("✏️ Certificate number")),
+        ("kind", _("✏️ Kind")),
+        ("topic", _("✏️ Topic")),
         (
             "file",
             _("📎 Replace the file")
@@ -182,7 +244,7 @@ def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.da
         builder.button(text=label, callback_data=CourseEditCallback(id=course.id, f=field))
     builder.button(text=_("🗑 Delete"), callback_data=CourseCallback(a="del", id=course.id))
     builder.button(text=_("⬅ Back"), callback_data=CourseCallback(a="open"))
-    builder.adjust(2, 2, 2, 1, 1)
+    builder.adjust(2, 2, 2, 2, 1, 1)
     return Screen("\n".join(lines), builder.as_markup())
 
 
