@@ -11,6 +11,7 @@ from backend.models.dialog_state import DialogState
 from backend.models.notification import Notification
 from backend.models.organisation import Membership, Organisation, OrganisationRead
 from backend.models.staff import Invitation, RosterEntry
+from backend.models.university import UniversitySelfCheck
 from backend.models.user import User, UserRead, UserRole
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "Submission",
     "TeacherProfile",
     "TopicSubscription",
+    "UniversitySelfCheck",
     "User",
     "UserRead",
     "UserRole",

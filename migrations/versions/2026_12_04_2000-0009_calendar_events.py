@@ -1,4 +1,4 @@
-"""calendar events, course kinds and post-course check-ins
+"""calendar events, course kinds, post-course check-ins, university self-checks
 
 National testing windows (and other dated events) become rows an admin keeps current instead of
 rules data. The 2022 windows of seed 003 (lines 2085-2089) are kept as history rows.
@@ -84,8 +84,27 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_course_checkin_user_id"), "course_checkin", ["user_id"], unique=False)
 
+    op.create_table(
+        "university_self_check",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("card", sa.Integer(), nullable=False),
+        sa.Column("ratings", backend.models.types.JSONType, nullable=False),
+        sa.Column("created_at", backend.models.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        op.f("ix_university_self_check_user_id"),
+        "university_self_check",
+        ["user_id"],
+        unique=False,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_university_self_check_user_id"), table_name="university_self_check")
+    op.drop_table("university_self_check")
     op.drop_index(op.f("ix_course_checkin_user_id"), table_name="course_checkin")
     op.drop_table("course_checkin")
     with op.batch_alter_table("course_record", schema=None) as batch_op:
