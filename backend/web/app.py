@@ -18,6 +18,7 @@ from backend.web import (
     rules_api,
     staff_api,
     tokens_api,
+    university_api,
 )
 from backend.web.auth import auth_middleware
 from backend.web.keys import engine_key, ruleset_key, session_pool_key, settings_key
@@ -42,5 +43,6 @@ def create_app(settings: Settings, *, engine: AsyncEngine, ruleset: Ruleset) -> 
     app.add_routes(tokens_api.routes)
     app.add_routes(calendar_api.routes)
     app.add_routes(checkins_api.routes)
+    app.add_routes(university_api.routes)
     app.add_routes(openapi.routes)
     return app

@@ -17,6 +17,7 @@ from bot.handlers import (
     news,
     staff,
     start,
+    university,
 )
 
 
@@ -28,6 +29,7 @@ def create_routers() -> list[Router]:
         assessment.create_router(),
         courses.create_router(),
         checkins.create_router(),
+        university.create_router(),
         news.create_router(),
         broadcasts.create_router(),
         admin.create_router(),  # admins grant the curator role

@@ -30,6 +30,7 @@ from bot.handlers.assessment.callbacks import (
     ReviewCallback,
 )
 from bot.handlers.assessment.dialog import Dialog
+from bot.handlers.university.callbacks import UniversityCallback
 from bot.shared.callbacks import MenuCallback
 from bot.shared.screen import Screen, short
 
@@ -45,6 +46,10 @@ def org_kind_screen(dialog: Dialog, ruleset: Ruleset, lang: str) -> Screen:
     for index, kind in enumerate(org_kinds(ruleset)):
         label = ruleset.meta.org_kinds[kind].get(lang)  # type: ignore[index]
         builder.button(text=short(label), callback_data=OrgKindCallback(t=dialog.token, k=index))
+    # university teaching staff have their own self-check (Order 616), not Order 338's ladder
+    builder.button(
+        text=_("🎓 University (teaching staff)"), callback_data=UniversityCallback(a="cards")
+    )
     builder.button(text=_("✖ Cancel"), callback_data=NavCallback(t=dialog.token, a="cancel"))
     builder.adjust(1)
     text = _(
