@@ -76,6 +76,7 @@ from backend.models import (
 from backend.models.types import UTCDateTime
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
+from backend.umo.reminders import enqueue_umo_duties
 
 log = logging.getLogger(__name__)
 
@@ -419,9 +420,11 @@ async def sweep(
             # 98 s instead of 3 s for the first 50 000 rows in bench/sweep.py); hash joins are
             # the right plan for a set-based pass over every teacher anyway.
             await connection.execute(text("SET LOCAL enable_nestloop = off"))
+        # UMO secretaries' yearly duties (Order 400) need no course: they come first
+        inserted = await enqueue_umo_duties(connection, day=day, send_at=send_at, now=now)
         earliest = await connection.scalar(select(func.min(CourseRecord.completed_on)))
         if earliest is None:
-            return 0
+            return inserted
         plan_rows = build_plan(
             earliest,
             day,
@@ -430,7 +433,7 @@ async def sweep(
             overdue_every_days=delivery.overdue_every_days,
             act=refresher.citation.act,
         )
-        inserted = await _enqueue_courses(
+        inserted += await _enqueue_courses(
             connection, plan_rows, send_at=send_at, now=now, limit=limit
         )
         left = None if limit is None else limit - inserted
@@ -448,6 +451,7 @@ async def sweep(
                 reachable=_reachable(send_at),
                 limit=left,
             )
+
     if inserted:
         log.info("course reminders enqueued", extra={"count": inserted})
     return inserted

@@ -1,0 +1,92 @@
+"""Order 400: Annex 2 as data against the seed, and the UMO secretary's yearly duties through the
+sweep and outbox at the right local time, once each. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from backend import users
+from backend.courses import service as courses
+from backend.db import SessionPool
+from backend.rules.loader import Ruleset
+from backend.settings import Settings
+from backend.umo.directory import SECRETARY_ROLE, load_directory
+from tests.courses.helpers import at_local, local, new_teacher, outbox
+from tests.seed_texts import seed_lines
+
+SEED = "004_9fd1795a672b2f49.txt"
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_annex_2_rows_stand_in_the_seed() -> None:
+    lines = seed_lines(SEED)
+    directory = load_directory()
+    for umo in directory.umos:
+        assert 93 <= umo.line <= 140, umo
+        line = squash(lines[umo.line - 1])
+        assert umo.base in line, (umo.direction, umo.base)
+        if umo.scope:
+            assert f"({umo.scope})" in line, (umo.direction, umo.scope)
+        annex = squash(" ".join(lines[92:140]))
+        assert umo.name in annex, umo.name
+        if umo.direction[0].isdigit():
+            assert f"{umo.direction} {umo.name}" in annex
+    codes = directory.directions
+    assert codes[:3] == ("011", "012", "013")
+    assert len(codes) == 46  # 44 training directions + 2 preparatory-department rows
+    doubtful = {umo.direction for umo in directory.umos if umo.doubtful}
+    assert {"021", "041", "051", "073", "091", "101"} <= doubtful
+
+
+def test_duties_and_the_date_reading_cite_the_text() -> None:
+    lines = seed_lines(SEED)
+    directory = load_directory()
+    assert directory.act.date == dt.date(2024, 8, 8)
+    for number in (7, 43, 90, 144):
+        assert f"line {number}" in directory.act.date_reading
+    assert "маусым" in lines[6]
+    assert "мамыр" in lines[89]
+    assert "№ 408" in lines[143]
+    for duty in directory.duties:
+        assert squash(duty.kk) in squash(lines[duty.lines[0] - 1]), duty.id
+    report = next(d for d in directory.duties if d.id == "annual_report")
+    assert report.deadline is not None
+    assert (report.deadline.month, report.deadline.day) == (10, 1)
+
+
+async def test_a_umo_secretary_gets_the_1_october_reminder_at_9_local(
+    session_pool: SessionPool, settings: Settings, ruleset: Ruleset
+) -> None:
+    secretary = await new_teacher(session_pool, 8001)
+    await new_teacher(session_pool, 8002)  # no role: nothing
+    async with session_pool() as session:
+        await users.grant_role(session=session, user_id=secretary, role=SECRETARY_ROLE)
+    assert await courses.sweep(session_pool, settings, ruleset, local(2027, 9, 30, 12)) == 0
+    # 00:30 on 1 October is quiet: the reminder waits for 09:00 that morning
+    assert await courses.sweep(session_pool, settings, ruleset, local(2027, 10, 1, 0, 30)) == 1
+    assert await courses.sweep(session_pool, settings, ruleset, local(2027, 10, 1, 12)) == 0
+    assert await courses.sweep(session_pool, settings, ruleset, local(2027, 10, 2, 12)) == 0
+    (row,) = await outbox(session_pool)
+    assert row.user_id == secretary
+    assert row.dedupe_key == f"umo:annual_report:2027-10-01:{secretary}"
+    assert at_local(row.next_attempt_at).replace(tzinfo=None) == dt.datetime(2027, 10, 1, 9)
+    assert "01.10.2027" in row.payload["text"]["ru"]
+    assert "1 қазаннан" in row.payload["text"]["kk"]
+
+
+async def test_missed_days_catch_up_once(
+    session_pool: SessionPool, settings: Settings, ruleset: Ruleset
+) -> None:
+    secretary = await new_teacher(session_pool, 8101)
+    async with session_pool() as session:
+        await users.grant_role(session=session, user_id=secretary, role=SECRETARY_ROLE)
+    # down from 31 August to 3 September: the work-plan reminder of 1 September still goes out
+    assert await courses.sweep(session_pool, settings, ruleset, local(2027, 9, 3, 12)) == 1
+    assert await courses.sweep(session_pool, settings, ruleset, local(2027, 9, 4, 12)) == 0
+    (row,) = await outbox(session_pool)
+    assert row.payload["duty"] == "work_plan"
+    assert "допущение" in row.payload["text"]["ru"]
