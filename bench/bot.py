@@ -21,9 +21,9 @@ from backend.rules.loader import default_ruleset
 from backend.settings import DatabaseSettings, Settings
 from bot.factory import create_dispatcher, create_i18n
 from bot.storage import SqlStorage
-from tests.bot.chat import Chat
-from tests.factories import message_update, tg_user
-from tests.mocked_bot import MockedBot
+from testing.chat import Chat
+from testing.mocked_bot import MockedBot
+from testing.updates import message_update, tg_user
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,7 +5,7 @@ it) and answers 403 for the 2% of recipients who blocked the bot.
 Prints the sustained rate as a fraction of the limit, the outcome counts (sent, blocked,
 failed), duplicates (goal: none, as nothing crashes) and wall times. Every outcome is its own
 commit, so the database's commit latency caps the rate: on SQLite here a few hundred a second.
-The ``--postgres`` database is made like the tests' (``tests.databases``), without waiting for
+The ``--postgres`` database is made like the tests' (``testing.databases``), without waiting for
 the WAL flush at commit; a production server that fsyncs each commit is slower per outcome.
 
 Run: ``.venv/bin/python -m bench.broadcast [--rate 100] [--recipients 10000] [--postgres]``
@@ -33,9 +33,9 @@ from backend.delivery.telegram import build_bot
 from backend.migrate import upgrade_async
 from backend.models import Notification, User, UserRole
 from backend.settings import BotSettings, DatabaseSettings, DeliverySettings
-from bench.broadcast_setup import BroadcastSetup, statuses
-from tests.databases import fresh_postgres_database
-from tests.telegram import LocalBotAPI
+from testing.broadcast_setup import BroadcastSetup, statuses
+from testing.databases import fresh_postgres_database
+from testing.telegram import LocalBotAPI
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 SETUP = BroadcastSetup(

@@ -27,7 +27,7 @@ from backend.delivery.telegram import build_bot
 from backend.migrate import upgrade_async
 from backend.models import Notification, User
 from backend.settings import BotSettings, DatabaseSettings, DeliverySettings
-from tests.telegram import LocalBotAPI
+from testing.telegram import LocalBotAPI
 
 CHATS = 1_000
 FIRST_CHAT = 100_000

@@ -9,22 +9,62 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend import api_tokens
 from backend.db import SessionPool, create_engine, create_session_pool
-from backend.migrate import upgrade_async
 from backend.rules.loader import Ruleset, default_ruleset
 from backend.settings import DatabaseSettings, Settings
 from bot.factory import create_dispatcher, create_i18n
 from bot.storage import SqlStorage
-from tests.databases import POSTGRES_ENV, fresh_postgres_database, service_url
-from tests.mocked_bot import MockedBot
+from testing.databases import (
+    POSTGRES_ENV,
+    copy_sqlite_database,
+    fresh_postgres_database,
+    migrated_postgres_template,
+    migrated_sqlite_template,
+    service_url,
+    sqlite_url,
+)
+from testing.mocked_bot import MockedBot
+from tests.sanat_cli import SanatCli
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per session; ``database_url`` copies it."""
+    return migrated_sqlite_template(tmp_path_factory.mktemp("template") / "sanat.db")
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A PostgreSQL database migrated to head once per session (its name, unique to this
+    process); ``database_url`` copies it. Dropped at the end of the session."""
+    with migrated_postgres_template(service_url(POSTGRES_ENV)) as name:
+        yield name
+
+
+@pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database: a SQLite file, then a fresh PostgreSQL database."""
+    """A database migrated to head: a copy of the session's SQLite template, then of the
+    PostgreSQL one."""
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'sanat.db'}"
+        template: Path = request.getfixturevalue("sqlite_template")
+        yield copy_sqlite_database(template, tmp_path / "sanat.db")
+    else:
+        admin_url = service_url(POSTGRES_ENV)
+        name: str = request.getfixturevalue("postgres_template")
+        with fresh_postgres_database(admin_url, template=name) as url:
+            yield url
+
+
+@pytest.fixture(params=DATABASES)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database, for the migrations themselves: a SQLite file, then a fresh
+    PostgreSQL database."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path / "sanat.db")
     else:
         with fresh_postgres_database(service_url(POSTGRES_ENV)) as url:
             yield url
@@ -33,7 +73,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """An engine on a database migrated to head."""
-    await upgrade_async(database_url)
     engine = create_engine(DatabaseSettings(url=database_url))
     yield engine
     await engine.dispose()
@@ -89,3 +128,10 @@ def dispatcher(settings: Settings, session_pool: SessionPool, ruleset: Ruleset) 
         i18n=create_i18n(settings),
         storage=SqlStorage(session_pool),  # dialog state in the real database, as in production
     )
+
+
+@pytest.fixture
+def sanat_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> SanatCli:
+    """The ``sanat`` command in this process (``.subprocess`` for the installed script), on a
+    SQLite file under ``tmp_path`` that no command has migrated yet."""
+    return SanatCli(monkeypatch, tmp_path)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import ClientResponse, web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
+from pytest_aiohttp import AiohttpClient
 from sqlmodel import select
 
 from backend import api_tokens
@@ -26,12 +26,15 @@ COURSES = "/api/v1/users/777/courses"
 
 @pytest.fixture
 async def client(
-    settings: Settings, engine: object, ruleset: Ruleset, session_pool: SessionPool
-) -> AsyncIterator[Client]:
+    settings: Settings,
+    engine: object,
+    ruleset: Ruleset,
+    session_pool: SessionPool,
+    aiohttp_client: AiohttpClient,
+) -> Client:
     await new_teacher(session_pool, 777)
     app = create_app(settings, engine=engine, ruleset=ruleset)  # type: ignore[arg-type]
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield client
+    return await aiohttp_client(app)
 
 
 def bearer(token: str) -> dict[str, str]:

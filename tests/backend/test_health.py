@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from aiohttp.test_utils import TestClient, TestServer
+from pytest_aiohttp import AiohttpClient
 
 from backend import __version__
 from backend.db import create_engine
@@ -10,12 +10,12 @@ from backend.web.app import create_app
 
 
 async def test_healthz_reports_version_database_and_ruleset(
-    settings: Settings, engine: object, ruleset: Ruleset
+    settings: Settings, engine: object, ruleset: Ruleset, aiohttp_client: AiohttpClient
 ) -> None:
     app = create_app(settings, engine=engine, ruleset=ruleset)  # type: ignore[arg-type]
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        response = await client.get("/healthz")
-        body = await response.json()
+    client = await aiohttp_client(app)
+    response = await client.get("/healthz")
+    body = await response.json()
     assert response.status == 200
     assert body["version"] == __version__
     assert body["database"]["status"] == "ok"
@@ -24,16 +24,16 @@ async def test_healthz_reports_version_database_and_ruleset(
 
 
 async def test_healthz_is_503_when_the_database_is_down(
-    settings: Settings, ruleset: Ruleset
+    settings: Settings, ruleset: Ruleset, aiohttp_client: AiohttpClient
 ) -> None:
     # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
     engine = create_engine(DatabaseSettings(url="postgresql+asyncpg://nobody@127.0.0.1:9/none"))
     app = create_app(settings, engine=engine, ruleset=ruleset)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        response = await client.get("/healthz")
-        body = await response.json()
-        missing = await client.get("/no/such/path")
-        problem = await missing.json()
+    client = await aiohttp_client(app)
+    response = await client.get("/healthz")
+    body = await response.json()
+    missing = await client.get("/no/such/path")
+    problem = await missing.json()
     await engine.dispose()
     assert response.status == 503
     assert body["database"]["status"] == "error"

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
@@ -14,10 +13,11 @@ Client = TestClient[web.Request, web.Application]
 
 
 @pytest.fixture
-async def client(settings: Settings, engine: object, ruleset: Ruleset) -> AsyncIterator[Client]:
+async def client(
+    settings: Settings, engine: object, ruleset: Ruleset, aiohttp_client: AiohttpClient
+) -> Client:
     app = create_app(settings, engine=engine, ruleset=ruleset)  # type: ignore[arg-type]
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield client
+    return await aiohttp_client(app)
 
 
 async def test_search_positions_in_kazakh_typed_on_a_russian_keyboard(client: Client) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 from sqlmodel import select
 
 from backend import api_tokens
@@ -21,10 +20,11 @@ TOKENS = "/api/v1/admin/tokens"
 
 
 @pytest.fixture
-async def client(settings: Settings, engine: object, ruleset: Ruleset) -> AsyncIterator[Client]:
+async def client(
+    settings: Settings, engine: object, ruleset: Ruleset, aiohttp_client: AiohttpClient
+) -> Client:
     app = create_app(settings, engine=engine, ruleset=ruleset)  # type: ignore[arg-type]
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield client
+    return await aiohttp_client(app)
 
 
 def bearer(token: str) -> dict[str, str]:

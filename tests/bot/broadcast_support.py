@@ -17,9 +17,9 @@ from backend.db import SessionPool
 from backend.models import Broadcast, Membership, Notification, TeacherProfile
 from backend.models import User as DbUser
 from backend.models.types import utcnow
-from tests.bot.chat import Chat, user_id_of
-from tests.factories import private_message_update
-from tests.mocked_bot import MockedBot
+from testing.chat import Chat, user_id_of
+from testing.mocked_bot import MockedBot
+from testing.updates import private_message_update
 
 _ids = itertools.count(900_000)
 

@@ -16,9 +16,9 @@ from backend import staff
 from backend.db import SessionPool
 from backend.models import Membership, Organisation, RosterEntry
 from bot.handlers.staff.keyboards import StaffOrgCallback
-from tests.bot.chat import Chat, started_chat
-from tests.factories import private_message_update
-from tests.mocked_bot import MockedBot
+from testing.chat import Chat, started_chat
+from testing.mocked_bot import MockedBot
+from testing.updates import private_message_update
 
 _ids = itertools.count(50_000)
 

@@ -7,8 +7,8 @@ from sqlmodel import select
 
 from backend.db import SessionPool
 from backend.models import Assessment, TeacherProfile
-from tests.bot.chat import Chat
-from tests.mocked_bot import MockedBot
+from testing.chat import Chat
+from testing.mocked_bot import MockedBot
 
 
 async def open_assessment(chat: Chat, language: str = "Русский") -> None:

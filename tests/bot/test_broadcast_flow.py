@@ -24,6 +24,8 @@ from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from bot.factory import create_dispatcher, create_i18n
 from bot.storage import SqlStorage
+from testing.chat import Chat, callback_data_shown, started_chat, user_id_of
+from testing.mocked_bot import MockedBot
 from tests.bot.broadcast_support import (
     add_members,
     add_people,
@@ -38,8 +40,6 @@ from tests.bot.broadcast_support import (
     send_photo,
     set_category,
 )
-from tests.bot.chat import Chat, callback_data_shown, started_chat, user_id_of
-from tests.mocked_bot import MockedBot
 
 
 async def compose_text(chat: Chat, text: str = "Сәлем, {name}! Жаңалық.") -> None:

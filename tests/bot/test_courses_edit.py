@@ -17,9 +17,9 @@ from backend.models import CourseRecord, Notification
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from bot.handlers.courses.callbacks import CourseCallback, CourseEditCallback
-from tests.bot.chat import Chat, started_chat, user_id_of
+from testing.chat import Chat, started_chat, user_id_of
+from testing.mocked_bot import MockedBot
 from tests.courses.helpers import add_course, local, outbox, stored_courses
-from tests.mocked_bot import MockedBot
 
 SKIP = CourseCallback(a="skip").pack()
 GONE = "Этого курса больше нет в записях."  # an existing msgid's Russian text

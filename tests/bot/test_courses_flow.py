@@ -21,9 +21,9 @@ from bot.handlers.courses.callbacks import (
     ProviderCallback,
     ReminderCallback,
 )
-from tests.bot.chat import callback_data_shown, started_chat, user_id_of
+from testing.chat import callback_data_shown, started_chat, user_id_of
+from testing.mocked_bot import MockedBot
 from tests.courses.helpers import add_course, stored_courses
-from tests.mocked_bot import MockedBot
 
 DUE = "2027-03-15"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from aiogram import Dispatcher
-from aiohttp.test_utils import TestClient, TestServer
+from pytest_aiohttp import AiohttpClient
 
 from backend.db import SessionPool
 from backend.rules.loader import Ruleset
@@ -25,8 +25,8 @@ from bot.handlers.assessment.callbacks import (
 )
 from bot.runner import create_webhook_app
 from bot.storage import SqlStorage
-from tests.bot.chat import Chat
-from tests.mocked_bot import MockedBot
+from testing.chat import Chat
+from testing.mocked_bot import MockedBot
 
 TOKEN = "ffffff"  # dialog tokens are 6 hex digits
 
@@ -61,7 +61,11 @@ async def test_commands_are_registered_per_language(bot: MockedBot, settings: Se
 
 
 async def test_webhook_refuses_requests_without_the_secret(
-    settings: Settings, session_pool: SessionPool, ruleset: Ruleset, bot: MockedBot
+    settings: Settings,
+    session_pool: SessionPool,
+    ruleset: Ruleset,
+    bot: MockedBot,
+    aiohttp_client: AiohttpClient,
 ) -> None:
     hooked = settings.model_copy(
         update={
@@ -84,18 +88,18 @@ async def test_webhook_refuses_requests_without_the_secret(
             "text": "/help",
         },
     }
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        missing = await client.post("/telegram/webhook", json=update)
-        wrong = await client.post(
-            "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "x"}
-        )
-        right = await client.post(
-            "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
-        )
-        for _ in range(100):  # aiogram handles webhook updates in the background
-            if bot.sent("SendMessage"):
-                break
-            await asyncio.sleep(0.02)
+    client = await aiohttp_client(app)
+    missing = await client.post("/telegram/webhook", json=update)
+    wrong = await client.post(
+        "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "x"}
+    )
+    right = await client.post(
+        "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+    )
+    for _ in range(100):  # aiogram handles webhook updates in the background
+        if bot.sent("SendMessage"):
+            break
+        await asyncio.sleep(0.02)
     assert (missing.status, wrong.status, right.status) == (401, 401, 200)
     assert len(bot.sent("SendMessage")) == 1  # only the authorised update was handled
 

@@ -8,9 +8,9 @@ from sqlmodel import select
 from backend.broadcasts import topics
 from backend.db import SessionPool
 from backend.models import TopicSubscription
+from testing.chat import Chat, started_chat, user_id_of
+from testing.mocked_bot import MockedBot
 from tests.bot.broadcast_support import alerts
-from tests.bot.chat import Chat, started_chat, user_id_of
-from tests.mocked_bot import MockedBot
 
 
 async def chosen(session_pool: SessionPool, user_id: int) -> dict[str, bool]:

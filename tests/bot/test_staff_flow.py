@@ -25,10 +25,10 @@ from bot.factory import create_i18n
 from bot.handlers.staff import join as staff_join
 from bot.handlers.staff import roster as staff_roster
 from bot.handlers.staff.keyboards import InviteEntryCallback, StaffOrgCallback
+from testing.chat import Chat, started_chat
+from testing.mocked_bot import MockedBot
 from tests.bot import staff_support as support
-from tests.bot.chat import Chat, started_chat
 from tests.bot.staff_support import FileBot
-from tests.mocked_bot import MockedBot
 
 TODAY = dt.date.today()
 LONG_AGO = (TODAY - dt.timedelta(days=4 * 365)).strftime("%d.%m.%Y")  # overdue

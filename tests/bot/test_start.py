@@ -5,8 +5,8 @@ from sqlmodel import select
 
 from backend.db import SessionPool
 from backend.models import User
-from tests.factories import callback_update, message_update, tg_user
-from tests.mocked_bot import MockedBot
+from testing.mocked_bot import MockedBot
+from testing.updates import callback_update, message_update, tg_user
 
 
 async def test_first_start_asks_for_the_language(dispatcher: Dispatcher, bot: MockedBot) -> None:

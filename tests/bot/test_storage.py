@@ -22,7 +22,7 @@ from backend.db import SessionPool, create_engine, create_session_pool
 from backend.models import DialogState
 from backend.settings import DatabaseSettings, RedisSettings, Settings
 from bot.storage import SqlStorage, create_storage, redis_key_builder, storage_key
-from tests.databases import REDIS_ENV, service_url
+from testing.databases import REDIS_ENV, service_url
 
 OpenStorage = Callable[[], BaseStorage]
 

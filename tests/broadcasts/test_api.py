@@ -7,11 +7,11 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 from sqlmodel import select
 
 from backend import api_tokens
@@ -31,11 +31,12 @@ TEXT = {"ru": {"type": "text", "text": "Құрметті {name}!"}}
 
 
 @pytest.fixture
-async def client(settings: Settings, engine: object, ruleset: Ruleset) -> AsyncIterator[Client]:
+async def client(
+    settings: Settings, engine: object, ruleset: Ruleset, aiohttp_client: AiohttpClient
+) -> Client:
     app = create_app(settings, engine=engine, ruleset=ruleset)  # type: ignore[arg-type]
     app[clock_key] = lambda: NOW
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield client
+    return await aiohttp_client(app)
 
 
 async def token_for(pool: SessionPool, settings: Settings, user_id: int) -> dict[str, str]:

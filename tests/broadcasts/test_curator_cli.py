@@ -6,12 +6,11 @@ import json
 import sqlite3
 from pathlib import Path
 
-from tests.test_cli import clean_env, run_sanat
+from tests.sanat_cli import SanatCli
 
 
-def test_grant_list_revoke(tmp_path: Path) -> None:
-    env = clean_env(tmp_path)
-    assert run_sanat("migrate", env=env).returncode == 0
+def test_grant_list_revoke(sanat_cli: SanatCli, tmp_path: Path) -> None:
+    assert sanat_cli("migrate").returncode == 0
     db_path = tmp_path / "var" / "sanat.db"
     with sqlite3.connect(db_path) as db:
         db.execute(
@@ -19,16 +18,16 @@ def test_grant_list_revoke(tmp_path: Path) -> None:
             " VALUES (4242, 'Гүлнар Әбенова', '2026-12-01 00:00:00', '2026-12-01 00:00:00')"
         )
 
-    missing = run_sanat("admin", "curator", "grant", "999", env=env)
+    missing = sanat_cli.subprocess("admin", "curator", "grant", "999")  # the script, once
     assert missing.returncode == 1
     assert "open the bot first" in missing.stderr
 
-    unknown = run_sanat("admin", "curator", "grant", "4242", "--region", "atlantis", env=env)
+    unknown = sanat_cli("admin", "curator", "grant", "4242", "--region", "atlantis")
     assert unknown.returncode == 2
     assert "atlantis" in unknown.stderr
 
-    granted = run_sanat(
-        "admin", "curator", "grant", "4242", "--region", "almaty", "--region", "abai", env=env
+    granted = sanat_cli(
+        "admin", "curator", "grant", "4242", "--region", "almaty", "--region", "abai"
     )
     assert granted.returncode == 0, granted.stderr
     assert "regions abai,almaty" in granted.stdout
@@ -38,19 +37,19 @@ def test_grant_list_revoke(tmp_path: Path) -> None:
     assert roles == [("curator",)]
     assert (kind, json.loads(regions)) == ("region", ["abai", "almaty"])
 
-    listed = run_sanat("admin", "curator", "list", env=env)
+    listed = sanat_cli("admin", "curator", "list")
     assert listed.returncode == 0, listed.stderr
     assert "4242" in listed.stdout
     assert "Гүлнар Әбенова" in listed.stdout
 
-    everyone = run_sanat("admin", "curator", "grant", "4242", env=env)
+    everyone = sanat_cli("admin", "curator", "grant", "4242")
     assert "everyone" in everyone.stdout
 
-    revoked = run_sanat("admin", "curator", "revoke", "4242", env=env)
+    revoked = sanat_cli("admin", "curator", "revoke", "4242")
     assert revoked.returncode == 0, revoked.stderr
-    again = run_sanat("admin", "curator", "revoke", "4242", env=env)
+    again = sanat_cli("admin", "curator", "revoke", "4242")
     assert again.returncode == 1
     with sqlite3.connect(db_path) as db:
         assert db.execute("SELECT count(*) FROM user_role").fetchone() == (0,)
         assert db.execute("SELECT count(*) FROM curator_scope").fetchone() == (0,)
-    assert "4242" not in run_sanat("admin", "curator", "list", env=env).stdout
+    assert "4242" not in sanat_cli("admin", "curator", "list").stdout

@@ -18,6 +18,7 @@ from backend.db import SessionPool
 from backend.delivery.render import fill
 from backend.directory import TOPICS
 from backend.models import Channel, Notification, TopicSubscription, User
+from testing.telegram import LocalBotAPI
 from tests.delivery.support import (
     UNSUBSCRIBE_TEXT,
     add_users,
@@ -28,7 +29,6 @@ from tests.delivery.support import (
     notifications,
     running,
 )
-from tests.telegram import LocalBotAPI
 
 CHANNEL = -1001234567890
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (64).to_bytes(4, "big") * 2 + b"rest"

@@ -14,8 +14,8 @@ from backend.broadcasts.texts import progress_keyboard, progress_text
 from backend.curators import Scope
 from backend.db import SessionPool
 from backend.models import Channel, Notification, Organisation
+from testing.mocked_bot import MockedBot
 from tests.broadcasts.helpers import TEXT, admin, curator, deliver, organisation, person
-from tests.mocked_bot import MockedBot
 
 NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
 

@@ -14,19 +14,20 @@ import asyncio
 import time
 from collections import Counter
 
+import pytest
 from sqlmodel import col, func, select
 
 from backend.broadcasts import service as broadcasts
 from backend.db import SessionPool
 from backend.directory import TOPICS
 from backend.models import Notification, TopicSubscription, User
-from bench.broadcast_setup import BroadcastSetup, statuses
+from testing.broadcast_setup import BroadcastSetup, statuses
+from testing.telegram import LocalBotAPI
 from tests.broadcasts.helpers import admin
 from tests.delivery.support import WorkerProcess, delivered_texts, drained, worker_env
-from tests.telegram import LocalBotAPI
 
 # Every outcome is its own commit (that is what bounds duplicates to one per crash); on
-# PostgreSQL the test database does not wait for the WAL flush (tests/databases.py), so 10 000
+# PostgreSQL the test database does not wait for the WAL flush (testing/databases.py), so 10 000
 # take about as long there as on SQLite.
 RECIPIENTS = 10_000
 # Seconds; the killed worker's claims are handed out again after it. The worker's request
@@ -60,6 +61,7 @@ async def until_sent(api: LocalBotAPI, count: int, timeout: float) -> None:
         await asyncio.sleep(0.02)
 
 
+@pytest.mark.slow  # about a minute per database; `make test-slow`, CI
 async def test_ten_thousand_recipients_survive_429_403_and_a_sigkill(
     database_url: str, session_pool: SessionPool
 ) -> None:

@@ -28,8 +28,8 @@ from backend.models import (
     User,
     UserRole,
 )
-from tests.factories import tg_user
-from tests.mocked_bot import BOT_USER
+from testing.mocked_bot import BOT_USER
+from testing.updates import tg_user
 
 _ids = itertools.count(500_000)
 

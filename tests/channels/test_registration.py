@@ -6,7 +6,8 @@ from aiogram import Dispatcher
 
 from backend.channels import registration as channels
 from backend.db import SessionPool
-from tests.bot.chat import Chat
+from testing.chat import Chat
+from testing.mocked_bot import MockedBot
 from tests.channels.helpers import (
     bot_member_update,
     channels_by_chat,
@@ -15,7 +16,6 @@ from tests.channels.helpers import (
     make_user,
     migrated_update,
 )
-from tests.mocked_bot import MockedBot
 
 CHANNEL = -1001234567890
 EVERYONE = {"kind": "everyone"}

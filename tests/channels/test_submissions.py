@@ -11,7 +11,8 @@ from backend.db import SessionPool
 from backend.models import Organisation, Submission
 from backend.models.types import utcnow
 from backend.settings import Settings
-from tests.bot.chat import Chat
+from testing.chat import Chat
+from testing.mocked_bot import MockedBot
 from tests.channels.helpers import (
     make_channel,
     make_org,
@@ -19,7 +20,6 @@ from tests.channels.helpers import (
     outbox,
     photo_update,
 )
-from tests.mocked_bot import MockedBot
 
 
 async def submissions(pool: SessionPool) -> list[Submission]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from backend.db import SessionPool
 from backend.rules.loader import Ruleset
@@ -22,17 +21,18 @@ BASE = "/api/v1/users/777/courses"
 
 @pytest.fixture
 async def client(
+    *,
     settings: Settings,
     engine: object,
     ruleset: Ruleset,
     session_pool: SessionPool,
     auth_headers: dict[str, str],
-) -> AsyncIterator[Client]:
+    aiohttp_client: AiohttpClient,
+) -> Client:
     await new_teacher(session_pool, 777)
     app = create_app(settings, engine=engine, ruleset=ruleset)  # type: ignore[arg-type]
     app[clock_key] = lambda: NOW
-    async with TestClient(TestServer(app, host="127.0.0.1"), headers=auth_headers) as client:
-        yield client
+    return await aiohttp_client(app, headers=auth_headers)
 
 
 async def test_add_list_edit_delete(client: Client) -> None:

@@ -19,7 +19,7 @@ from backend.delivery import Backoff, DeliveryWorker
 from backend.delivery.telegram import build_bot
 from backend.models import Notification, User
 from backend.settings import BotSettings, DeliverySettings
-from tests.telegram import LocalBotAPI
+from testing.telegram import LocalBotAPI
 
 OUTSTANDING = ("pending", "sending")
 

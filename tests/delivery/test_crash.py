@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from backend.db import SessionPool
+from testing.telegram import LocalBotAPI
 from tests.delivery.support import (
     WorkerProcess,
     add_users,
@@ -15,7 +18,6 @@ from tests.delivery.support import (
     text,
     worker_env,
 )
-from tests.telegram import LocalBotAPI
 
 # Seconds; the killed worker's claims are resent once it has passed. The worker's request
 # timeout is a quarter of it, 2 s: with a shorter one a send that a busy machine answers late
@@ -27,6 +29,7 @@ async def sent_at_least(api: LocalBotAPI, count: int, timeout: float) -> None:
     await api.wait_for_call("sendMessage", lambda _: api.sent_count() >= count, timeout=timeout)
 
 
+@pytest.mark.slow  # two worker processes and an 8 s lease: ~20 s per database; CI runs it
 async def test_sigkill_mid_run_loses_nothing_and_duplicates_at_most_one(
     database_url: str, session_pool: SessionPool
 ) -> None:

@@ -16,7 +16,7 @@ from backend.delivery.enqueue import enqueue, enqueue_from_select, enqueue_lates
 from backend.models import Notification, User
 from backend.models.types import UTCDateTime
 from backend.settings import DeliverySettings
-from tests.mocked_bot import MockedBot
+from testing.mocked_bot import MockedBot
 
 NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
 PAYLOAD_TYPE = Notification.__table__.c.payload.type  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import update
 
 from backend.courses import service as courses
@@ -64,6 +65,7 @@ async def _daily_sweep_send_purge(
     return enqueued, purged
 
 
+@pytest.mark.slow  # nine months, a day at a time: 10-15 s per database; CI runs it
 async def test_purge_and_sweep_never_enqueue_a_reminder_twice(
     session_pool: SessionPool, settings: Settings, ruleset: Ruleset
 ) -> None:
@@ -85,6 +87,7 @@ async def test_purge_and_sweep_never_enqueue_a_reminder_twice(
     assert f"course:{user_id}:2026-05-10:o60" in left  # still the latest rung: kept
 
 
+@pytest.mark.slow  # the same nine months
 async def test_a_purge_ignoring_the_sweep_horizon_would_resend(
     session_pool: SessionPool, settings: Settings, ruleset: Ruleset
 ) -> None:

@@ -14,6 +14,7 @@ from sqlmodel import select
 from backend.db import SessionPool
 from backend.delivery import DefaultRenderer, RenderedMessage
 from backend.models import DeliveryPause, Notification, User
+from testing.telegram import LocalBotAPI
 from tests.delivery.support import (
     add_users,
     delivered_texts,
@@ -24,7 +25,6 @@ from tests.delivery.support import (
     running,
     text,
 )
-from tests.telegram import LocalBotAPI
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 POSTGRES_ONLY = pytest.mark.parametrize(

@@ -8,16 +8,21 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
-from tests.telegram import BotMessage, LocalBotAPI, UserDriver
+from testing.databases import copy_sqlite_database
+from testing.telegram import BotMessage, LocalBotAPI, UserDriver
 
 SANAT = Path(sys.executable).parent / "sanat"
 STARTUP = 30.0
 STEP = 10.0
+# One process serves every test here (each plays its own user): starting `sanat bot` costs
+# seconds of imports. The fixture and the tests share the module's event loop.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 @dataclass
@@ -25,6 +30,7 @@ class BotProcess:
     api: LocalBotAPI
     env: dict[str, str]
     process: asyncio.subprocess.Process | None = None
+    stderr: list[str] = field(default_factory=list)  # of every process that has ended
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
@@ -36,38 +42,40 @@ class BotProcess:
         """SIGKILL: no chance to save anything on the way out."""
         assert self.process is not None
         self.process.kill()
-        await self.process.wait()
+        _, stderr = await self.process.communicate()
+        self.stderr.append(stderr.decode())
 
     async def stop(self) -> str:
         assert self.process is not None
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(self.process.communicate(), timeout=STARTUP)
-        return stderr.decode()
+        self.stderr.append(stderr.decode())
+        return self.stderr[-1]
 
 
-@pytest.fixture
-async def bot_process(tmp_path: Path) -> AsyncIterator[BotProcess]:
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bot_process(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> AsyncIterator[BotProcess]:
+    database = tmp_path_factory.mktemp("e2e") / "sanat.db"
     async with LocalBotAPI() as api:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SANAT_")}
         env |= {
             "SANAT_BOT_TOKEN": api.token,
             "SANAT_BOT_API_SERVER": api.base_url,
-            "SANAT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'sanat.db'}",
+            # migrated as by `sanat migrate` (tests/test_cli.py runs that command)
+            "SANAT_DATABASE_URL": copy_sqlite_database(sqlite_template, database),
             "SANAT_LOG_LEVEL": "WARNING",
         }
-        migrate = await asyncio.create_subprocess_exec(
-            str(SANAT), "migrate", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        _, migrate_errors = await migrate.communicate()
-        assert migrate.returncode == 0, migrate_errors
         running = BotProcess(api, env)
         await running.start()
         try:
             yield running
         finally:
             if running.process and running.process.returncode is None:
-                stderr = await running.stop()
+                await running.stop()
+            for stderr in running.stderr:  # the killed process's too
                 assert "Traceback" not in stderr, stderr
 
 

@@ -8,11 +8,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 import backend.models  # noqa: F401
 from backend.db import create_engine
-from backend.migrate import downgrade_async, revisions, upgrade_async
+from backend.migrate import current_revision, downgrade_async, revisions, upgrade_async
 from backend.settings import DatabaseSettings
 
 
@@ -24,23 +25,23 @@ async def _tables(url: str) -> set[str]:
     return names - {"alembic_version"}
 
 
-async def test_stairway(database_url: str) -> None:
-    steps = revisions(database_url)
+async def test_stairway(empty_database_url: str) -> None:
+    steps = revisions(empty_database_url)
     assert steps, "no migrations found"
     previous = "base"
     for revision in steps:
-        await upgrade_async(database_url, revision)
-        await downgrade_async(database_url, previous)
-        await upgrade_async(database_url, revision)
+        await upgrade_async(empty_database_url, revision)
+        await downgrade_async(empty_database_url, previous)
+        await upgrade_async(empty_database_url, revision)
         previous = revision
-    assert await _tables(database_url) == set(SQLModel.metadata.tables)
-    await downgrade_async(database_url, "base")
-    assert await _tables(database_url) == set()
+    assert await _tables(empty_database_url) == set(SQLModel.metadata.tables)
+    await downgrade_async(empty_database_url, "base")
+    assert await _tables(empty_database_url) == set()
 
 
-async def test_models_and_migrations_agree(database_url: str) -> None:
-    await upgrade_async(database_url)
-    engine = create_engine(DatabaseSettings(url=database_url))
+async def test_models_and_migrations_agree(empty_database_url: str) -> None:
+    await upgrade_async(empty_database_url)
+    engine = create_engine(DatabaseSettings(url=empty_database_url))
 
     def diff(connection: Connection) -> list[Any]:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -50,3 +51,11 @@ async def test_models_and_migrations_agree(database_url: str) -> None:
         differences = await connection.run_sync(diff)
     await engine.dispose()
     assert differences == []
+
+
+async def test_every_test_database_starts_at_head(engine: AsyncEngine) -> None:
+    """``database_url`` is a copy of the session's migrated template, not an empty database."""
+    assert await current_revision(engine) == revisions(str(engine.url))[-1]
+    assert await _tables(engine.url.render_as_string(hide_password=False)) == set(
+        SQLModel.metadata.tables
+    )

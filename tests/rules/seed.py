@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.databases import REQUIRE_ENV
+from testing.databases import REQUIRE_ENV
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 ORDER_338 = SEEDS / "002_1f946b8a025cd79c.txt"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from openpyxl import load_workbook
+from pytest_aiohttp import AiohttpClient
 
 from backend import api_tokens, staff
 from backend.db import SessionPool
@@ -27,7 +27,9 @@ MAX_BYTES = 16_384  # an XLSX of a few rows is about 5 KB
 
 
 @pytest.fixture
-async def client(settings: Settings, engine: object, ruleset: Ruleset) -> AsyncIterator[Client]:
+async def client(
+    settings: Settings, engine: object, ruleset: Ruleset, aiohttp_client: AiohttpClient
+) -> Client:
     settings = settings.model_copy(
         update={
             "staff": StaffSettings(roster_max_bytes=MAX_BYTES, roster_max_rows=20),
@@ -36,8 +38,7 @@ async def client(settings: Settings, engine: object, ruleset: Ruleset) -> AsyncI
     )
     app = create_app(settings, engine=engine, ruleset=ruleset)  # type: ignore[arg-type]
     app[clock_key] = lambda: NOW
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield client
+    return await aiohttp_client(app)
 
 
 async def token_for(pool: SessionPool, settings: Settings, scope: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import clean_env, run_sanat
+from tests.sanat_cli import SanatCli
 
 
 @pytest.mark.parametrize(
@@ -21,32 +21,32 @@ from tests.test_cli import clean_env, run_sanat
         ("invite", "revoke"),
     ],
 )
-def test_every_command_has_help(command: tuple[str, str]) -> None:
-    result = run_sanat("admin", *command, "--help")
+def test_every_command_has_help(sanat_cli: SanatCli, command: tuple[str, str]) -> None:
+    result = sanat_cli("admin", *command, "--help")
     assert result.returncode == 0, result.stderr
     assert f"sanat admin {' '.join(command)}" in result.stdout
 
 
-def test_org_and_invitation_lifecycle(tmp_path: Path) -> None:
-    env = clean_env(tmp_path, SANAT_BOT_USERNAME="sanat_test_bot")
+def test_org_and_invitation_lifecycle(sanat_cli: SanatCli, tmp_path: Path) -> None:
+    sanat_cli.env["SANAT_BOT_USERNAME"] = "sanat_test_bot"
     database = tmp_path / "var" / "sanat.db"
-    assert run_sanat("migrate", env=env).returncode == 0
+    assert sanat_cli("migrate").returncode == 0
 
-    created = run_sanat(
+    created = sanat_cli(
         "admin", "org", "create", "--name", "Гимназия №1", "--kind", "school", "--region",
-        "almaty", env=env,
+        "almaty",
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
     assert "organisation 1" in created.stdout
-    bad_kind = run_sanat("admin", "org", "create", "--name", "X", "--kind", "bank", env=env)
+    bad_kind = sanat_cli("admin", "org", "create", "--name", "X", "--kind", "bank")
     assert bad_kind.returncode == 2
-    listed = run_sanat("admin", "org", "list", env=env)
+    listed = sanat_cli.subprocess("admin", "org", "list")  # the script, once
     assert "Гимназия №1" in listed.stdout
     assert "almaty" in listed.stdout
 
-    invite = run_sanat(
+    invite = sanat_cli(
         "admin", "invite", "create", "--org", "1", "--role", "hr", "--max-uses", "3",
-        "--days", "7", env=env,
+        "--days", "7",
     )  # fmt: skip
     assert invite.returncode == 0, invite.stderr
     link = invite.stdout.strip()
@@ -59,28 +59,26 @@ def test_org_and_invitation_lifecycle(tmp_path: Path) -> None:
         ).fetchall()
     assert rows == [(1, hashlib.sha256(token.encode()).hexdigest(), "hr", 3, 1)]
 
-    listing = run_sanat("admin", "invite", "list", "--org", "1", env=env)
+    listing = sanat_cli("admin", "invite", "list", "--org", "1")
     assert listing.returncode == 0, listing.stderr
     assert "hr" in listing.stdout
     assert "0/3" in listing.stdout
     assert token not in listing.stdout
 
-    revoked = run_sanat("admin", "invite", "revoke", "1", env=env)
+    revoked = sanat_cli("admin", "invite", "revoke", "1")
     assert revoked.returncode == 0, revoked.stderr
     with sqlite3.connect(database) as db:
         (revoked_at,) = db.execute("SELECT revoked_at FROM invitation").fetchone()
     assert revoked_at is not None
 
-    missing = run_sanat("admin", "invite", "revoke", "99", env=env)
+    missing = sanat_cli("admin", "invite", "revoke", "99")
     assert missing.returncode == 1
     assert "no invitation with id 99" in missing.stderr
-    no_org = run_sanat("admin", "invite", "create", "--org", "42", "--role", "head", env=env)
+    no_org = sanat_cli("admin", "invite", "create", "--org", "42", "--role", "head")
     assert no_org.returncode == 1
     assert "no organisation with id 42" in no_org.stderr
-    bad_role = run_sanat("admin", "invite", "create", "--org", "1", "--role", "teacher", env=env)
+    bad_role = sanat_cli("admin", "invite", "create", "--org", "1", "--role", "teacher")
     assert bad_role.returncode == 2
-    zero = run_sanat(
-        "admin", "invite", "create", "--org", "1", "--role", "head", "--days", "0", env=env
-    )
+    zero = sanat_cli("admin", "invite", "create", "--org", "1", "--role", "head", "--days", "0")
     assert zero.returncode == 2
     assert "Traceback" not in zero.stderr + bad_role.stderr + no_org.stderr

@@ -13,7 +13,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import BufferedInputFile
 
-from tests.telegram import LocalBotAPI
+from testing.telegram import LocalBotAPI
 
 CHANNEL = -1009876543210
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (32).to_bytes(4, "big") * 2 + b"rest"

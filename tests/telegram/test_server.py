@@ -38,7 +38,7 @@ from aiohttp import ClientSession, web
 
 from backend.settings import BotSettings
 from bot.factory import create_bot
-from tests.telegram import SECRET_HEADER, Button, ButtonNotFoundError, LocalBotAPI, UserDriver
+from testing.telegram import SECRET_HEADER, Button, ButtonNotFoundError, LocalBotAPI, UserDriver
 
 PNG_1X1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"

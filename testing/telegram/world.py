@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from tests.telegram.markup import reply_button_text
-from tests.telegram.wire import Json, bad_request
+from testing.telegram.markup import reply_button_text
+from testing.telegram.wire import Json, bad_request
 
 # Kinds of update a bot receives unless it lists them in allowed_updates (Bot API default).
 _NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})

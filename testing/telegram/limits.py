@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tests.telegram.wire import APIError
+from testing.telegram.wire import APIError
 
 # The methods Telegram's flood control counts as "sending a message to a chat".
 SEND_METHODS = frozenset(

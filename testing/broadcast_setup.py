@@ -17,7 +17,7 @@ from backend.broadcasts import service as broadcasts
 from backend.broadcasts.service import Audience
 from backend.db import SessionPool
 from backend.models import Notification, User
-from tests.telegram import LocalBotAPI
+from testing.telegram import LocalBotAPI
 
 BLOCKED_EVERY = 50  # 2% of recipients blocked the bot
 

@@ -9,8 +9,8 @@ from aiogram.types import InlineKeyboardMarkup
 
 from backend.courses import service as courses
 from backend.db import SessionPool
-from tests.factories import callback_update, message_update, tg_user
-from tests.mocked_bot import MockedBot
+from testing.mocked_bot import MockedBot
+from testing.updates import callback_update, message_update, tg_user
 
 
 class Chat:

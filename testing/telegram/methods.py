@@ -9,9 +9,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tests.telegram.markup import parse_html, validate_reply_markup
-from tests.telegram.wire import APIError, Json, Params, Upload, bad_request
-from tests.telegram.world import CallbackAnswer, ChatState, StoredFile, World
+from testing.telegram.markup import parse_html, validate_reply_markup
+from testing.telegram.wire import APIError, Json, Params, Upload, bad_request
+from testing.telegram.world import CallbackAnswer, ChatState, StoredFile, World
 
 Handler = Callable[[Params], Awaitable[Any]]
 

@@ -6,7 +6,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
-from tests.telegram.wire import Json, bad_request
+from testing.telegram.wire import Json, bad_request
 
 MAX_CALLBACK_DATA_BYTES = 64
 _COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/])")

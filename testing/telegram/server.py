@@ -23,11 +23,11 @@ from typing import Any, Self, TypeVar
 
 from aiohttp import ClientError, ClientResponse, ClientSession, ClientTimeout, MultipartReader, web
 
-from tests.telegram.driver import UserDriver
-from tests.telegram.limits import SEND_METHODS, Fault, FaultInjector, FloodControl, Limits
-from tests.telegram.methods import BotMethods
-from tests.telegram.wire import APIError, Json, Params
-from tests.telegram.world import BotMessage, Call, FileStore, StoredFile, Webhook, World
+from testing.telegram.driver import UserDriver
+from testing.telegram.limits import SEND_METHODS, Fault, FaultInjector, FloodControl, Limits
+from testing.telegram.methods import BotMethods
+from testing.telegram.wire import APIError, Json, Params
+from testing.telegram.world import BotMessage, Call, FileStore, StoredFile, Webhook, World
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_REQUEST_BYTES = 64 * 1024 * 1024  # above the cloud API's 50 MB upload limit

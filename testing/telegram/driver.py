@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from tests.telegram.markup import command_entities
-from tests.telegram.wire import Json
-from tests.telegram.world import BotMessage, CallbackAnswer, ChatState, World
+from testing.telegram.markup import command_entities
+from testing.telegram.wire import Json
+from testing.telegram.world import BotMessage, CallbackAnswer, ChatState, World
 
 _SHOWN_ON_FAILURE = 5
 
