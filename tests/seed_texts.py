@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.databases import REQUIRE_ENV
+from testing.databases import REQUIRE_ENV
 
 HERE = Path(__file__).resolve()
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from aiogram import Dispatcher
@@ -25,10 +24,10 @@ from backend.settings import Settings
 from backend.web.app import create_app
 from backend.web.keys import clock_key
 from bot.context import local_today
-from tests.bot.chat import started_chat, user_id_of
+from testing.chat import started_chat, user_id_of
+from testing.mocked_bot import MockedBot
 from tests.courses.helpers import add_course, at_local, local, new_teacher, outbox
-from tests.mocked_bot import MockedBot
-from tests.test_cli import clean_env, run_sanat
+from tests.sanat_cli import SanatCli
 
 Client = TestClient[web.Request, web.Application]
 BASIS = "ҚР ОАМ 2026 жылғы №999 бұйрығы (сынақ)"
@@ -221,27 +220,26 @@ async def test_api_add_list_remove_with_an_admin_token(
 # --- the CLI ------------------------------------------------------------------------------------
 
 
-def test_cli_add_list_remove(tmp_path: Path) -> None:
-    env = clean_env(tmp_path)
-    assert run_sanat("migrate", env=env).returncode == 0
-    added = run_sanat(
+def test_cli_add_list_remove(sanat_cli: SanatCli) -> None:
+    assert sanat_cli("migrate").returncode == 0
+    added = sanat_cli(
         "admin", "calendar", "add", "--start", "2027-04-12", "--end", "2027-04-30",
-        "--basis", BASIS, env=env,
+        "--basis", BASIS
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
     event_id = added.stdout.split()[1]
-    listed = run_sanat("admin", "calendar", "list", env=env)
+    listed = sanat_cli("admin", "calendar", "list")
     assert "2027-04-12  2027-04-30" in listed.stdout
     assert "2022-11-01" in listed.stdout
-    bad = run_sanat(
+    bad = sanat_cli(
         "admin", "calendar", "add", "--start", "2027-05-12", "--end", "2027-04-30",
-        "--basis", BASIS, env=env,
+        "--basis", BASIS
     )  # fmt: skip
     assert bad.returncode == 2
     assert "end is before the start" in bad.stderr
-    assert run_sanat("admin", "calendar", "remove", event_id, env=env).returncode == 0
-    assert run_sanat("admin", "calendar", "remove", event_id, env=env).returncode == 1
-    assert "2027-04-12" not in run_sanat("admin", "calendar", "list", env=env).stdout
+    assert sanat_cli("admin", "calendar", "remove", event_id).returncode == 0
+    assert sanat_cli("admin", "calendar", "remove", event_id).returncode == 1
+    assert "2027-04-12" not in sanat_cli("admin", "calendar", "list").stdout
 
 
 # --- the bot ------------------------------------------------------------------------------------

@@ -27,9 +27,9 @@ from backend.staff.digest import digest_text
 from backend.staff.weekly_digest import digest as build_digest
 from backend.web.app import create_app
 from backend.web.keys import clock_key
-from tests.bot.chat import started_chat, user_id_of
+from testing.chat import started_chat, user_id_of
+from testing.mocked_bot import MockedBot
 from tests.courses.helpers import add_course, at_local, local, new_teacher, outbox
-from tests.mocked_bot import MockedBot
 from tests.seed_texts import seed_lines
 
 SEED = "001_2a0aee6cb2e2fd2b.txt"

@@ -16,9 +16,9 @@ from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from backend.university.cards import load_cards
 from backend.web.app import create_app
-from tests.bot.chat import Chat, started_chat
+from testing.chat import Chat, started_chat
+from testing.mocked_bot import MockedBot
 from tests.courses.helpers import new_teacher
-from tests.mocked_bot import MockedBot
 from tests.seed_texts import seed_lines
 
 SEED = "000_f549413c4f15f9eb.txt"
