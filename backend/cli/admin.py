@@ -10,6 +10,7 @@ from backend import api_tokens
 from backend.cli import calendar as calendar_commands
 from backend.cli import curator as curator_commands
 from backend.cli import staff as staff_commands
+from backend.cli import umo as umo_commands
 from backend.cli.common import cli_settings, fail, guarded, run_with_pool, when
 from backend.models.api_token import ADMIN_SCOPE
 
@@ -81,3 +82,4 @@ def add_admin_commands(commands: Any) -> None:
     staff_commands.add_commands(sub)
     curator_commands.add_commands(sub)
     calendar_commands.add_commands(sub)
+    umo_commands.add_commands(sub)

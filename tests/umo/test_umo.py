@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 
 from backend import users
 from backend.courses import service as courses
@@ -13,6 +14,7 @@ from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from backend.umo.directory import SECRETARY_ROLE, load_directory
 from tests.courses.helpers import at_local, local, new_teacher, outbox
+from tests.sanat_cli import SanatCli
 from tests.seed_texts import seed_lines
 
 SEED = "004_9fd1795a672b2f49.txt"
@@ -90,3 +92,27 @@ async def test_missed_days_catch_up_once(
     (row,) = await outbox(session_pool)
     assert row.payload["duty"] == "work_plan"
     assert "допущение" in row.payload["text"]["ru"]
+
+
+def test_cli_lists_the_directory_and_grants_the_role(sanat_cli: SanatCli) -> None:
+    listed = sanat_cli("admin", "umo", "list", "--direction", "014")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.count("014 ") == 3
+    assert "Қазақ спорт және туризм академиясы (Дене шынықтыру мұғалімдерін даярлау)" in (
+        listed.stdout
+    )
+    assert sanat_cli("migrate").returncode == 0
+    missing = sanat_cli("admin", "umo", "secretary", "grant", "123")
+    assert missing.returncode == 1
+    assert "open the bot" in missing.stderr
+    with sqlite3.connect(sanat_cli.database) as db:
+        db.execute(
+            "INSERT INTO user (telegram_id, created_at, updated_at) VALUES (123, "
+            "'2026-12-04 00:00:00', '2026-12-04 00:00:00')"
+        )
+    assert sanat_cli("admin", "umo", "secretary", "grant", "123").returncode == 0
+    with sqlite3.connect(sanat_cli.database) as db:
+        assert db.execute("SELECT role FROM user_role").fetchall() == [(SECRETARY_ROLE,)]
+    assert sanat_cli("admin", "umo", "secretary", "revoke", "123").returncode == 0
+    with sqlite3.connect(sanat_cli.database) as db:
+        assert db.execute("SELECT role FROM user_role").fetchall() == []
