@@ -7,12 +7,21 @@ import datetime as dt
 import re
 import sqlite3
 
-from backend import users
+from aiogram import Dispatcher
+from sqlmodel import select
+
+from backend import directory, users
+from backend.broadcasts import audience
+from backend.broadcasts.audience import Audience
 from backend.courses import service as courses
+from backend.curators import Scope
 from backend.db import SessionPool
+from backend.models import TopicSubscription
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from backend.umo.directory import SECRETARY_ROLE, load_directory
+from testing.chat import started_chat, user_id_of
+from testing.mocked_bot import MockedBot
 from tests.courses.helpers import at_local, local, new_teacher, outbox
 from tests.sanat_cli import SanatCli
 from tests.seed_texts import seed_lines
@@ -116,3 +125,33 @@ def test_cli_lists_the_directory_and_grants_the_role(sanat_cli: SanatCli) -> Non
     assert sanat_cli("admin", "umo", "secretary", "revoke", "123").returncode == 0
     with sqlite3.connect(sanat_cli.database) as db:
         assert db.execute("SELECT role FROM user_role").fetchall() == []
+
+
+async def test_a_lecturer_picks_a_direction_and_is_in_its_umo_news_audience(
+    dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
+) -> None:
+    chat = await started_chat(dispatcher, bot, 7601)
+    await chat.send("/university")
+    await chat.press("Моё направление подготовки")
+    assert "011" in str(chat.last_screen().text)
+    await chat.press("011")
+    assert "Абай атындағы Қазақ ұлттық педагогикалық университеті" in str(chat.last_screen().text)
+    await chat.press("Моё направление подготовки")
+    await chat.press("014")
+    assert "Дене шынықтыру" in str(chat.last_screen().text)
+    user_id = await user_id_of(session_pool, chat)
+    async with session_pool() as session:
+        rows = (
+            await session.exec(
+                select(TopicSubscription).where(TopicSubscription.user_id == user_id)
+            )
+        ).all()
+        assert {(row.topic, row.subscribed) for row in rows} == {
+            ("umo:011", False),
+            ("umo:014", True),
+        }
+        assert await audience.count(session, Scope(), "umo:014", Audience()) == 1
+        assert await audience.count(session, Scope(), "umo:011", Audience()) == 0
+    assert directory.is_topic("umo:014")
+    assert not directory.is_topic("umo:999")
+    assert directory.topic("umo:014").default_on is False

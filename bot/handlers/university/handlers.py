@@ -11,13 +11,23 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
 
+from backend.broadcasts import topics
+from backend.umo.directory import load_directory
 from backend.university import service
 from backend.university.cards import SCALE, load_cards
 from bot.context import BotContext
 from bot.handlers.university.callbacks import UniversityCallback
-from bot.handlers.university.screens import cards_screen, item_screen, result_screen
-from bot.shared.screen import show
+from bot.handlers.university.screens import (
+    cards_screen,
+    direction_chosen,
+    directions_screen,
+    item_screen,
+    result_screen,
+)
+from bot.shared.screen import Screen, show
 
 KEY = "university_check"
 
@@ -76,10 +86,36 @@ async def item_rated(
     await show(query, result_screen(catalog, found[1], ctx.lang))
 
 
+async def directions_pressed(query: CallbackQuery, ctx: BotContext) -> None:
+    chosen = await topics.chosen_umo_direction(ctx.session, ctx.user.id)
+    await show(query, directions_screen(load_directory(), chosen))
+
+
+async def direction_picked(
+    query: CallbackQuery,
+    callback_data: UniversityCallback,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    directory = load_directory()
+    if not 0 <= callback_data.i < len(directory.directions):
+        await show(query, directions_screen(directory, None))
+        return
+    code = directory.directions[callback_data.i]
+    await topics.choose_umo_topic(ctx.session, ctx.user.id, code)
+    callback_answer.text = _("Saved.")
+    await show(
+        query,
+        Screen(direction_chosen(directory, code), cards_screen(load_cards(), ctx.lang).markup),
+    )
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_university, Command("university"))
     router.callback_query.register(cards_pressed, UniversityCallback.filter(F.a == "cards"))
     router.callback_query.register(card_chosen, UniversityCallback.filter(F.a == "card"))
     router.callback_query.register(item_rated, UniversityCallback.filter(F.a == "rate"))
+    router.callback_query.register(directions_pressed, UniversityCallback.filter(F.a == "dirs"))
+    router.callback_query.register(direction_picked, UniversityCallback.filter(F.a == "dir"))
     return router

@@ -7,6 +7,7 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from backend.umo.directory import UmoDirectory
 from backend.university.cards import CardCatalog, Item
 from backend.university.service import SelfCheckResult
 from bot.handlers.university.callbacks import UniversityCallback
@@ -34,6 +35,9 @@ def cards_screen(catalog: CardCatalog, language: str) -> Screen:
             text=short(f"{card.card}. {card.title(language)}", 60),
             callback_data=UniversityCallback(a="card", c=card.card),
         )
+    builder.button(
+        text=_("🧭 My training direction (UMO news)"), callback_data=UniversityCallback(a="dirs")
+    )
     builder.button(text=_("🏠 Menu"), callback_data=MenuCallback(item="home"))
     builder.adjust(1)
     text = "\n\n".join(
@@ -127,3 +131,45 @@ def result_screen(catalog: CardCatalog, result: SelfCheckResult, language: str) 
     builder.adjust(1)
     text = "\n".join(lines)
     return Screen(text[:4000], builder.as_markup())
+
+
+def directions_screen(directory: UmoDirectory, chosen: str | None) -> Screen:
+    """Every training direction of Order 400 annex 2; a button per direction (its index)."""
+    lines = [_("<b>🧭 Your training direction</b>"), ""]
+    seen: set[str] = set()
+    for umo in directory.umos:
+        if umo.direction in seen:
+            continue
+        seen.add(umo.direction)
+        mark = "✅ " if umo.direction == chosen else ""
+        lines.append(f"{mark}<b>{escape(umo.direction)}</b> {escape(short(umo.name, 70))}")
+    lines += [
+        "",
+        _("Choose yours: you will receive the news of its UMO (Order 400, annex 2)."),
+    ]
+    builder = InlineKeyboardBuilder()
+    for index, code in enumerate(directory.directions):
+        builder.button(
+            text=code,
+            callback_data=UniversityCallback(a="dir", i=index),
+        )
+    builder.button(text=_("⬅ Back"), callback_data=UniversityCallback(a="cards"))
+    builder.adjust(*([6] * (len(directory.directions) // 6)), len(directory.directions) % 6, 1)
+    return Screen("\n".join(lines)[:4000], builder.as_markup())
+
+
+def direction_chosen(directory: UmoDirectory, code: str) -> str:
+    umos = directory.for_direction(code)
+    bases = "\n".join(
+        f"• {escape(umo.base)}" + (f" ({escape(umo.scope)})" if umo.scope else "") for umo in umos
+    )
+    doubtful = any(umo.doubtful for umo in umos)
+    text = _(
+        "✅ You will receive the news of the UMO of direction {code}. Its base university:\n"
+        "{bases}"
+    ).format(code=escape(code), bases=bases)
+    if doubtful:
+        text += "\n" + _(
+            "⚠️ The table of the order is garbled here: this reading is an assumption."
+        )
+    return text
