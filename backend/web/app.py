@@ -8,21 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.db import create_session_pool
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
-from backend.web import (
-    broadcasts_api,
-    calendar_api,
-    checkins_api,
-    courses_api,
-    health,
-    openapi,
-    rules_api,
-    staff_api,
-    tokens_api,
-    university_api,
-)
 from backend.web.auth import auth_middleware
 from backend.web.keys import engine_key, ruleset_key, session_pool_key, settings_key
 from backend.web.problems import problem_middleware
+from backend.web.routes import OPERATIONS
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
@@ -35,14 +24,6 @@ def create_app(settings: Settings, *, engine: AsyncEngine, ruleset: Ruleset) -> 
     app[engine_key] = engine
     app[session_pool_key] = create_session_pool(engine)
     app[ruleset_key] = ruleset
-    app.add_routes(health.routes)
-    app.add_routes(rules_api.routes)
-    app.add_routes(courses_api.routes)
-    app.add_routes(staff_api.routes)
-    app.add_routes(broadcasts_api.routes)
-    app.add_routes(tokens_api.routes)
-    app.add_routes(calendar_api.routes)
-    app.add_routes(checkins_api.routes)
-    app.add_routes(university_api.routes)
-    app.add_routes(openapi.routes)
+    for operation in OPERATIONS:
+        app.router.add_route(operation.method, operation.route_path, operation.handler)
     return app

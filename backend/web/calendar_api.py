@@ -12,15 +12,16 @@ import datetime as dt
 from typing import Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from backend.calendars import service as calendars
 from backend.calendars.windows import next_window
 from backend.models import CalendarEvent
+from backend.web.operations import path_int
 from backend.web.keys import session_pool_key, today_of
-from backend.web.problems import ProblemError, json_response, read_json_object
+from backend.web.bodies import read_model
+from backend.web.problems import ProblemError, json_response
 
-routes = web.RouteTableDef()
 BASE = "/api/v1/admin/calendar"
 
 EventKind = Literal["testing", "attestation", "other"]
@@ -70,7 +71,6 @@ def _reply(model: BaseModel, status: int = 200) -> web.Response:
     return json_response(model.model_dump(mode="json"), status=status)
 
 
-@routes.get(BASE)
 async def list_events(request: web.Request) -> web.Response:
     kind = request.query.get("kind")
     if kind is not None and kind not in calendars.KINDS:
@@ -80,18 +80,8 @@ async def list_events(request: web.Request) -> web.Response:
     return _reply(CalendarEventList(items=[_out(record) for record in records]))
 
 
-@routes.post(BASE)
 async def add_event(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
-    try:
-        given = CalendarEventInput.model_validate(body)
-    except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
-        ]
-        raise ProblemError(
-            422, "Unprocessable Content", "the event is invalid", errors=problems
-        ) from None
+    given = await read_model(request, CalendarEventInput)
     event = calendars.EventInput(
         kind=given.kind,
         starts_on=given.start,
@@ -115,9 +105,8 @@ async def add_event(request: web.Request) -> web.Response:
     return _reply(_out(record), status=201)
 
 
-@routes.delete(BASE + r"/{event_id:\d{1,12}}")
 async def remove_event(request: web.Request) -> web.Response:
-    event_id = int(request.match_info["event_id"])
+    event_id = path_int(request, "event_id")
     async with request.app[session_pool_key]() as session:
         try:
             record = await calendars.remove_event(session=session, event_id=event_id)
@@ -126,7 +115,6 @@ async def remove_event(request: web.Request) -> web.Response:
     return _reply(_out(record))
 
 
-@routes.get("/api/v1/calendar/next-testing-window")
 async def next_testing_window(request: web.Request) -> web.Response:
     today = today_of(request)
     audience = request.query.get("audience")

@@ -12,10 +12,10 @@ from pydantic import BaseModel
 from backend.courses import checkins
 from backend.courses.programmes import load_programmes
 from backend.models import Organisation
+from backend.web.operations import path_int
 from backend.web.keys import session_pool_key
 from backend.web.problems import ProblemError, json_response
 
-routes = web.RouteTableDef()
 
 
 class AppliedCounts(BaseModel):
@@ -36,9 +36,8 @@ class CheckinSummary(BaseModel):
     basis: str
 
 
-@routes.get(r"/api/v1/organisations/{organisation_id:\d{1,12}}/course-checkins")
 async def organisation_checkins(request: web.Request) -> web.Response:
-    organisation_id = int(request.match_info["organisation_id"])
+    organisation_id = path_int(request, "organisation_id")
     async with request.app[session_pool_key]() as session:
         if await session.get(Organisation, organisation_id) is None:
             raise ProblemError(404, "Not Found", "no such organisation")

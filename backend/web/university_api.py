@@ -12,16 +12,16 @@ import datetime as dt
 from typing import Annotated
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.courses import service as courses
 from backend.university import service
 from backend.university.cards import CardCatalog, Item, load_cards
 from backend.web.keys import session_pool_key
-from backend.web.problems import ProblemError, json_response, read_json_object
+from backend.web.bodies import read_model
+from backend.web.problems import ProblemError, json_response
 
-routes = web.RouteTableDef()
 BASE = "/api/v1/university"
 NOT_IN_SOURCE = (
     "Order 616 amends only cards 3-5: cards 1-2, NQF levels and qualification requirements are "
@@ -103,7 +103,6 @@ def _item(catalog: CardCatalog, item: Item) -> ItemOut:
     )
 
 
-@routes.get(BASE + "/cards")
 async def cards(request: web.Request) -> web.Response:
     catalog = load_cards()
     body = CardsOut(
@@ -160,16 +159,8 @@ async def _user_id(session: AsyncSession, telegram_id: int) -> int:
     return found
 
 
-@routes.post(BASE + "/self-checks")
 async def add_self_check(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
-    try:
-        given = SelfCheckInput.model_validate(body)
-    except ValidationError as exc:
-        errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise ProblemError(
-            422, "Unprocessable Content", "invalid self-check", errors=errors
-        ) from None
+    given = await read_model(request, SelfCheckInput)
     catalog = load_cards()
     async with request.app[session_pool_key]() as session:
         user_id = await _user_id(session, given.telegram_id)
@@ -188,7 +179,6 @@ async def add_self_check(request: web.Request) -> web.Response:
     return json_response(out.model_dump(mode="json"), status=201)
 
 
-@routes.get(BASE + "/self-checks")
 async def list_self_checks(request: web.Request) -> web.Response:
     raw = request.query.get("telegram_id", "")
     if not raw.isascii() or not raw.isdigit() or len(raw) > 16:

@@ -53,4 +53,4 @@ class ReviewCallback(CallbackData, prefix="r"):
 
 class ResultCallback(CallbackData, prefix="res"):
     t: str
-    a: str  # clause | save | review | new
+    a: str  # clause | save | pic | review | new

@@ -24,8 +24,9 @@ from backend.calendars import service as calendars
 from backend.courses import SNOOZE_DAYS, CourseInputError, validate_course
 from backend.courses import service as courses
 from backend.courses.ics import render_calendar
-from backend.courses.testing import NOTICE_DAYS, next_window
-from backend.courses.timeline import render_timeline
+from backend.calendars.windows import next_window
+from backend.courses.testing import NOTICE_DAYS
+from backend.courses.timeline import timeline_png
 from backend.courses.validation import (
     MAX_CERTIFICATE_NUMBER,
     MAX_HOURS,
@@ -48,6 +49,7 @@ from bot.handlers.courses.callbacks import (
 )
 from bot.handlers.courses.screens import courses_screen, done_when_screen, due_line
 from bot.handlers.courses.states import CourseStates
+from bot.shared.pictures import user_catalog
 from bot.shared.screen import Screen, show
 
 CALENDAR_FILENAME = "sanat-courses.ics"
@@ -306,7 +308,16 @@ async def send_timeline(
         return
     due = await courses.next_due(session=session, user_id=user.id, ruleset=ctx.ruleset)
     now = ctx.today()
-    body = render_timeline([record.completed_on for record in records], due, now)
+    body = await timeline_png(
+        records=records,
+        due=due,
+        today=now,
+        windows=[
+            TestingWindow(start=w.starts_on, end=w.ends_on)
+            for w in await calendars.upcoming_testing_windows(session=ctx.session, since=now)
+        ],
+        catalog=user_catalog(),
+    )
     caption = due_line(due, now) if due is not None else None
     bot: Bot = ctx.bot
     await bot.send_photo(
