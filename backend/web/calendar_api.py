@@ -17,9 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.calendars import service as calendars
 from backend.calendars.windows import next_window
 from backend.models import CalendarEvent
-from backend.web.operations import path_int
-from backend.web.keys import session_pool_key, today_of
 from backend.web.bodies import read_model
+from backend.web.keys import session_pool_key, today_of
+from backend.web.operations import path_int
 from backend.web.problems import ProblemError, json_response
 
 BASE = "/api/v1/admin/calendar"

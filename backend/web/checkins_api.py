@@ -12,10 +12,9 @@ from pydantic import BaseModel
 from backend.courses import checkins
 from backend.courses.programmes import load_programmes
 from backend.models import Organisation
-from backend.web.operations import path_int
 from backend.web.keys import session_pool_key
+from backend.web.operations import path_int
 from backend.web.problems import ProblemError, json_response
-
 
 
 class AppliedCounts(BaseModel):

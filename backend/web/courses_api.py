@@ -24,8 +24,8 @@ from backend.courses.validation import (
     validate_course,
 )
 from backend.models import CourseRecord
-from backend.rules.schema import TestingWindow
 from backend.pictures.catalog import catalog_for
+from backend.rules.schema import TestingWindow
 from backend.web.bodies import read_model, reply
 from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
 from backend.web.operations import path_int

@@ -489,8 +489,6 @@ OPERATIONS: list[Operation] = [
         "A person's self-checks, oldest first, each compared with the one before it.",
         {200: university_api.SelfCheckList, **dict.fromkeys((*PROTECTED, 404, 422))},
         auth="admin",
-        params=(
-            Param("telegram_id", where="query", schema=TELEGRAM_ID, required=True),
-        ),
+        params=(Param("telegram_id", where="query", schema=TELEGRAM_ID, required=True),),
     ),
 ]

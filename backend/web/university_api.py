@@ -18,8 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.courses import service as courses
 from backend.university import service
 from backend.university.cards import CardCatalog, Item, load_cards
-from backend.web.keys import session_pool_key
 from backend.web.bodies import read_model
+from backend.web.keys import session_pool_key
 from backend.web.problems import ProblemError, json_response
 
 BASE = "/api/v1/university"

@@ -21,10 +21,10 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.calendars import service as calendars
+from backend.calendars.windows import next_window
 from backend.courses import SNOOZE_DAYS, CourseInputError, validate_course
 from backend.courses import service as courses
 from backend.courses.ics import render_calendar
-from backend.calendars.windows import next_window
 from backend.courses.testing import NOTICE_DAYS
 from backend.courses.timeline import timeline_png
 from backend.courses.validation import (
