@@ -28,6 +28,7 @@ from backend.courses.ics import render_calendar
 from backend.courses.testing import NOTICE_DAYS
 from backend.courses.timeline import timeline_png
 from backend.courses.validation import (
+    DEFAULT_TITLE,
     MAX_CERTIFICATE_NUMBER,
     MAX_HOURS,
     MAX_TITLE,
@@ -161,7 +162,7 @@ async def _record_completion(
 ) -> None:
     """Store "I finished the course" on a date; raises CourseInputError when it is invalid."""
     course = validate_course(
-        {"completed_on": raw_date, "title": _("Refresher course"), "provider": "other"},
+        {"completed_on": raw_date, "title": _(DEFAULT_TITLE), "provider": "other"},
         ctx.today(),
     )
     await courses.add_course(session=ctx.session, user_id=ctx.user.id, course=course)
