@@ -18,6 +18,7 @@ from backend.calendars import service as calendars
 from backend.calendars.windows import due_reminder, next_window
 from backend.courses import service as courses
 from backend.db import SessionPool
+from backend.delivery.render import render_text
 from backend.models import CalendarEvent, Membership, Organisation, ReminderPreference
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
@@ -114,8 +115,8 @@ async def test_an_added_window_brings_both_reminders_once_each(
     assert opening.user_id == teacher
     assert opening.dedupe_key == f"testing:{teacher}:2027-04-12"
     assert at_local(opening.next_attempt_at).replace(tzinfo=None) == dt.datetime(2027, 3, 29, 9)
-    assert "12.04.2027 – 30.04.2027" in opening.payload["text"]["ru"]
-    assert BASIS in opening.payload["text"]["kk"]
+    assert "12.04.2027 – 30.04.2027" in render_text(opening.payload, "ru")
+    assert BASIS in render_text(opening.payload, "kk")
     assert await courses.sweep(session_pool, settings, ruleset, local(2027, 4, 27, 12)) == 0
     assert await courses.sweep(session_pool, settings, ruleset, local(2027, 4, 28, 12)) == 1
     assert await courses.sweep(session_pool, settings, ruleset, local(2027, 4, 30, 12)) == 0
