@@ -102,12 +102,38 @@ def regions_in_order(language: str | None) -> tuple[Entry, ...]:
     return tuple(sorted(REGIONS, key=key))
 
 
+UMO_TOPIC_PREFIX = "umo:"  # "umo:<training direction>": the news of that direction's UMO
+
+
+def umo_topic(code: str) -> Topic | None:
+    """The news topic of a UMO (Order 400, annex 2), off unless chosen; None if not one."""
+    from backend.umo.directory import load_directory  # data, loaded on first use
+
+    direction = code.removeprefix(UMO_TOPIC_PREFIX)
+    if not code.startswith(UMO_TOPIC_PREFIX) or direction not in load_directory().directions:
+        return None
+    return Topic(
+        code,
+        f"ОӘБ {direction}",
+        f"УМО по направлению {direction}",
+        f"UMO of direction {direction}",
+        False,
+    )
+
+
+def is_topic(code: str) -> bool:
+    return code in TOPIC_CODES or umo_topic(code) is not None
+
+
 def topic(code: str) -> Topic:
-    """The topic with ``code``; KeyError for an unknown one."""
+    """The topic with ``code`` (a fixed one or a UMO's); KeyError for an unknown one."""
     for entry in TOPICS:
         if entry.code == code:
             return entry
-    raise KeyError(code)
+    found = umo_topic(code)
+    if found is None:
+        raise KeyError(code)
+    return found
 
 
 def region(code: str) -> Entry:

@@ -110,7 +110,7 @@ async def _problems(
     session: AsyncSession, content: object, topic: str, audience: Audience
 ) -> Problems:
     problems = content_problems(content)
-    if topic not in directory.TOPIC_CODES:
+    if not directory.is_topic(topic):
         problems.append(("topic", "unknown"))
     return problems + await audience_problems(session, audience)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.directory import REGION_CODES, TOPIC_CODES, TOPICS
+from backend.directory import REGION_CODES, TOPIC_CODES, TOPICS, UMO_TOPIC_PREFIX, is_topic
 from backend.models import TopicSubscription, User
 from backend.models.types import utcnow
 
@@ -32,7 +32,7 @@ async def topics_of(session: AsyncSession, user_id: int) -> dict[str, bool]:
 
 
 async def set_topic(session: AsyncSession, user_id: int, topic: str, subscribed: bool) -> None:
-    if topic not in TOPIC_CODES:
+    if not is_topic(topic):
         raise UnknownTopicError(topic)
     row = await session.get(TopicSubscription, (user_id, topic))
     if row is None:
@@ -43,6 +43,39 @@ async def set_topic(session: AsyncSession, user_id: int, topic: str, subscribed:
     await session.commit()
 
 
+async def choose_umo_topic(session: AsyncSession, user_id: int, direction: str) -> None:
+    """Receive the news of the UMO of ``direction`` (and of no other UMO)."""
+    code = f"{UMO_TOPIC_PREFIX}{direction}"
+    if not is_topic(code):
+        raise UnknownTopicError(code)
+    rows = await session.exec(
+        select(TopicSubscription).where(
+            col(TopicSubscription.user_id) == user_id,
+            col(TopicSubscription.topic).startswith(UMO_TOPIC_PREFIX),
+        )
+    )
+    now = utcnow()
+    for row in rows.all():
+        row.subscribed = row.topic == code
+        row.updated_at = now
+    if await session.get(TopicSubscription, (user_id, code)) is None:
+        session.add(TopicSubscription(user_id=user_id, topic=code, subscribed=True))
+    await session.commit()
+
+
+async def chosen_umo_direction(session: AsyncSession, user_id: int) -> str | None:
+    row = (
+        await session.exec(
+            select(TopicSubscription).where(
+                col(TopicSubscription.user_id) == user_id,
+                col(TopicSubscription.topic).startswith(UMO_TOPIC_PREFIX),
+                col(TopicSubscription.subscribed).is_(True),
+            )
+        )
+    ).first()
+    return row.topic.removeprefix(UMO_TOPIC_PREFIX) if row is not None else None
+
+
 async def unsubscribe_all(session: AsyncSession, user_id: int) -> None:
     """Turn every topic off (a user who blocked the bot must not be targeted again)."""
     rows = await session.exec(
@@ -50,7 +83,7 @@ async def unsubscribe_all(session: AsyncSession, user_id: int) -> None:
     )
     existing = {row.topic: row for row in rows.all()}
     now = utcnow()
-    for code in TOPIC_CODES:
+    for code in TOPIC_CODES | set(existing):  # the fixed topics and any UMO topic chosen
         row = existing.get(code)
         if row is None:
             session.add(TopicSubscription(user_id=user_id, topic=code, subscribed=False))

@@ -7,8 +7,10 @@ import sys
 from typing import Any
 
 from backend import api_tokens
+from backend.cli import calendar as calendar_commands
 from backend.cli import curator as curator_commands
 from backend.cli import staff as staff_commands
+from backend.cli import umo as umo_commands
 from backend.cli.common import cli_settings, fail, guarded, run_with_pool, when
 from backend.models.api_token import ADMIN_SCOPE
 
@@ -57,7 +59,7 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 
 
 def add_admin_commands(commands: Any) -> None:
-    admin = commands.add_parser("admin", help="administration: API tokens")
+    admin = commands.add_parser("admin", help="administration: tokens, curators, staff, calendar")
     sub = admin.add_subparsers(dest="admin_command", required=True, metavar="ADMIN_COMMAND")
 
     token = sub.add_parser("token", help="create, revoke or list API bearer tokens")
@@ -79,3 +81,5 @@ def add_admin_commands(commands: Any) -> None:
 
     staff_commands.add_commands(sub)
     curator_commands.add_commands(sub)
+    calendar_commands.add_commands(sub)
+    umo_commands.add_commands(sub)

@@ -17,7 +17,7 @@ from backend.courses.cycle import (
 from backend.courses.preferences import SNOOZE_DAYS, reminders_paused, snooze_until
 from backend.courses.quiet import day_send_moment, in_quiet_hours, next_send_moment
 from backend.courses.status import DueStatus, ScheduledMilestone, due_status
-from backend.courses.testing import upcoming_window
+from backend.courses.testing import due_reminder, next_window
 from backend.courses.validation import (
     PROVIDERS,
     CourseInput,
@@ -40,6 +40,7 @@ __all__ = [
     "day_send_moment",
     "due_date",
     "due_milestones",
+    "due_reminder",
     "due_status",
     "format_date",
     "in_quiet_hours",
@@ -48,10 +49,10 @@ __all__ = [
     "latest_offset",
     "milestone_id",
     "next_send_moment",
+    "next_window",
     "parse_date",
     "reminders_paused",
     "snooze_until",
-    "upcoming_window",
     "validate_changes",
     "validate_course",
 ]

@@ -57,16 +57,26 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, FromClause
 
+from backend.calendars.windows import DueReminder, due_reminder, reminder_dedupe_key
+from backend.courses.checkins import enqueue_checkins
 from backend.courses.cycle import due_date, ladder_days, latest_offset, milestone_id
 from backend.courses.messages import COURSE_KIND, TESTING_KIND, course_payload, testing_payload
 from backend.courses.quiet import next_send_moment
-from backend.courses.testing import NOTICE_DAYS, upcoming_window
 from backend.db import SessionPool
 from backend.delivery.enqueue import enqueue_from_select
-from backend.models import CourseRecord, Notification, ReminderPreference, User
+from backend.models import (
+    CalendarEvent,
+    CourseRecord,
+    Membership,
+    Notification,
+    Organisation,
+    ReminderPreference,
+    User,
+)
 from backend.models.types import UTCDateTime
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
+from backend.umo.reminders import enqueue_umo_duties
 
 log = logging.getLogger(__name__)
 
@@ -266,23 +276,69 @@ async def _enqueue_courses(
     return await _insert(connection, query, limit)
 
 
+async def _audience_windows(
+    connection: AsyncConnection, day: dt.date
+) -> dict[str | None, list[CalendarEvent]]:
+    """The testing windows not over before ``day``, by audience (None: every teacher)."""
+    events = CalendarEvent.__table__.c  # type: ignore[attr-defined]
+    rows = await connection.execute(
+        select(events.id, events.starts_on, events.ends_on, events.legal_basis, events.audience)
+        .where(events.kind == "testing", events.ends_on >= day)
+        .order_by(events.starts_on)
+    )
+    grouped: dict[str | None, list[CalendarEvent]] = {}
+    for row in rows:
+        event = CalendarEvent(
+            id=row.id,
+            kind="testing",
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            legal_basis=row.legal_basis,
+            audience=row.audience,
+        )
+        grouped.setdefault(row.audience, []).append(event)
+    return grouped
+
+
 async def _enqueue_testing(
     connection: AsyncConnection,
-    ruleset: Ruleset,
     *,
     day: dt.date,
     send_at: dt.datetime,
     now: dt.datetime,
     limit: int | None,
 ) -> int:
-    refresher = ruleset.meta.refresher
-    window = upcoming_window(refresher.testing_windows, day, NOTICE_DAYS)
-    if window is None:
-        return 0
+    """Reminders before a testing window opens and before it closes (calendar rows), each at
+    most once per teacher, window and phase; an audience narrows it to one organisation kind."""
+    inserted = 0
+    for audience, windows in (await _audience_windows(connection, day)).items():
+        due = due_reminder(windows, day)
+        if due is None:
+            continue
+        left = None if limit is None else limit - inserted
+        if left is not None and left <= 0:
+            break
+        inserted += await _enqueue_window(
+            connection, due, audience, send_at=send_at, now=now, limit=left
+        )
+    return inserted
+
+
+async def _enqueue_window(
+    connection: AsyncConnection,
+    due: DueReminder,
+    audience: str | None,
+    *,
+    send_at: dt.datetime,
+    now: dt.datetime,
+    limit: int | None,
+) -> int:
+    window = due.window
+    assert isinstance(window, CalendarEvent)
     dialect = connection.dialect.name
     payload = json.dumps(
         testing_payload(
-            window.start, window.end, (window.start - day).days, refresher.testing_citation.act
+            window.starts_on, window.ends_on, due.days_left, window.legal_basis, phase=due.phase
         ),
         ensure_ascii=False,
     )
@@ -291,12 +347,23 @@ async def _enqueue_testing(
     preference = ReminderPreference.__table__  # type: ignore[attr-defined]
     teachers = select(course.user_id).distinct().subquery("teachers")
     outbox = Notification.__table__.c  # type: ignore[attr-defined]
-    # the SQL spelling of testing_dedupe_key(user id, window)
+    # the SQL spelling of reminder_dedupe_key(user id, "testing", window, phase)
+    sample = reminder_dedupe_key(0, "testing", window, due.phase)
+    prefix, _, suffix = sample.partition(":0:")
     key = (
-        literal("testing:", String())
-        + cast(user.id, String())
-        + literal(f":{window.start.isoformat()}", String())
+        literal(f"{prefix}:", String()) + cast(user.id, String()) + literal(f":{suffix}", String())
     )
+    conditions = [_reachable(send_at), ~exists().where(outbox.dedupe_key == key)]
+    if audience is not None:
+        member = Membership.__table__.c  # type: ignore[attr-defined]
+        organisation = Organisation.__table__.c  # type: ignore[attr-defined]
+        conditions.append(
+            exists().where(
+                member.user_id == user.id,
+                member.organisation_id == organisation.id,
+                organisation.kind == audience,
+            )
+        )
     query = (
         select(
             user.id,
@@ -314,7 +381,7 @@ async def _enqueue_testing(
         .select_from(teachers)
         .join(User.__table__, user.id == teachers.c.user_id)  # type: ignore[attr-defined]
         .outerjoin(preference, preference.c.user_id == user.id)
-        .where(_reachable(send_at), ~exists().where(outbox.dedupe_key == key))
+        .where(*conditions)
     )
     return await _insert(connection, query, limit)
 
@@ -353,9 +420,11 @@ async def sweep(
             # 98 s instead of 3 s for the first 50 000 rows in bench/sweep.py); hash joins are
             # the right plan for a set-based pass over every teacher anyway.
             await connection.execute(text("SET LOCAL enable_nestloop = off"))
+        # UMO secretaries' yearly duties (Order 400) need no course: they come first
+        inserted = await enqueue_umo_duties(connection, day=day, send_at=send_at, now=now)
         earliest = await connection.scalar(select(func.min(CourseRecord.completed_on)))
         if earliest is None:
-            return 0
+            return inserted
         plan_rows = build_plan(
             earliest,
             day,
@@ -364,14 +433,25 @@ async def sweep(
             overdue_every_days=delivery.overdue_every_days,
             act=refresher.citation.act,
         )
-        inserted = await _enqueue_courses(
+        inserted += await _enqueue_courses(
             connection, plan_rows, send_at=send_at, now=now, limit=limit
         )
         left = None if limit is None else limit - inserted
         if left is None or left > 0:
             inserted += await _enqueue_testing(
-                connection, ruleset, day=day, send_at=send_at, now=now, limit=left
+                connection, day=day, send_at=send_at, now=now, limit=left
             )
+        left = None if limit is None else limit - inserted
+        if left is None or left > 0:
+            inserted += await enqueue_checkins(
+                connection,
+                day=day,
+                send_at=send_at,
+                now=now,
+                reachable=_reachable(send_at),
+                limit=left,
+            )
+
     if inserted:
         log.info("course reminders enqueued", extra={"count": inserted})
     return inserted

@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from backend.courses.programmes import COURSE_KINDS, load_programmes
 from backend.i18n import LANGUAGES, N_, translations
 
 EARLIEST_COMPLETION: Final = dt.date(1991, 1, 1)  # no Kazakh certificate predates independence
 PROVIDERS: Final = ("orleu", "talap", "other")
 MIN_HOURS, MAX_HOURS = 1, 2000
-MAX_TITLE, MAX_CERTIFICATE_NUMBER, MAX_FILE_ID = 512, 64, 256
+MAX_TITLE, MAX_CERTIFICATE_NUMBER, MAX_FILE_ID, MAX_TOPIC = 512, 64, 256, 256
 MAX_PROVIDER_NAME = 128  # the name of an "other" provider, as typed
 DISPLAY_FORMAT: Final = "%d.%m.%Y"
 
@@ -33,6 +34,9 @@ FIELDS: Final = (
     "certificate_number",
     "certificate_file_id",
     "certificate_sha256",
+    "course_kind",
+    "programme",
+    "topic",
 )
 REQUIRED: Final = ("completed_on", "title", "provider")
 
@@ -138,6 +142,21 @@ def _sha256(value: Any) -> str | None:
     return value.strip().lower()
 
 
+def _course_kind(value: Any) -> str:
+    kind = value.strip().lower() if isinstance(value, str) else None
+    if kind not in COURSE_KINDS:
+        raise _FieldError("course_kind_unknown")
+    return kind
+
+
+def _programme(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.strip().lower() not in load_programmes().ids:
+        raise _FieldError("programme_unknown")
+    return value.strip().lower()
+
+
 _CHECKS: Final = {
     "title": _title,
     "provider": _provider,
@@ -146,6 +165,9 @@ _CHECKS: Final = {
     "certificate_number": _optional_text(MAX_CERTIFICATE_NUMBER, "certificate_number_invalid"),
     "certificate_file_id": _optional_text(MAX_FILE_ID, "certificate_file_id_invalid"),
     "certificate_sha256": _sha256,
+    "course_kind": _course_kind,
+    "programme": _programme,
+    "topic": _optional_text(MAX_TOPIC, "topic_invalid"),
 }
 
 
@@ -159,6 +181,23 @@ class CourseInput:
     certificate_number: str | None = None
     certificate_file_id: str | None = None
     certificate_sha256: str | None = None
+    course_kind: str = "other"
+    programme: str | None = None  # one of the seven of para 26, for a long-term course only
+    topic: str | None = None  # the certificate's topic (para 25)
+
+
+def _programme_fits(changes: dict[str, Any], problems: list[tuple[str, str]]) -> None:
+    """A programme belongs to a long-term course: another kind clears it, and a programme
+    given with another kind is an error."""
+    kind = changes.get("course_kind")
+    if kind is None:
+        if changes.get("programme") is not None:
+            changes["course_kind"] = "long_term"
+        return
+    if kind != "long_term":
+        if changes.get("programme") is not None:
+            problems.append(("programme", "programme_needs_long_term"))
+        changes["programme"] = None
 
 
 def validate_changes(raw: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
@@ -175,6 +214,7 @@ def validate_changes(raw: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
                 changes[name] = _CHECKS[name](value)
         except _FieldError as exc:
             problems.append((name, exc.code))
+    _programme_fits(changes, problems)
     if problems:
         raise CourseInputError(problems)
     return changes

@@ -3,13 +3,15 @@
 from backend.models.api_token import ApiToken
 from backend.models.assessment import Assessment, AssessmentRead, TeacherProfile
 from backend.models.broadcast import Broadcast, BroadcastRecipient
-from backend.models.course import CourseRecord, CourseRecordRead
+from backend.models.calendar import CalendarEvent
+from backend.models.course import CourseCheckin, CourseRecord, CourseRecordRead
 from backend.models.curation import Channel, CuratorScope, Submission, TopicSubscription
 from backend.models.delivery import DeliveryPause, ReminderPreference
 from backend.models.dialog_state import DialogState
 from backend.models.notification import Notification
 from backend.models.organisation import Membership, Organisation, OrganisationRead
 from backend.models.staff import Invitation, RosterEntry
+from backend.models.university import UniversitySelfCheck
 from backend.models.user import User, UserRead, UserRole
 
 __all__ = [
@@ -18,7 +20,9 @@ __all__ = [
     "AssessmentRead",
     "Broadcast",
     "BroadcastRecipient",
+    "CalendarEvent",
     "Channel",
+    "CourseCheckin",
     "CourseRecord",
     "CourseRecordRead",
     "CuratorScope",
@@ -34,6 +38,7 @@ __all__ = [
     "Submission",
     "TeacherProfile",
     "TopicSubscription",
+    "UniversitySelfCheck",
     "User",
     "UserRead",
     "UserRole",

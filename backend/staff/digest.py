@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.courses.checkins import CheckinCounts
 from backend.delivery.render import Part, render_text
 from backend.i18n import N_, Message, language_or_default, msg, msg_plural, translations
 
@@ -33,6 +34,7 @@ class Digest:
     # stored by hand or by an old import; shown as such, never an error.
     out_of_range: list[DigestRow] = field(default_factory=list)
     total: int = 0  # roster entries
+    checkins: CheckinCounts | None = None  # post-course check-in answers, anonymised
 
 
 DIGEST_LIST_LIMIT = 15  # names per section in the message; the attachment has everyone
@@ -108,7 +110,28 @@ def digest_parts(digest: Digest, due_soon_days: int, *, weekly: bool = True) -> 
         count = len(digest.out_of_range)
         lines.append(msg(N_("⚠️ Course date out of range (please check): {count}"), count=count))
     lines.append(msg(N_("On the roster: {count}"), count=digest.total))
-    return lines
+    return lines + _checkin_parts(digest.checkins)
+
+
+def _checkin_parts(counts: CheckinCounts | None) -> list[Part]:
+    """Post-course check-ins (Order 266 para 31): counts only, withheld for small groups."""
+    if counts is None or counts.respondents == 0:
+        return []
+    if counts.applied is None:
+        return [msg(N_("🎓 Post-course support: too few answers to show who is who."))]
+    return [
+        msg(
+            N_(
+                "🎓 Post-course support ({count} teachers answered): applied — {yes}, "
+                "partly — {partly}, no — {no}; asked for methodological support — {support}"
+            ),
+            count=counts.respondents,
+            yes=counts.applied["yes"],
+            partly=counts.applied["partly"],
+            no=counts.applied["no"],
+            support=counts.wants_support or 0,
+        )
+    ]
 
 
 def digest_payload(digest: Digest, due_soon_days: int) -> dict[str, Any]:

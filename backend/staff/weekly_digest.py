@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.courses.checkins import organisation_counts
 from backend.courses.cycle import due_date_in_calendar
 from backend.courses.quiet import next_send_moment
 from backend.db import SessionPool
@@ -107,6 +108,7 @@ async def digest(
         without_date=without_date,
         out_of_range=out_of_range,
         total=len(entries),
+        checkins=await organisation_counts(session=session, organisation_id=organisation_id),
     )
 
 

@@ -23,6 +23,7 @@ PROTECTED_PREFIXES = (
     "/api/v1/broadcasts",
     "/api/v1/channels",
     "/api/v1/curators",
+    "/api/v1/university/self-checks",
 )
 CURATOR_PREFIXES = ("/api/v1/broadcasts", "/api/v1/channels")
 scope_key = web.RequestKey("api_token_scope", str)  # the authenticated token's scope

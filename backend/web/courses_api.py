@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.calendars import service as calendar_service
 from backend.courses import service as courses
 from backend.courses.ics import render_calendar
 from backend.courses.status import due_status
@@ -24,6 +25,7 @@ from backend.courses.validation import (
 )
 from backend.models import CourseRecord
 from backend.pictures.catalog import catalog_for
+from backend.rules.schema import TestingWindow
 from backend.web.bodies import read_model, reply
 from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
 from backend.web.operations import path_int
@@ -44,6 +46,9 @@ def _course_json(record: CourseRecord) -> dict[str, Any]:
         "provider": record.provider,
         "hours": record.hours,
         "certificate_number": record.certificate_number,
+        "course_kind": record.course_kind,
+        "programme": record.programme,
+        "topic": record.topic,
         "certificate_file_id": record.certificate_file_id,
         "certificate_sha256": record.certificate_sha256,
     }
@@ -184,6 +189,10 @@ async def calendar(request: web.Request) -> web.Response:
     if last is None:
         raise ProblemError(404, "Not Found", "no course yet: nothing is due")
     now = now_of(request)
+    async with request.app[session_pool_key]() as session:
+        windows = await calendar_service.upcoming_testing_windows(
+            session=session, since=now.astimezone(settings.tz).date()
+        )
     delivery = settings.delivery
     body = render_calendar(
         user_id=user_id,
@@ -197,9 +206,9 @@ async def calendar(request: web.Request) -> web.Response:
         now=now,
         today=now.astimezone(settings.tz).date(),
         language=request.query.get("lang", "ru"),
-        windows=refresher.testing_windows,
+        windows=[TestingWindow(start=w.starts_on, end=w.ends_on) for w in windows],
         window_notice_days=NOTICE_DAYS,
-        testing_act=refresher.testing_citation.act,
+        testing_act="; ".join(sorted({w.legal_basis for w in windows})),
     )
     return web.Response(
         body=body.encode("utf-8"),
@@ -218,13 +227,16 @@ async def timeline(request: web.Request) -> web.Response:
         user_id = await _user_id(session, request)
         items = await courses.list_courses(session=session, user_id=user_id)
         due_on = await courses.next_due(session=session, user_id=user_id, ruleset=ruleset)
+        events = await calendar_service.upcoming_testing_windows(
+            session=session, since=today_of(request)
+        )
     if not items:
         raise ProblemError(404, "Not Found", "no course yet: nothing to draw")
     body = await timeline_png(
         records=items,
         due=due_on,
         today=today_of(request),
-        windows=ruleset.meta.refresher.testing_windows,
+        windows=[TestingWindow(start=w.starts_on, end=w.ends_on) for w in events],
         catalog=catalog_for(settings.locales_dir, language),
     )
     return web.Response(

@@ -10,12 +10,15 @@ from __future__ import annotations
 from backend.staff.weekly_digest import DUE_SOON_DAYS
 from backend.web import (
     broadcasts_api,
+    calendar_api,
+    checkins_api,
     courses_api,
     health,
     openapi,
     rules_api,
     staff_api,
     tokens_api,
+    university_api,
 )
 from backend.web.operations import TELEGRAM_ID, Operation, Param, row_id
 from backend.web.schemas import broadcasts as b
@@ -40,6 +43,7 @@ ONE = BROADCASTS + "/{broadcast_id}"
 BROADCAST_ID = row_id("broadcast_id")
 CURATORS = "/api/v1/curators"
 TOKENS = "/api/v1/admin/tokens"
+CALENDAR = "/api/v1/admin/calendar"
 
 
 def _query(name: str, schema: dict[str, object], description: str = "") -> Param:
@@ -420,5 +424,79 @@ OPERATIONS: list[Operation] = [
         {200: t.ApiToken, **dict.fromkeys((*PROTECTED, 404))},
         auth="admin",
         params=(row_id("token_id"),),
+    ),
+    # --- calendar, post-course check-ins, university staff (issue 12) ----------------------
+    Operation(
+        "GET",
+        CALENDAR,
+        calendar_api.list_events,
+        "Dated events (national testing windows and others), oldest first.",
+        {200: calendar_api.CalendarEventList, **dict.fromkeys((*PROTECTED, 422))},
+        auth="admin",
+        params=(_query("kind", {"type": "string", "enum": ["testing", "attestation", "other"]}),),
+    ),
+    Operation(
+        "POST",
+        CALENDAR,
+        calendar_api.add_event,
+        "Add a dated event (both days inclusive, Asia/Almaty) with its legal basis; an audience "
+        "narrows it to one organisation kind. Reminders follow before it opens and closes.",
+        {201: calendar_api.CalendarEventOut, **dict.fromkeys((*PROTECTED, 409, 413, 415, 422))},
+        auth="admin",
+        body=calendar_api.CalendarEventInput,
+    ),
+    Operation(
+        "DELETE",
+        CALENDAR + "/{event_id}",
+        calendar_api.remove_event,
+        "Remove a dated event.",
+        {200: calendar_api.CalendarEventOut, **dict.fromkeys((*PROTECTED, 404))},
+        auth="admin",
+        params=(row_id("event_id"),),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/calendar/next-testing-window",
+        calendar_api.next_testing_window,
+        "The national testing window open now or next (public dates).",
+        {200: calendar_api.NextWindow},
+        params=(_query("audience", _line(32)),),
+    ),
+    Operation(
+        "GET",
+        ORG + "/course-checkins",
+        checkins_api.organisation_checkins,
+        "Post-course check-in answers of the organisation's staff (Order 266 para 31), counts "
+        "only, withheld below a minimum group.",
+        {200: checkins_api.CheckinSummary, **dict.fromkeys((*PROTECTED, 404))},
+        auth="org",
+        params=(ORG_ID,),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/university/cards",
+        university_api.cards,
+        "The amended items of profession cards 3-5 of Order 616 (kk verbatim, ru a working "
+        "translation) with citations and notes on doubtful rows.",
+        {200: university_api.CardsOut},
+    ),
+    Operation(
+        "POST",
+        "/api/v1/university/self-checks",
+        university_api.add_self_check,
+        "Store a self-check (every item of the card rated 0-3); the answer is the result, "
+        "compared with the previous self-check of that card.",
+        {201: university_api.SelfCheckOut, **dict.fromkeys((*PROTECTED, 404, 413, 415, 422))},
+        auth="admin",
+        body=university_api.SelfCheckInput,
+    ),
+    Operation(
+        "GET",
+        "/api/v1/university/self-checks",
+        university_api.list_self_checks,
+        "A person's self-checks, oldest first, each compared with the one before it.",
+        {200: university_api.SelfCheckList, **dict.fromkeys((*PROTECTED, 404, 422))},
+        auth="admin",
+        params=(Param("telegram_id", where="query", schema=TELEGRAM_ID, required=True),),
     ),
 ]

@@ -9,6 +9,7 @@ from bot.handlers import (
     assessment,
     broadcasts,
     channels,
+    checkins,
     courses,
     errors,
     fallback,
@@ -16,6 +17,7 @@ from bot.handlers import (
     news,
     staff,
     start,
+    university,
 )
 
 
@@ -26,6 +28,8 @@ def create_routers() -> list[Router]:
         start.create_router(),
         assessment.create_router(),
         courses.create_router(),
+        checkins.create_router(),
+        university.create_router(),
         news.create_router(),
         broadcasts.create_router(),
         admin.create_router(),  # admins grant the curator role

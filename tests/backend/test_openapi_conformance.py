@@ -59,6 +59,17 @@ def test_the_document_is_valid_json_schema_and_names_every_route() -> None:
     assert doc["paths"]["/api/v1/assessments/evaluate"]["post"]["requestBody"]
 
 
+# the items of profession card 3 (backend/university/data/cards.yaml): function, skill, kind, n
+UNIVERSITY_CARD_3 = [
+    *((1, 1, "a", n) for n in (1, 2, 3)),
+    *((1, 1, "k", n) for n in (1, 2, 3)),
+    *((1, 2, "a", n) for n in (1, 2)),
+    *((1, 2, "k", n) for n in (1, 2)),
+    *((3, 1, "a", n) for n in (1, 2, 3)),
+    *((3, 1, "k", n) for n in (1, 2, 3)),
+]
+
+
 async def test_real_answers_of_every_operation_conform(
     client: Client, session_pool: SessionPool, auth_headers: dict[str, str]
 ) -> None:
@@ -203,6 +214,31 @@ async def test_real_answers_of_every_operation_conform(
     await call("GET", tokens, tokens)
     await call("DELETE", tokens + "/{token_id}", f"{tokens}/{token['id']}")
     await call("DELETE", tokens + "/{token_id}", f"{tokens}/99999")
+
+    calendar = "/api/v1/admin/calendar"
+    window = {"start": "2027-04-12", "end": "2027-04-30", "legal_basis": "№999"}
+    event = await call("POST", calendar, calendar, json=window)
+    assert isinstance(event, dict)
+    await call("POST", calendar, calendar, json=window)  # 409
+    await call("POST", calendar, calendar, json={"start": "x"})
+    await call("GET", calendar, calendar + "?kind=testing")
+    await call("GET", calendar, calendar + "?kind=x")
+    next_window = "/api/v1/calendar/next-testing-window"
+    await call("GET", next_window, next_window, auth=False)
+    await call("DELETE", calendar + "/{event_id}", f"{calendar}/{event['id']}")
+    await call("DELETE", calendar + "/{event_id}", f"{calendar}/{event['id']}")
+    checkins = one_org + "/course-checkins"
+    await call("GET", checkins, org_url + "/course-checkins")
+    await call("GET", checkins, f"{orgs}/99999/course-checkins")
+    await call("GET", "/api/v1/university/cards", "/api/v1/university/cards", auth=False)
+    checks = "/api/v1/university/self-checks"
+    ratings = {f"c3-f{f}-s{s}-{k}{n}": 2 for f, s, k, n in UNIVERSITY_CARD_3}
+    await call(
+        "POST", checks, checks, json={"telegram_id": TELEGRAM_ID, "card": 3, "ratings": ratings}
+    )
+    await call("POST", checks, checks, json={"telegram_id": TELEGRAM_ID, "card": 3, "ratings": {}})
+    await call("GET", checks, f"{checks}?telegram_id={TELEGRAM_ID}")
+    await call("GET", checks, f"{checks}?telegram_id=x")
 
     assert failures == []
     assert {(op.method, op.path) for op in OPERATIONS} == hit

@@ -186,10 +186,14 @@ async def test_a_new_course_ends_the_reminders(
     user_id = await new_teacher(session_pool, 1008)
     await add_course(session_pool, user_id, COMPLETED)
     assert await courses.sweep(session_pool, settings, ruleset, local(2026, 5, 3)) == 1
-    await add_course(session_pool, user_id, dt.date(2026, 5, 4))
+    new_course = await add_course(session_pool, user_id, dt.date(2026, 5, 4))
     for day in _days(dt.date(2026, 5, 4), dt.date(2026, 8, 1)):
         await courses.sweep(session_pool, settings, ruleset, local(*day.timetuple()[:3]))
-    assert await keys(session_pool) == [_key(user_id, "d7")]
+    sent = await keys(session_pool)
+    # the new course brings its post-course check-ins (tests/courses/test_checkins.py), and no
+    # further reminder of the old cycle
+    assert [key for key in sent if not key.startswith("checkin:")] == [_key(user_id, "d7")]
+    assert [key for key in sent if key.startswith("checkin:")] == [f"checkin:{new_course}:1"]
     async with session_pool() as session:
         due = await courses.next_due(session=session, user_id=user_id, ruleset=ruleset)
     assert due == dt.date(2029, 5, 4)
@@ -243,7 +247,8 @@ async def test_testing_window_reminder(
     session_pool: SessionPool, settings: Settings, ruleset: Ruleset
 ) -> None:
     user_id = await new_teacher(session_pool, 1010)
-    await add_course(session_pool, user_id, dt.date(2021, 9, 1))  # nothing due in 2022
+    # nothing due in 2022, and its post-course check-ins (1, 3, 6 months) long over
+    await add_course(session_pool, user_id, dt.date(2021, 6, 1))
     assert await courses.sweep(session_pool, settings, ruleset, local(2022, 3, 27)) == 0
     assert await courses.sweep(session_pool, settings, ruleset, local(2022, 3, 28)) == 1
     assert await courses.sweep(session_pool, settings, ruleset, local(2022, 4, 5)) == 0

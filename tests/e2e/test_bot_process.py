@@ -158,3 +158,28 @@ async def test_restart_mid_dialog_stale_button_and_bad_input_in_russian(
     )
     assert answer.params.get("show_alert") in (True, "true")
     await shows(user, "Где вы работаете?")  # and the current step again
+
+
+async def test_university_self_check_twice_in_kazakh(bot_process: BotProcess) -> None:
+    user = bot_process.api.user(2003, "Данияр", language_code="kk")
+    await user.send("/start")
+    await shows(user, "Тілді таңдаңыз")
+    await user.press("Қазақша")
+    await shows(user, "Не істегіңіз келеді?")
+    await user.press("📝 Өзін-өзі бағалау")
+    await shows(user, "Қай жерде жұмыс істейсіз?")
+    await user.press("🎓 ЖЖОКБҰ (профессор-оқытушылар құрамы)")
+    await shows(user, "3-5 карточкаларды")
+    await user.press("4. Білім саласындағы оқытушы, қауымдастырылған профессор (д…")
+    for n in range(1, 11):
+        await shows(user, f"10 тармақтың {n}-і")
+        await user.press("Ішінара" if n <= 5 else "Сенімдімін")
+    first = await shows(user, "Өзін-өзі тексеру нәтижесі: 4-карточка")
+    assert "Балл: 30 ішінен 15." in (first.text or "")
+    assert "Дамыту қажет салалар" in (first.text or "")
+    await user.press("🔁 Қайта тексеру")
+    for n in range(1, 11):
+        await shows(user, f"10 тармақтың {n}-і")
+        await user.press("Басқаларды үйрете аламын")
+    second = await shows(user, "Алдыңғы өзін-өзі тексерумен салыстырғанда: 15 → 30.")
+    assert "санаттар сатысына" in (second.text or "")

@@ -11,7 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from backend.courses.validation import MAX_CERTIFICATE_NUMBER, MAX_FILE_ID, PROVIDERS
+from backend.courses.programmes import COURSE_KINDS, load_programmes
+from backend.courses.validation import MAX_CERTIFICATE_NUMBER, MAX_FILE_ID, MAX_TOPIC, PROVIDERS
 from backend.web.schemas.common import (
     Line32,
     Line64,
@@ -33,6 +34,14 @@ class CourseInput(RequestModel):
     certificate_number: Annotated[Line64, Field(max_length=MAX_CERTIFICATE_NUMBER)] | None = None
     certificate_file_id: Annotated[Line256, Field(max_length=MAX_FILE_ID)] | None = None
     certificate_sha256: Line64 | None = None
+    course_kind: Annotated[
+        Line32 | None, Field(json_schema_extra={"enum": [*COURSE_KINDS, None]})
+    ] = None  # Order 266: short, long_term (a programme of para 26), heads, other
+    programme: Annotated[
+        Line32 | None,
+        Field(json_schema_extra={"enum": [*load_programmes().ids, None]}),
+    ] = None
+    topic: Annotated[Line256, Field(max_length=MAX_TOPIC)] | None = None  # para 25
 
 
 class Course(ResponseModel):
@@ -45,6 +54,9 @@ class Course(ResponseModel):
     certificate_number: str | None
     certificate_file_id: str | None
     certificate_sha256: str | None
+    course_kind: str
+    programme: str | None
+    topic: str | None
 
 
 class CourseList(ResponseModel):

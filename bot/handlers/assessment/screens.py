@@ -30,6 +30,7 @@ from bot.handlers.assessment.callbacks import (
     ReviewCallback,
 )
 from bot.handlers.assessment.dialog import Dialog
+from bot.handlers.university.callbacks import UniversityCallback
 from bot.shared.callbacks import MenuCallback
 from bot.shared.keyboards import KeyboardBuilder
 from bot.shared.screen import Screen, distinct_labels, sentence
@@ -47,6 +48,10 @@ def org_kind_screen(dialog: Dialog, ruleset: Ruleset, lang: str) -> Screen:
     labels = distinct_labels(names)
     for index, label in enumerate(labels):
         builder.button(text=label, callback_data=OrgKindCallback(t=dialog.token, k=index))
+    # university teaching staff have their own self-check (Order 616), not Order 338's ladder
+    builder.button(
+        text=_("🎓 University (teaching staff)"), callback_data=UniversityCallback(a="cards")
+    )
     builder.button(text=_("✖ Cancel"), callback_data=NavCallback(t=dialog.token, a="cancel"))
     builder.adjust(1)
     text = _(

@@ -46,6 +46,7 @@ TYPED_FIELDS = {
     "hours": "hours",
     "num": "certificate_number",
     "org": "provider_name",
+    "topic": "topic",
 }
 # the optional steps of adding a course, in order; Skip or an answer goes on to the next one
 OPTIONAL_STEPS: tuple[tuple[State, str], ...] = (
@@ -69,6 +70,10 @@ def question_text(field: str) -> str:
         "num": _("Type the certificate number, as it is printed on the certificate."),
         "file": _("Send the certificate as a document or a photo (up to 20 MB)."),
         "org": _("Type the name of the organisation that ran the course."),
+        "topic": _(
+            "Type the course topic as the certificate states it (a certificate is issued per "
+            "course topic)."
+        ),
     }
     return texts[field]
 

@@ -39,12 +39,18 @@ from bot.handlers.courses.handlers import (
     open_courses,
     with_notice,
 )
-from bot.handlers.courses.screens import course_detail_screen, course_title, edit_providers_screen
+from bot.handlers.courses.screens import (
+    course_detail_screen,
+    course_kinds_screen,
+    course_title,
+    edit_providers_screen,
+    programmes_screen,
+)
 from bot.handlers.courses.states import CourseStates
 from bot.shared.screen import Screen, show
 
 EDIT_KEY = "course_edit"  # {"id": course id, "f": field} while one field is being changed
-OPTIONAL_FIELDS = ("hours", "num")  # can be cleared
+OPTIONAL_FIELDS = ("hours", "num", "topic")  # can be cleared
 
 
 def edit_question(course_id: int, field: str) -> Screen:
@@ -84,7 +90,11 @@ async def show_course(
         await _course_gone(event, state, ctx=ctx)
         return
     due = await courses.next_due(session=session, user_id=user.id, ruleset=ctx.ruleset)
-    await show(event, with_notice(course_detail_screen(course, due, ctx.today()), notice), new=new)
+    await show(
+        event,
+        with_notice(course_detail_screen(course, due, ctx.today(), ctx.lang), notice),
+        new=new,
+    )
 
 
 async def _course_gone(event: Message | CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
@@ -216,6 +226,18 @@ async def edit_field(
         await _save_changes(query, state, course_id, changes, ctx=ctx)
     elif field == "prov":
         await show(query, edit_providers_screen(course_id))
+    elif field == "kind" and callback_data.v == "long_term":
+        await show(query, programmes_screen(course_id, ctx.lang))
+    elif field in ("kind", "prog") and callback_data.v:
+        name = "course_kind" if field == "kind" else "programme"
+        try:
+            changes = validate_changes({name: callback_data.v}, ctx.today())
+        except CourseInputError:
+            await show_course(query, state, course_id, ctx=ctx)
+            return
+        await _save_changes(query, state, course_id, changes, ctx=ctx)
+    elif field == "kind":
+        await show(query, course_kinds_screen(course_id))
     elif field in OPTIONAL_FIELDS and callback_data.v == "-":
         await _save_changes(query, state, course_id, {TYPED_FIELDS[field]: None}, ctx=ctx)
     elif field in TYPED_FIELDS or field == "file":

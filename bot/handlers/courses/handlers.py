@@ -20,9 +20,12 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from backend.calendars import service as calendars
+from backend.calendars.windows import next_window
 from backend.courses import SNOOZE_DAYS, CourseInputError, validate_course
 from backend.courses import service as courses
 from backend.courses.ics import render_calendar
+from backend.courses.testing import NOTICE_DAYS
 from backend.courses.timeline import timeline_png
 from backend.courses.validation import (
     DEFAULT_TITLE,
@@ -30,11 +33,13 @@ from backend.courses.validation import (
     MAX_HOURS,
     MAX_PROVIDER_NAME,
     MAX_TITLE,
+    MAX_TOPIC,
     format_date,
 )
 from backend.models import UserRead
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
+from backend.rules.schema import TestingWindow
 from backend.settings import Settings
 from bot.context import BotContext
 from bot.handlers.courses.callbacks import (
@@ -51,7 +56,6 @@ from bot.shared.screen import Screen, show
 
 CALENDAR_FILENAME = "sanat-courses.ics"
 TIMELINE_FILENAME = "timeline.png"
-TESTING_NOTICE_DAYS = 14
 
 
 # --- shared with the course_add and course_edit dialogs ----------------------------------------
@@ -81,6 +85,9 @@ def input_hint(codes: list[str]) -> str:
         "certificate_number_invalid": _(
             "That certificate number is too long: please keep it under {limit} characters."
         ).format(limit=MAX_CERTIFICATE_NUMBER),
+        "topic_invalid": _(
+            "That topic is too long: please keep it under {limit} characters."
+        ).format(limit=MAX_TOPIC),
     }
     return hints.get(code, _("Please check what you typed and try again."))
 
@@ -131,12 +138,16 @@ async def open_courses(
         if preference is not None and preference.snoozed_until is not None
         else None
     )
+    window = next_window(
+        await calendars.upcoming_testing_windows(session=session, since=ctx.today()), ctx.today()
+    )
     screen = courses_screen(
         records,
         due,
         ctx.today(),
         stopped=preference is not None and preference.stopped,
         snoozed_until=snoozed,
+        testing_window=(window.starts_on, window.ends_on) if window is not None else None,
     )
     await show(event, with_notice(screen, notice), new=new)
 
@@ -265,6 +276,7 @@ async def send_calendar(
         return
     refresher = ruleset.meta.refresher
     now = utcnow()
+    windows = await calendars.upcoming_testing_windows(session=ctx.session, since=ctx.today())
     body = render_calendar(
         user_id=user.id,
         last_completed=last,
@@ -277,9 +289,9 @@ async def send_calendar(
         now=now,
         today=now.astimezone(settings.tz).date(),
         language=ctx.lang,
-        windows=refresher.testing_windows,
-        window_notice_days=TESTING_NOTICE_DAYS,
-        testing_act=refresher.testing_citation.act,
+        windows=[TestingWindow(start=w.starts_on, end=w.ends_on) for w in windows],
+        window_notice_days=NOTICE_DAYS,
+        testing_act="; ".join(sorted({w.legal_basis for w in windows})),
     )
     bot: Bot = ctx.bot
     await bot.send_document(
@@ -305,7 +317,10 @@ async def send_timeline(
         records=records,
         due=due,
         today=now,
-        windows=ctx.ruleset.meta.refresher.testing_windows,
+        windows=[
+            TestingWindow(start=w.starts_on, end=w.ends_on)
+            for w in await calendars.upcoming_testing_windows(session=ctx.session, since=now)
+        ],
         catalog=user_catalog(),
     )
     caption = due_line(due, now) if due is not None else None

@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from backend.courses.programmes import COURSE_KINDS, load_programmes
 from backend.courses.validation import PROVIDERS, format_date, is_default_title
 from backend.models import CourseRecord
 from bot.handlers.courses.callbacks import (
@@ -35,6 +36,58 @@ def course_provider(course: CourseRecord) -> str:
     if course.provider == "other" and course.provider_name:
         return course.provider_name
     return provider_label(course.provider)
+
+
+def course_kind_label(kind: str) -> str:
+    labels = {
+        "short": _("Short course"),
+        "long_term": _("Long-term programme"),
+        "heads": _("Course for heads"),
+        "other": _("Other course"),
+    }
+    return labels.get(kind, kind)
+
+
+def programme_label(programme_id: str | None, language: str) -> str | None:
+    """The programme's title with its clause of Order 266 para 26 (kk verbatim, ru a working
+    translation)."""
+    programme = load_programmes().get(programme_id) if programme_id else None
+    if programme is None:
+        return None
+    return f"{programme.clause}) {programme.title(language)}"
+
+
+def course_kinds_screen(course_id: int) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for kind in COURSE_KINDS:
+        builder.button(
+            text=course_kind_label(kind),
+            callback_data=CourseEditCallback(id=course_id, f="kind", v=kind),
+        )
+    builder.button(text=_("✖ Cancel"), callback_data=CourseCallback(a="show", id=course_id))
+    builder.adjust(2, 2, 1)
+    return Screen(
+        _(
+            "What kind of course was it? Long-term programmes are the seven of the refresher-"
+            "course rules (Order 266, para 26)."
+        ),
+        builder.as_markup(),
+    )
+
+
+def programmes_screen(course_id: int, language: str) -> Screen:
+    catalog = load_programmes()
+    builder = InlineKeyboardBuilder()
+    lines = [_("Which long-term programme (Order 266, para 26)?"), ""]
+    for programme in catalog.programmes:
+        lines.append(escape(programme_label(programme.id, language) or ""))
+        builder.button(
+            text=str(programme.clause),
+            callback_data=CourseEditCallback(id=course_id, f="prog", v=programme.id),
+        )
+    builder.button(text=_("✖ Cancel"), callback_data=CourseCallback(a="show", id=course_id))
+    builder.adjust(7, 1)
+    return Screen("\n".join(lines), builder.as_markup())
 
 
 def due_line(due: dt.date, today: dt.date) -> str:
@@ -62,8 +115,10 @@ def courses_screen(
     *,
     stopped: bool,
     snoozed_until: dt.date | None = None,
+    testing_window: tuple[dt.date, dt.date] | None = None,
 ) -> Screen:
-    """My courses: the due date, the recorded courses, and what can be done with them."""
+    """My courses: the due date, the recorded courses, the next national testing window (a
+    calendar row), and what can be done with them."""
     lines = [_("<b>📚 My courses</b>"), ""]
     if due is None:
         lines.append(
@@ -81,6 +136,14 @@ def courses_screen(
                 f"({escape(course_provider(course))})"
             )
     lines.append("")
+    if testing_window is not None:
+        start, end = testing_window
+        text = (
+            _("📝 National qualification testing: open now, until {end}.")
+            if start <= today
+            else _("📝 Next national qualification testing window: {start} – {end}.")
+        )
+        lines += [text.format(start=format_date(start), end=format_date(end)), ""]
     if stopped:
         lines.append(_("🔕 Reminders are off."))
     elif snoozed_until is not None and snoozed_until > today:
@@ -149,7 +212,9 @@ def course_title(course: CourseRecord) -> str:
     return _("Refresher course") if is_default_title(course.title) else course.title
 
 
-def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.date) -> Screen:
+def course_detail_screen(
+    course: CourseRecord, due: dt.date | None, today: dt.date, language: str = "ru"
+) -> Screen:
     """One recorded course: every field, and a button to change each of them."""
     assert course.id is not None
     missing = _("not given")
@@ -164,7 +229,12 @@ def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.da
         _("Hours: {hours}").format(hours=hours),
         _("Certificate number: {number}").format(number=number),
         _("Certificate file: {state}").format(state=attached),
+        _("Kind: {kind}").format(kind=escape(course_kind_label(course.course_kind))),
+        _("Topic: {topic}").format(topic=escape(course.topic) if course.topic else missing),
     ]
+    programme = programme_label(course.programme, language)
+    if programme is not None:
+        lines.insert(-1, _("Programme: {programme}").format(programme=escape(programme)))
     if due is not None:
         lines += ["", due_line(due, today)]
     builder = InlineKeyboardBuilder()
@@ -174,6 +244,8 @@ def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.da
         ("prov", _("✏️ Provider")),
         ("hours", _("✏️ Hours")),
         ("num", _("✏️ Certificate number")),
+        ("kind", _("✏️ Kind")),
+        ("topic", _("✏️ Topic")),
         (
             "file",
             _("📎 Replace the file")
@@ -182,7 +254,7 @@ def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.da
         ),
     ):
         builder.button(text=label, callback_data=CourseEditCallback(id=course.id, f=field))
-    sizes = [2, 2, 2]
+    sizes = [2, 2, 2, 2]
     if course.certificate_file_id is not None:
         builder.button(
             text=_("👁 Show the certificate"), callback_data=CourseCallback(a="cert", id=course.id)
