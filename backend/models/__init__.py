@@ -3,6 +3,7 @@
 from backend.models.api_token import ApiToken
 from backend.models.assessment import Assessment, AssessmentRead, TeacherProfile
 from backend.models.broadcast import Broadcast, BroadcastRecipient
+from backend.models.console import ConsoleLink, ConsoleSession
 from backend.models.course import CourseRecord, CourseRecordRead
 from backend.models.curation import Channel, CuratorScope, Submission, TopicSubscription
 from backend.models.delivery import DeliveryPause, ReminderPreference
@@ -19,6 +20,8 @@ __all__ = [
     "Broadcast",
     "BroadcastRecipient",
     "Channel",
+    "ConsoleLink",
+    "ConsoleSession",
     "CourseRecord",
     "CourseRecordRead",
     "CuratorScope",

@@ -15,9 +15,11 @@ from backend.web import (
     openapi,
     rules_api,
     staff_api,
+    summary_api,
     tokens_api,
 )
 from backend.web.auth import auth_middleware
+from backend.web.console.app import create_console_app
 from backend.web.keys import engine_key, ruleset_key, session_pool_key, settings_key
 from backend.web.problems import problem_middleware
 
@@ -39,4 +41,6 @@ def create_app(settings: Settings, *, engine: AsyncEngine, ruleset: Ruleset) -> 
     app.add_routes(broadcasts_api.routes)
     app.add_routes(tokens_api.routes)
     app.add_routes(openapi.routes)
+    app.add_routes(summary_api.routes)
+    app.add_subapp("/console", create_console_app())
     return app

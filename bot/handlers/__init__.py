@@ -16,6 +16,7 @@ from bot.handlers import (
     news,
     staff,
     start,
+    web,
 )
 
 
@@ -30,6 +31,7 @@ def create_routers() -> list[Router]:
         broadcasts.create_router(),
         admin.create_router(),  # admins grant the curator role
         channels.create_router(),
+        web.create_router(),
         errors.create_router(),
         fallback.create_router(),
     ]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers.assessment import handlers, navigation
+from bot.handlers.assessment import handlers, navigation, summary
 
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.include_routers(handlers.create_router(), navigation.create_router())
+    router.include_routers(
+        handlers.create_router(), navigation.create_router(), summary.create_router()
+    )
     return router
