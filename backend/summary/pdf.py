@@ -41,7 +41,7 @@ def render_pdf(summary: Summary) -> bytes:
     pdf.multi_cell(0, 8, summary.title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "", 10)
     pdf.set_text_color(*GREY)
-    pdf.multi_cell(0, 5, summary.subtitle, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, summary.subtitle, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
     for block in summary.blocks:
         pdf.ln(4)
@@ -52,7 +52,9 @@ def render_pdf(summary: Summary) -> bytes:
         if block.quote:
             pdf.set_fill_color(*QUOTE_BG)
         for paragraph in block.paragraphs:
-            pdf.multi_cell(0, 5, paragraph, fill=block.quote, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(
+                0, 5, paragraph, fill=block.quote, align="L", new_x="LMARGIN", new_y="NEXT"
+            )
             pdf.ln(1)
     pdf.ln(4)
     pdf.set_font(FAMILY, "B", 9)

@@ -10,9 +10,10 @@ import aiohttp_jinja2
 from aiohttp import web
 from babel.support import NullTranslations
 
+from backend.models.types import utcnow
 from backend.summary.content import translations
 from backend.web.console.signin import SignedIn
-from backend.web.keys import settings_key
+from backend.web.keys import clock_key, settings_key
 
 LANGUAGES = ("kk", "ru", "en")
 DEFAULT_LANGUAGE = "ru"
@@ -47,6 +48,12 @@ def gettext_of(request: web.Request) -> NullTranslations:
 
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def today(request: web.Request) -> dt.date:
+    """Today in Asia/Almaty, by the main application's clock (tests pin it with clock_key)."""
+    now = request.config_dict.get(clock_key, utcnow)()
+    return now.astimezone(request.config_dict[settings_key].tz).date()
 
 
 def render(

@@ -19,8 +19,8 @@ from backend.exports import to_csv, to_xlsx
 from backend.models import CourseRecord, Organisation, RosterEntry
 from backend.rules.loader import Ruleset
 from backend.staff.roster_view import SORTS, STATUSES, RosterRow, counts, roster_rows, select_rows
-from backend.web.console.context import gettext_of, language_of, render, viewer_key
-from backend.web.keys import ruleset_key, session_pool_key, settings_key, today_of
+from backend.web.console.context import gettext_of, language_of, render, today, viewer_key
+from backend.web.keys import ruleset_key, session_pool_key, settings_key
 
 routes = web.RouteTableDef()
 ORG = r"/orgs/{org_id:\d{1,9}}"
@@ -89,7 +89,7 @@ async def _rows(request: web.Request, organisation_id: int) -> list[RosterRow]:
         return await roster_rows(
             session=session,
             organisation_id=organisation_id,
-            today=today_of(request),
+            today=today(request),
             ruleset=request.config_dict[ruleset_key],
         )
 
@@ -182,7 +182,7 @@ async def upload_roster(request: web.Request) -> web.Response:
                     data=data,
                     limits=settings.staff,
                     ruleset=request.config_dict[ruleset_key],
-                    today=today_of(request),
+                    today=today(request),
                 )
         except staff.RosterFileError as error:
             report = {"problem": file_problem(request, error.code), "errors": []}
