@@ -2,11 +2,12 @@
 
 import asyncio
 
-from bench import bot, broadcast, delivery, engine, sweep
+from bench import bot, broadcast, console, delivery, engine, sweep
 
 engine.main()
 asyncio.run(bot.main_async(users=60))
 delivery.main()
+console.main([])
 broadcast.main([])  # 10 000 recipients at 100 msg/s on SQLite: about two minutes
 try:
     sweep.main()

@@ -8,9 +8,11 @@ date and the teacher's own latest course record, plus the refresher period of th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+from sqlalchemy import select as sa_select
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -51,12 +53,17 @@ async def roster_rows(
     *, session: AsyncSession, organisation_id: int, today: dt.date, ruleset: Ruleset
 ) -> list[RosterRow]:
     """Every roster entry with its status, in two queries whatever the roster's size."""
-    entries = (
-        await session.exec(
-            select(RosterEntry).where(RosterEntry.organisation_id == organisation_id)
-        )
-    ).all()
-    linked = [entry.user_id for entry in entries if entry.user_id is not None]
+    # Columns, not entities: 5 000 ORM objects cost ~100 ms, these tuples a fraction of it.
+    columns = sa_select(
+        col(RosterEntry.id),
+        col(RosterEntry.full_name),
+        col(RosterEntry.position_id),
+        col(RosterEntry.category),
+        col(RosterEntry.last_course_on),
+        col(RosterEntry.user_id),
+    ).where(col(RosterEntry.organisation_id) == organisation_id)
+    entries: Sequence[tuple[Any, ...]] = (await session.exec(columns)).all()  # type: ignore[call-overload]
+    linked = [user_id for *_, user_id in entries if user_id is not None]
     recorded: dict[int, dt.date] = {}
     if linked:
         query = (
@@ -67,23 +74,23 @@ async def roster_rows(
         recorded = {user: last for user, last in (await session.exec(query)).all() if last}
     period = ruleset.meta.refresher.period_years
     rows = []
-    for entry in entries:
-        assert entry.id is not None
-        known = [d for d in (entry.last_course_on, recorded.get(entry.user_id or -1)) if d]
-        last = max(known) if known else None
+    for entry_id, full_name, position_id, category, roster_date, user_id in entries:
+        assert entry_id is not None
+        own = recorded.get(user_id) if user_id is not None else None
+        last = max(roster_date, own) if roster_date and own else (roster_date or own)
         due = due_date(last, period) if last else None
         days_left = (due - today).days if due else None
         rows.append(
             RosterRow(
-                entry_id=entry.id,
-                full_name=entry.full_name,
-                position_id=entry.position_id,
-                category=entry.category,
+                entry_id=entry_id,
+                full_name=full_name,
+                position_id=position_id,
+                category=category,
                 last_course_on=last,
                 due_on=due,
                 days_left=days_left,
                 status=status_of(days_left),
-                user_id=entry.user_id,
+                user_id=user_id,
             )
         )
     return rows

@@ -65,7 +65,7 @@ async def test_a_one_time_link_signs_in_once(
     confirm = await client.get(path)
     assert confirm.status == 200  # a link preview's GET does not use the link up
     assert "Referrer-Policy" in confirm.headers
-    assert confirm.headers["Referrer-Policy"] == "no-referrer"
+    assert confirm.headers["Referrer-Policy"] == "same-origin"
 
     used = await client.post(path, allow_redirects=False)
     assert used.status == 303

@@ -94,7 +94,7 @@ def _headers(response: web.StreamResponse, request: web.Request) -> None:
     )
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")  # sign-in links never leak
+    response.headers.setdefault("Referrer-Policy", "same-origin")  # links never leak out
     response.headers.setdefault("Cache-Control", "no-store")
 
 
