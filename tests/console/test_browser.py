@@ -101,6 +101,16 @@ def _post_without_csrf(driver: Any) -> str:
     return str(driver.find_element("tag name", "body").text)
 
 
+def _images_loaded(driver: Any) -> int:
+    """How many chart images the browser decoded (naturalWidth > 0)."""
+    return int(
+        driver.execute_script(
+            "return [...document.querySelectorAll('.chart img')]"
+            ".filter(i => i.complete && i.naturalWidth > 0).length;"
+        )
+    )
+
+
 def _alert_shown(driver: Any) -> bool:
     from selenium.common.exceptions import NoAlertPresentException
 
@@ -153,10 +163,17 @@ async def test_staff_sign_in_roster_upload_filters_and_refusals(
     assert "Такой страницы нет" in foreign
     assert "Гимназия" not in foreign
 
+    charts = await off_loop(
+        _open, browser, str(server.make_url(f"/console/orgs/{world.org_a}/charts"))
+    )
+    assert "06.2024" in charts
+    assert await off_loop(_images_loaded, browser) == 3  # the SVGs rendered in the page
+    await off_loop(screenshot, browser, "06-charts")
+
     await off_loop(
         _open, browser, str(server.make_url(f"/console/orgs/{world.org_a}/invitations"))
     )
-    await off_loop(screenshot, browser, "06-invitations")
+    await off_loop(screenshot, browser, "07-invitations")
     refused = await off_loop(_post_without_csrf, browser)
     assert "У вас нет доступа к этой странице" in refused
 
@@ -164,4 +181,4 @@ async def test_staff_sign_in_roster_upload_filters_and_refusals(
     await off_loop(_open, browser, link)
     again = await off_loop(_click, browser, "#sign-in")
     assert "уже использована" in again
-    await off_loop(screenshot, browser, "07-used-link")
+    await off_loop(screenshot, browser, "08-used-link")

@@ -396,3 +396,30 @@ async def test_web_in_the_bot_sends_a_working_link(
     assert "Мои самооценки" in await home.text()
     client.session.cookie_jar.clear()
     assert (await client.post(path, allow_redirects=False)).status == 403
+
+
+async def test_the_charts_are_svg_with_the_same_figures_in_a_table(
+    client: Client, session_pool: SessionPool, settings: Settings, world: World
+) -> None:
+    token = await sign_in(client, session_pool, settings, world.hr_a)
+    base = f"/console/orgs/{world.org_a}/charts"
+    page = await (await client.get(base, headers=as_user(token))).text()
+    # today is 05.05.2026: 24 months from 06.2024; valid = last course <= month end < due
+    assert "<td>06.2024</td><td>3 / 5</td><td>60.0</td>" in page
+    assert "<td>02.2025</td><td>4 / 5</td><td>80.0</td>" in page  # before Ахметова's due
+    assert "<td>03.2025</td><td>3 / 5</td><td>60.0</td>" in page
+    assert "<td>05.2026</td><td>3 / 5</td><td>60.0</td>" in page
+    assert "<td>05.2024</td>" not in page  # 24 months, no more
+    assert "<td>2.4</td><td>0 / 2</td><td>0.0</td>" in page
+    assert "<td>3.7</td><td>3 / 3</td><td>100.0</td>" in page
+    assert "<td>педагог</td><td>5</td>" in page
+    for chart in ("months", "positions", "categories"):
+        svg = await client.get(f"{base}/{chart}.svg", headers=as_user(token))
+        assert svg.status == 200
+        assert svg.content_type == "image/svg+xml"
+        body = await svg.text()
+        assert "<svg" in body
+        assert "<script" not in body
+    other = await sign_in(client, session_pool, settings, world.hr_b)
+    assert (await client.get(f"{base}/months.svg", headers=as_user(other))).status == 404
+    assert (await client.get(base, headers=as_user(other))).status == 404

@@ -20,7 +20,7 @@ from yarl import URL
 
 from backend.models import User, UserRole
 from backend.staff.organisations import STAFF_ROLES, memberships_of
-from backend.web.console import views_auth, views_staff
+from backend.web.console import views_auth, views_charts, views_staff
 from backend.web.console.context import (
     COOKIE,
     LANGUAGES,
@@ -151,4 +151,5 @@ def create_console_app() -> web.Application:
     app.router.add_static("/static/", HERE / "static", name="static")
     app.add_routes(views_auth.routes)
     app.add_routes(views_staff.routes)
+    app.add_routes(views_charts.routes)
     return app

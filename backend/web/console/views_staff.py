@@ -84,7 +84,7 @@ def row_problem(request: web.Request, code: str, detail: str) -> str:
     return reasons.get(code, _("the row could not be read"))
 
 
-async def _rows(request: web.Request, organisation_id: int) -> list[RosterRow]:
+async def roster_rows_of(request: web.Request, organisation_id: int) -> list[RosterRow]:
     async with request.config_dict[session_pool_key]() as session:
         return await roster_rows(
             session=session,
@@ -108,7 +108,7 @@ async def roster_context(request: web.Request, organisation: Organisation) -> di
     assert organisation.id is not None
     ruleset: Ruleset = request.config_dict[ruleset_key]
     lang = language_of(request)
-    everyone = await _rows(request, organisation.id)
+    everyone = await roster_rows_of(request, organisation.id)
     filters = _filters(request)
     shown = select_rows(
         everyone, query=filters["q"], status=filters["status"], sort=filters["sort"]
@@ -242,7 +242,7 @@ async def export_roster(request: web.Request) -> web.Response:
         _("Status"),
     ]
     everyone = select_rows(
-        await _rows(request, int(request.match_info["org_id"])),
+        await roster_rows_of(request, int(request.match_info["org_id"])),
         query=context["filters"]["q"],
         status=context["filters"]["status"],
         sort=context["filters"]["sort"],
