@@ -113,3 +113,22 @@ def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', html)
     assert match is not None, "the page has no form with a CSRF token"
     return match.group(1)
+
+
+async def curator_with_audience(pool: SessionPool, region: str, people: int) -> int:
+    """A curator reaching everyone, and ``people`` teachers in ``region`` (the "news" topic by
+    default) plus one elsewhere; the curator's user id."""
+    from backend import curators
+
+    curator = await _user(pool, 9100, "Куратор")
+    async with pool() as session:
+        await curators.grant_curator(session=session, user_id=curator, scope=curators.Scope())
+        session.add_all(
+            [
+                User(telegram_id=9200 + n, full_name=f"Мұғалім {n}", region=region)
+                for n in range(people)
+            ]
+        )
+        session.add(User(telegram_id=9300, full_name="Elsewhere", region="other"))
+        await session.commit()
+    return curator

@@ -20,7 +20,9 @@ from pytest_aiohttp import AiohttpClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
+from backend.broadcasts.ticker import tick
 from backend.db import SessionPool
+from backend.directory import REGIONS
 from backend.models import ConsoleSession, Invitation
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
@@ -29,6 +31,7 @@ from backend.web.console.context import COOKIE
 from backend.web.keys import clock_key
 from testing.chat import Chat
 from testing.mocked_bot import MockedBot
+from tests.broadcasts.helpers import deliver
 from tests.console.support import (
     NOW,
     XSS_NAME,
@@ -37,6 +40,7 @@ from tests.console.support import (
     as_user,
     build_world,
     csrf_of,
+    curator_with_audience,
     link_for,
     sign_in,
 )
@@ -423,3 +427,54 @@ async def test_the_charts_are_svg_with_the_same_figures_in_a_table(
     other = await sign_in(client, session_pool, settings, world.hr_b)
     assert (await client.get(f"{base}/months.svg", headers=as_user(other))).status == 404
     assert (await client.get(base, headers=as_user(other))).status == 404
+
+
+async def test_a_curator_counts_sends_and_follows_a_broadcast_to_its_end(
+    client: Client, session_pool: SessionPool, settings: Settings, world: World
+) -> None:
+    region = REGIONS[0].code
+    curator = await curator_with_audience(session_pool, region, people=3)
+    token = await sign_in(client, session_pool, settings, curator)
+    form_page = await (await client.get("/console/broadcasts/new", headers=as_user(token))).text()
+    form = {
+        "csrf": csrf_of(form_page),
+        "ru": "Привет, <b>коллеги</b>",
+        "kk": "Сәлем",
+        "topic": "news",
+        "region": region,
+        "role": "",
+        "at": "",
+    }
+    counted = await client.post(
+        "/console/broadcasts/new", headers=as_user(token), data={**form, "action": "count"}
+    )
+    assert "Получателей сейчас: 3" in await counted.text()
+    sent = await client.post(
+        "/console/broadcasts/new",
+        headers=as_user(token),
+        data={**form, "action": "send"},
+        allow_redirects=False,
+    )
+    assert sent.status == 303
+    page_url = sent.headers["Location"]
+    running = await (await client.get(page_url, headers=as_user(token))).text()
+    assert '<b id="status">running</b>' in running
+    assert 'http-equiv="refresh"' in running  # the page follows the progress by itself
+    assert '<td id="total">3</td>' in running
+    assert "Привет, &lt;b&gt;коллеги&lt;/b&gt;" in running
+
+    now = dt.datetime.now(dt.UTC)
+    assert await deliver(session_pool, MockedBot(), now) == 3
+    await tick(session_pool, now)
+    done = await (await client.get(page_url, headers=as_user(token))).text()
+    assert '<b id="status">done</b>' in done
+    assert '<td id="sent">3</td>' in done
+    assert 'http-equiv="refresh"' not in done
+    report = await client.get(page_url + "/report.csv", headers=as_user(token))
+    assert len((await report.read()).decode("utf-8-sig").strip().splitlines()) == 4
+
+    listing = await (await client.get("/console/broadcasts", headers=as_user(token))).text()
+    assert "3 / 3" in listing
+    hr = await sign_in(client, session_pool, settings, world.hr_a)
+    for path in ("/console/broadcasts", page_url, "/console/broadcasts/new"):
+        assert (await client.get(path, headers=as_user(hr))).status == 404

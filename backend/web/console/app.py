@@ -20,7 +20,7 @@ from yarl import URL
 
 from backend.models import User, UserRole
 from backend.staff.organisations import STAFF_ROLES, memberships_of
-from backend.web.console import views_auth, views_charts, views_staff
+from backend.web.console import views_auth, views_charts, views_curator, views_staff
 from backend.web.console.context import (
     COOKIE,
     LANGUAGES,
@@ -152,4 +152,5 @@ def create_console_app() -> web.Application:
     app.add_routes(views_auth.routes)
     app.add_routes(views_staff.routes)
     app.add_routes(views_charts.routes)
+    app.add_routes(views_curator.routes)
     return app
