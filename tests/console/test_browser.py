@@ -3,6 +3,7 @@ backend on loopback. Screenshots of the main pages go to var/artifacts/console/.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,13 +13,24 @@ from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.broadcasts.ticker import tick
 from backend.db import SessionPool
+from backend.directory import REGIONS
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from backend.web.app import create_app
 from backend.web.keys import clock_key
 from testing.browser import chromium, off_loop, require_chromium, screenshot
-from tests.console.support import NOW, XSS_NAME, World, build_world, link_for
+from testing.mocked_bot import MockedBot
+from tests.broadcasts.helpers import deliver
+from tests.console.support import (
+    NOW,
+    XSS_NAME,
+    World,
+    build_world,
+    curator_with_audience,
+    link_for,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -53,9 +65,25 @@ async def world(session_pool: SessionPool) -> World:
     return await build_world(session_pool)
 
 
+def _body_text(driver: Any) -> str:
+    """The page's text once it has loaded (retried while the document is being replaced)."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def loaded(d: Any) -> str | bool:
+        try:
+            if d.execute_script("return document.readyState") != "complete":
+                return False
+            return str(d.find_element("tag name", "body").text)
+        except WebDriverException:
+            return False
+
+    return str(WebDriverWait(driver, 15).until(loaded))
+
+
 def _open(driver: Any, url: str) -> str:
     driver.get(url)
-    return str(driver.find_element("tag name", "body").text)
+    return _body_text(driver)
 
 
 def _submit(driver: Any, element: Any) -> None:
@@ -70,7 +98,7 @@ def _submit(driver: Any, element: Any) -> None:
 
 def _click(driver: Any, css: str) -> str:
     _submit(driver, driver.find_element("css selector", css))
-    return str(driver.find_element("tag name", "body").text)
+    return _body_text(driver)
 
 
 def _filter(driver: Any, status: str, query: str) -> list[str]:
@@ -98,7 +126,7 @@ def _post_without_csrf(driver: Any) -> str:
         "document.querySelectorAll('input[name=csrf]').forEach(e => e.remove());"
     )
     _submit(driver, driver.find_element("id", "create-invitation"))
-    return str(driver.find_element("tag name", "body").text)
+    return _body_text(driver)
 
 
 def _images_loaded(driver: Any) -> int:
@@ -182,3 +210,55 @@ async def test_staff_sign_in_roster_upload_filters_and_refusals(
     again = await off_loop(_click, browser, "#sign-in")
     assert "уже использована" in again
     await off_loop(screenshot, browser, "08-used-link")
+
+
+def _compose(driver: Any, region: str) -> str:
+    from selenium.webdriver.support.ui import Select
+
+    driver.find_element("name", "ru").send_keys("Уважаемые коллеги, собрание завтра.")
+    driver.find_element("name", "kk").send_keys("Жиналыс ертең.")
+    Select(driver.find_element("name", "region")).select_by_value(region)
+    _submit(driver, driver.find_element("id", "count-recipients"))
+    return str(driver.find_element("id", "count").text)
+
+
+def _wait_for_status(driver: Any, status: str) -> str:
+    """The page refreshes itself while the broadcast runs; wait until it shows ``status``."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def shown(d: Any) -> bool:
+        try:
+            return bool(d.find_element("id", "status").text == status)
+        except WebDriverException:
+            return False  # the page is being reloaded
+
+    WebDriverWait(driver, 20).until(shown)
+    return _body_text(driver)
+
+
+async def test_a_broadcast_created_and_followed_to_its_end(
+    *,
+    server: TestServer,
+    browser: Any,
+    session_pool: SessionPool,
+    settings: Settings,
+) -> None:
+    region = REGIONS[0].code
+    curator = await curator_with_audience(session_pool, region, people=3)
+    link = str(server.make_url(await link_for(session_pool, settings, curator)))
+    await off_loop(_open, browser, link)
+    await off_loop(_click, browser, "#sign-in")
+    await off_loop(_open, browser, str(server.make_url("/console/broadcasts/new")))
+    assert "3" in await off_loop(_compose, browser, region)
+    await off_loop(screenshot, browser, "09-broadcast-new")
+    running = await off_loop(_click, browser, "#send")
+    assert "running" in running
+    await off_loop(screenshot, browser, "10-broadcast-running")
+
+    now = dt.datetime.now(dt.UTC)
+    assert await deliver(session_pool, MockedBot(), now) == 3
+    await tick(session_pool, now)
+    done = await off_loop(_wait_for_status, browser, "done")
+    assert "100%" in done
+    await off_loop(screenshot, browser, "11-broadcast-done")
