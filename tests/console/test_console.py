@@ -478,3 +478,44 @@ async def test_a_curator_counts_sends_and_follows_a_broadcast_to_its_end(
     hr = await sign_in(client, session_pool, settings, world.hr_a)
     for path in ("/console/broadcasts", page_url, "/console/broadcasts/new"):
         assert (await client.get(path, headers=as_user(hr))).status == 404
+
+
+async def test_admins_manage_api_tokens_and_see_curators_others_get_404(
+    client: Client, session_pool: SessionPool, settings: Settings, world: World
+) -> None:
+    await curator_with_audience(session_pool, REGIONS[0].code, people=0)
+    admin = await sign_in(client, session_pool, settings, world.admin)
+    hr = await sign_in(client, session_pool, settings, world.hr_a)
+    for path in ("/console/admin/tokens", "/console/admin/curators"):
+        assert (await client.get(path, headers=as_user(hr))).status == 404
+    curators_page = await client.get("/console/admin/curators", headers=as_user(admin))
+    assert "Куратор" in await curators_page.text()
+    page = await (await client.get("/console/admin/tokens", headers=as_user(admin))).text()
+    created = await client.post(
+        "/console/admin/tokens",
+        headers=as_user(admin),
+        data={"csrf": csrf_of(page), "name": "HR app", "scope": f"org:{world.org_a}"},
+    )
+    shown = await created.text()
+    token = shown.split("<code>")[1].split("</code>")[0]
+    assert token.startswith("snt_")
+    api = f"/api/v1/organisations/{world.org_a}/roster"
+    assert (await client.get(api, headers={"Authorization": f"Bearer {token}"})).status == 200
+    token_id = shown.split("/console/admin/tokens/")[1].split("/revoke")[0]
+    forged = await client.post(
+        f"/console/admin/tokens/{token_id}/revoke", headers=as_user(hr), data={"csrf": "x"}
+    )
+    assert forged.status == 403
+    revoked = await client.post(
+        f"/console/admin/tokens/{token_id}/revoke",
+        headers=as_user(admin),
+        data={"csrf": csrf_of(page)},
+    )
+    assert revoked.status == 200
+    assert (await client.get(api, headers={"Authorization": f"Bearer {token}"})).status == 401
+    bad = await client.post(
+        "/console/admin/tokens",
+        headers=as_user(admin),
+        data={"csrf": csrf_of(page), "name": "x", "scope": "root"},
+    )
+    assert bad.status == 400

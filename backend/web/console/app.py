@@ -20,7 +20,13 @@ from yarl import URL
 
 from backend.models import User, UserRole
 from backend.staff.organisations import STAFF_ROLES, memberships_of
-from backend.web.console import views_auth, views_charts, views_curator, views_staff
+from backend.web.console import (
+    views_admin,
+    views_auth,
+    views_charts,
+    views_curator,
+    views_staff,
+)
 from backend.web.console.context import (
     COOKIE,
     LANGUAGES,
@@ -153,4 +159,5 @@ def create_console_app() -> web.Application:
     app.add_routes(views_staff.routes)
     app.add_routes(views_charts.routes)
     app.add_routes(views_curator.routes)
+    app.add_routes(views_admin.routes)
     return app
