@@ -23,7 +23,7 @@ from sqlmodel import select
 from backend.broadcasts.ticker import tick
 from backend.db import SessionPool
 from backend.directory import REGIONS
-from backend.models import ConsoleSession, Invitation
+from backend.models import Channel, ConsoleSession, Invitation, Submission
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from backend.web.app import create_app
@@ -519,3 +519,38 @@ async def test_admins_manage_api_tokens_and_see_curators_others_get_404(
         data={"csrf": csrf_of(page), "name": "x", "scope": "root"},
     )
     assert bad.status == 400
+
+
+async def test_channels_and_the_monthly_duty_who_has_posted(
+    client: Client, session_pool: SessionPool, settings: Settings, world: World
+) -> None:
+    curator = await curator_with_audience(session_pool, REGIONS[0].code, people=0)
+    month = dt.datetime.now(settings.tz).strftime("%Y-%m")
+    async with session_pool() as session:
+        session.add(
+            Channel(
+                chat_id=-1001,
+                title="Алатау жаңалықтары",
+                kind="channel",
+                organisation_id=world.org_a,
+                links={"channel": "https://t.me/alatau_news"},
+                registered_by=curator,
+            )
+        )
+        session.add(
+            Submission(
+                organisation_id=world.org_a, month=month, source_chat_id=1, source_message_id=1
+            )
+        )
+        await session.commit()
+    token = await sign_in(client, session_pool, settings, curator)
+    page = await (await client.get("/console/channels", headers=as_user(token))).text()
+    assert "Алатау жаңалықтары" in page
+    assert 'href="https://t.me/alatau_news"' in page
+    duty = page.split('id="duty"')[1]
+    alatau = duty.split("Колледж «Алатау»")[1].split("</tr>")[0]
+    gymnasium = duty.split("Гимназия №7")[1].split("</tr>")[0]
+    assert "✓" in alatau  # posted this month
+    assert "✓" not in gymnasium
+    hr = await sign_in(client, session_pool, settings, world.hr_a)
+    assert (await client.get("/console/channels", headers=as_user(hr))).status == 404

@@ -11,11 +11,15 @@ import datetime as dt
 from typing import Any
 
 from aiohttp import web
+from sqlmodel import col, select
 
 from backend.broadcasts import service as broadcasts
 from backend.broadcasts.audience import ROLE_FILTERS, Audience
+from backend.channels.duty import local_month
+from backend.channels.registration import covers, list_channels, reach_of
 from backend.curators import NotCuratorError
 from backend.directory import REGIONS, TOPICS
+from backend.models import Organisation, Submission
 from backend.web.console.context import gettext_of, language_of, now_utc, render, viewer_key
 from backend.web.keys import session_pool_key, settings_key
 
@@ -198,3 +202,41 @@ async def create_broadcast(request: web.Request) -> web.StreamResponse:
                 status=403,
             )
     raise web.HTTPSeeOther(f"/console/broadcasts/{draft.id}")
+
+
+@routes.get("/channels")
+async def channels_page(request: web.Request) -> web.Response:
+    """Channels the curator may post to, and each organisation's monthly duty in their reach:
+    its day, and whether material came in this month (seed 003, section 3)."""
+    actor = _curator(request)
+    settings = request.config_dict[settings_key]
+    month = local_month(now_utc(), settings)
+    async with request.config_dict[session_pool_key]() as session:
+        scope = await reach_of(session, actor)
+        if scope is None:
+            raise web.HTTPNotFound()
+        channels = await list_channels(session, actor)
+        organisations = [
+            org
+            for org in (await session.exec(select(Organisation).order_by(col(Organisation.name))))
+            if covers(scope, org)
+        ]
+        posted = set(
+            (
+                await session.exec(
+                    select(Submission.organisation_id).where(Submission.month == month)
+                )
+            ).all()
+        )
+    return render(
+        request,
+        "channels.html",
+        {
+            "month": month,
+            "channels": channels,
+            "duties": [
+                {"name": org.name, "day": org.duty_day or "—", "posted": org.id in posted}
+                for org in organisations
+            ],
+        },
+    )
