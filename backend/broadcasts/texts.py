@@ -68,6 +68,11 @@ def _t(texts: Texts, language: str) -> str:
     return texts.get(language) or texts["ru"]
 
 
+def status_label(status: str, language: str) -> str:
+    """A broadcast's status as people read it ("Идёт отправка" for "running")."""
+    return _t(_STATUS[status], language) if status in _STATUS else status
+
+
 def progress_text(progress: Progress, language: str) -> str:
     """Counts, and an ETA while sending; plain text (no markup)."""
 

@@ -229,7 +229,7 @@ def _wait_for_status(driver: Any, status: str) -> str:
 
     def shown(d: Any) -> bool:
         try:
-            return bool(d.find_element("id", "status").text == status)
+            return bool(d.find_element("id", "status").get_attribute("data-status") == status)
         except WebDriverException:
             return False  # the page is being reloaded
 
@@ -253,7 +253,7 @@ async def test_a_broadcast_created_and_followed_to_its_end(
     assert "3" in await off_loop(_compose, browser, region)
     await off_loop(screenshot, browser, "09-broadcast-new")
     running = await off_loop(_click, browser, "#send")
-    assert "running" in running
+    assert "Идёт отправка" in running
     await off_loop(screenshot, browser, "10-broadcast-running")
 
     now = dt.datetime.now(dt.UTC)

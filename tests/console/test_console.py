@@ -458,7 +458,7 @@ async def test_a_curator_counts_sends_and_follows_a_broadcast_to_its_end(
     assert sent.status == 303
     page_url = sent.headers["Location"]
     running = await (await client.get(page_url, headers=as_user(token))).text()
-    assert '<b id="status">running</b>' in running
+    assert '<b id="status" data-status="running">Идёт отправка</b>' in running
     assert 'http-equiv="refresh"' in running  # the page follows the progress by itself
     assert '<td id="total">3</td>' in running
     assert "Привет, &lt;b&gt;коллеги&lt;/b&gt;" in running
@@ -467,7 +467,7 @@ async def test_a_curator_counts_sends_and_follows_a_broadcast_to_its_end(
     assert await deliver(session_pool, MockedBot(), now) == 3
     await tick(session_pool, now)
     done = await (await client.get(page_url, headers=as_user(token))).text()
-    assert '<b id="status">done</b>' in done
+    assert '<b id="status" data-status="done">Завершена</b>' in done
     assert '<td id="sent">3</td>' in done
     assert 'http-equiv="refresh"' not in done
     report = await client.get(page_url + "/report.csv", headers=as_user(token))

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from backend.broadcasts import service as broadcasts
 from backend.broadcasts.audience import ROLE_FILTERS, Audience
+from backend.broadcasts.texts import status_label
 from backend.channels.duty import local_month
 from backend.channels.registration import covers, list_channels, reach_of
 from backend.curators import NotCuratorError
@@ -34,6 +35,11 @@ def _curator(request: web.Request) -> int:
     if not (viewer.curator or viewer.admin):
         raise web.HTTPNotFound()
     return viewer.user_id
+
+
+def _labels(request: web.Request) -> Any:
+    lang = language_of(request)
+    return lambda status: status_label(status, lang)
 
 
 def _local(value: dt.datetime | None, request: web.Request) -> str:
@@ -64,7 +70,9 @@ async def broadcast_list(request: web.Request) -> web.Response:
                     "created": _local(item.created_at, request),
                 }
             )
-    return render(request, "broadcasts.html", {"broadcasts": rows})
+    return render(
+        request, "broadcasts.html", {"broadcasts": rows, "status_label": _labels(request)}
+    )
 
 
 @routes.get(ONE)
@@ -84,6 +92,7 @@ async def broadcast_page(request: web.Request) -> web.Response:
         "broadcast.html",
         {
             "item": item,
+            "status_label": _labels(request),
             "state": state,
             "percent": round(100 * done / state.total) if state.total else 100,
             "refresh": REFRESH_SECONDS if running else None,
