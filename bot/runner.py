@@ -10,7 +10,7 @@ import contextlib
 import logging
 
 from aiogram import Bot, Dispatcher
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from backend.db import create_engine, create_session_pool
@@ -21,6 +21,7 @@ from bot.commands import register_commands
 from bot.factory import create_bot, create_dispatcher, create_i18n
 from bot.middlewares import IN_FLIGHT
 from bot.storage import create_storage
+from bot.webhook import CheckedRequestHandler
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 10.0  # let updates in progress finish their Bot API calls
@@ -47,7 +48,7 @@ def create_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot) -> web.Appl
         settings.bot.webhook_secret.get_secret_value() if settings.bot.webhook_secret else None
     )
     app = web.Application()
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
+    CheckedRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
         app, path=settings.bot.webhook_path
     )
     setup_application(app, dp, bot=bot)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from backend import __version__
-from backend.logs import configure_logging
+from backend.logs import configure_logging, secrets_of
 from backend.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("sanat")
@@ -26,7 +26,7 @@ NO_TOKEN_HINT = (
 
 def _settings() -> Settings:
     settings = load_settings()
-    configure_logging(settings.log)
+    configure_logging(settings.log, secrets_of(settings))
     return settings
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.db import SessionPool, create_engine, create_session_pool
-from backend.logs import configure_logging
+from backend.logs import configure_logging, secrets_of
 from backend.settings import Settings, load_settings
 
 T = TypeVar("T")
@@ -21,7 +21,7 @@ T = TypeVar("T")
 def cli_settings() -> Settings:
     """Settings from the environment, with logging configured for a command."""
     settings = load_settings()
-    configure_logging(settings.log)
+    configure_logging(settings.log, secrets_of(settings))
     return settings
 
 

@@ -28,3 +28,10 @@ def upcoming_window(
 
 def testing_dedupe_key(user_id: int, window: TestingWindow) -> str:
     return f"testing:{user_id}:{window.start.isoformat()}"
+
+
+def next_window(windows: Sequence[TestingWindow], on: dt.date) -> TestingWindow | None:
+    """The window open on ``on``, else the next one to open; None when the data has none ahead
+    (the rules data lists past windows too)."""
+    ahead = [window for window in windows if window.end >= on]
+    return min(ahead, key=lambda window: window.start, default=None)

@@ -16,7 +16,7 @@ import sys
 from backend.db import create_engine, create_session_pool
 from backend.delivery.telegram import build_bot
 from backend.delivery.worker import DEFAULT_LEASE, DeliveryWorker, check_lease
-from backend.logs import configure_logging
+from backend.logs import configure_logging, secrets_of
 from backend.settings import Settings, SettingsError, load_settings
 
 
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("SANAT_BOT_TOKEN is not set: there is nothing to deliver with")
     if not settings.delivery.enabled:
         sys.exit("SANAT_DELIVERY_ENABLED is false: not starting the delivery worker")
-    configure_logging(settings.log)
+    configure_logging(settings.log, secrets_of(settings))
     asyncio.run(serve(settings, dt.timedelta(seconds=args.lease), args.poll_interval))
 
 

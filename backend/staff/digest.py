@@ -39,6 +39,11 @@ _TEXT = {
         "ru": "📋 Еженедельная сводка: {org}",
         "en": "📋 Weekly digest: {org}",
     },
+    "title_now": {  # the same lists asked for at any time: not "weekly"
+        "kk": "📋 Курстар бойынша шолу: {org}",
+        "ru": "📋 Сводка по курсам: {org}",
+        "en": "📋 Course digest: {org}",
+    },
     "overdue": {
         "kk": "⛔ Курс мерзімі өткен ({count}):",
         "ru": "⛔ Срок курса истёк ({count}):",
@@ -147,10 +152,14 @@ def _section(key: str, rows: list[DigestRow], language: str, **extra: int) -> li
     return lines
 
 
-def digest_text(digest: Digest, language: str, due_soon_days: int) -> str:
-    """The digest message in one language; long lists are cut (the file has everyone)."""
+def digest_text(digest: Digest, language: str, due_soon_days: int, *, weekly: bool = True) -> str:
+    """The digest message in one language; long lists are cut (the file has everyone).
+
+    ``weekly=False``: an export asked for now, titled without "weekly".
+    """
     language = _language(language)
-    lines = [_TEXT["title"][language].format(org=digest.organisation_name), ""]
+    title = _TEXT["title" if weekly else "title_now"][language]
+    lines = [title.format(org=digest.organisation_name), ""]
     if digest.overdue:
         lines += [*_section("overdue", digest.overdue, language), ""]
     if digest.due_soon:

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
+import time
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,23 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 # A workbook is a zip: refuse one that would unpack to far more than any roster needs (a zip
 # bomb), before openpyxl reads it. The sizes in the zip directory are checked on reading too.
 XLSX_UNZIPPED_FACTOR = 50
+# openpyxl loads every shared string into memory before the first row, used or not: a few
+# hundred KB of zip can hold 100 MB of them. A real roster's strings are a few MB.
+XLSX_SHARED_STRINGS_FACTOR = 8
+XLSX_MAX_MEMBERS = 256
+# Sheet XML per allowed row: a roster row is a few hundred bytes; thousands of cells per row
+# (seconds of parsing each) are refused before parsing starts.
+XLSX_SHEET_BYTES_PER_ROW = 2048
+XLSX_CELLS_PER_ROW = 32
+MAX_COLUMNS = 64  # a roster has five columns; cells beyond these are not read
+MAX_RECORD_LINES = 3  # a quoted CSV cell may span lines, but a name never spans more
+TIME_BUDGET = 20.0  # seconds of parsing before a file is refused as too large to handle
 BLANK_ROWS_ALLOWED = 1000  # blank rows are skipped, but not without end
+UNCLOSED_QUOTE = object()  # marks a CSV line whose quote is never closed
+# C0 control characters (and DEL) have no place in a name: they break exports and logs.
+CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+_DAY_FIRST = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}")
+_YEAR_FIRST = re.compile(r"\d{4}-(\d{1,2})-(\d{1,2})")
 
 # Header names people write, normalised (casefolded, ё→е, punctuation and spaces collapsed).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -105,8 +122,9 @@ class RosterFileError(ValueError):
 @dataclass(frozen=True)
 class RowError:
     line: int  # the line of the CSV file or the row of the sheet, 1 = the first
-    # no_name, name_too_long, unknown_position, ambiguous_position, bad_date, future_date,
-    # date_too_old, unknown_category, bad_username, duplicate
+    # no_name, name_too_long, unknown_position, ambiguous_position, bad_date, no_such_date
+    # (31.02.2023: the format is right, the day does not exist), future_date, date_too_old,
+    # unknown_category, bad_username, duplicate, unclosed_quote
     code: str
     detail: str  # the offending value (for a duplicate: the line of the first occurrence)
 
@@ -128,6 +146,7 @@ class ImportReport:
     updated: int = 0
     rows_total: int = 0
     errors: list[RowError] = field(default_factory=list)
+    delimiter: str = ","  # the upload's CSV delimiter, for a report file people open beside it
 
 
 @dataclass(frozen=True)
@@ -135,6 +154,7 @@ class ParsedRoster:
     rows: list[RosterRow]
     errors: list[RowError]
     rows_total: int
+    delimiter: str = ","
 
 
 def normalise(text: str) -> str:
@@ -169,45 +189,101 @@ def _csv_text(data: bytes) -> str:
     raise RosterFileError("unreadable", "encoding")
 
 
+def csv_delimiter(data: bytes) -> str:
+    """Excel in Russian locales writes semicolons; whichever splits the first line more."""
+    first = data.split(b"\n", 1)[0]
+    return ";" if first.count(b";") > first.count(b",") else ","
+
+
 def _csv_lines(data: bytes) -> Iterator[Line]:
+    """Records with the line each starts on. A quoted cell may span a few lines; a quote that
+    is not closed within ``MAX_RECORD_LINES`` lines spoils its own line only.
+    """
     text = _csv_text(data)
-    first = text.split("\n", 1)[0]
-    # Excel in Russian locales writes semicolons; pick whichever splits the header more.
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    start = 1
-    try:
-        for cells in reader:
-            yield start, list(cells)
-            start = reader.line_num + 1  # a quoted cell may span lines
-    except csv.Error as error:
-        raise RosterFileError("unreadable", str(error)) from error
+    delimiter = csv_delimiter(data)
+    lines = text.splitlines(keepends=True)
+    index = 0
+    while index < len(lines):
+        taken = 1
+        record = lines[index]
+        while record.count('"') % 2 and taken < MAX_RECORD_LINES and index + taken < len(lines):
+            record += lines[index + taken]
+            taken += 1
+        if record.count('"') % 2:
+            yield index + 1, [UNCLOSED_QUOTE]
+            index += 1
+            continue
+        cells: list[Cell]
+        try:
+            cells = list(
+                next(csv.reader(io.StringIO(record, newline=""), delimiter=delimiter), [])
+            )
+        except csv.Error:
+            cells = [UNCLOSED_QUOTE]
+        yield index + 1, cells
+        index += taken
 
 
-def _check_unzipped_size(data: bytes, max_bytes: int) -> None:
+def _check_unzipped_size(data: bytes, max_bytes: int, max_rows: int) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unzipped = sum(item.file_size for item in archive.infolist())
+            members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as error:
         raise RosterFileError("unreadable", "not an XLSX workbook") from error
-    if unzipped > max_bytes * XLSX_UNZIPPED_FACTOR:
+    if len(members) > XLSX_MAX_MEMBERS:
+        raise RosterFileError("unreadable", "not an XLSX workbook")
+    if sum(item.file_size for item in members) > max_bytes * XLSX_UNZIPPED_FACTOR:
+        raise RosterFileError("too_large", str(max_bytes))
+    shared = sum(item.file_size for item in members if "sharedstrings" in item.filename.lower())
+    if shared > max_bytes * XLSX_SHARED_STRINGS_FACTOR:
+        raise RosterFileError("too_large", str(max_bytes))
+    sheets = [item for item in members if "worksheets/" in item.filename.lower()]
+    if sum(item.file_size for item in sheets) > (max_rows + BLANK_ROWS_ALLOWED) * (
+        XLSX_SHEET_BYTES_PER_ROW
+    ):
+        raise RosterFileError("too_large", str(max_bytes))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        cells = sum(_count_cells(archive, item) for item in sheets)
+    if cells > (max_rows + BLANK_ROWS_ALLOWED) * XLSX_CELLS_PER_ROW:
         raise RosterFileError("too_large", str(max_bytes))
 
 
-def _xlsx_lines(data: bytes, max_bytes: int) -> Iterator[Line]:
+def _count_cells(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
+    """Cell elements in a sheet's XML, counted in the raw bytes before any parsing: openpyxl
+    reads a whole sheet to size it before yielding its first row.
+    """
+    count, tail = 0, b""
+    with archive.open(member) as stream:
+        while chunk := stream.read(1024 * 1024):
+            block = tail + chunk
+            count += block.count(b"<c ") + block.count(b"<c>") + block.count(b":c ")
+            tail = block[-2:]
+    return count
+
+
+def _xlsx_lines(data: bytes, max_bytes: int, max_rows: int) -> Iterator[Line]:
     from openpyxl import load_workbook
 
-    _check_unzipped_size(data, max_bytes)
+    _check_unzipped_size(data, max_bytes, max_rows)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
+    except Exception as error:  # openpyxl raises anything on a broken part
         raise RosterFileError("unreadable", "not an XLSX workbook") from error
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             raise RosterFileError("unreadable", "no sheet")
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(values)
+        rows = sheet.iter_rows(values_only=True)
+        number = 0
+        while True:
+            try:
+                values = next(rows, None)
+            except Exception as error:  # broken sheet XML, "&#0;", bad cell types
+                raise RosterFileError("unreadable", "broken sheet") from error
+            if values is None:
+                return
+            number += 1
+            yield number, list(values[:MAX_COLUMNS])
     finally:
         workbook.close()
 
@@ -240,7 +316,7 @@ def _text(cells: Sequence[Cell], index: int | None) -> str:
     value = cells[index]
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return " ".join(str(value).split())
+    return " ".join(CONTROLS.sub(" ", str(value)).split())
 
 
 def parse_date(value: Cell) -> dt.date | None:
@@ -261,6 +337,21 @@ def parse_date(value: Cell) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+def _looks_like_date(text: str) -> bool:
+    """Written like a date with a real month and a day up to 31 (31.02.2023), though no such
+    day exists; "31.13.2023" is not (there is no 13th month: a typo or swapped fields).
+    """
+    words = text.split()
+    first = words[0] if words else ""
+    if match := _DAY_FIRST.fullmatch(first):
+        day, month = (int(part) for part in match.groups())
+    elif match := _YEAR_FIRST.fullmatch(first):
+        month, day = (int(part) for part in match.groups())
+    else:
+        return False
+    return 1 <= month <= 12 and 1 <= day <= 31
 
 
 class Lookups:
@@ -318,7 +409,9 @@ def _row(
     if raw_date is not None and str(raw_date).strip():
         last_course_on = parse_date(raw_date)
         if last_course_on is None:
-            return RowError(line, "bad_date", _text(cells, index))
+            shown = _text(cells, index)
+            code = "no_such_date" if _looks_like_date(shown) else "bad_date"
+            return RowError(line, code, shown)
         if last_course_on > today:
             return RowError(line, "future_date", last_course_on.isoformat())
         if last_course_on < MIN_COURSE_DATE:
@@ -338,9 +431,11 @@ def _row(
     )
 
 
-def _non_blank(lines: Iterator[Line], max_rows: int) -> Iterator[Line]:
+def _non_blank(lines: Iterator[Line], max_rows: int, deadline: float) -> Iterator[Line]:
     blank = 0
     for line, cells in lines:
+        if time.monotonic() > deadline:  # e.g. thousands of cells per row: bounded work
+            raise RosterFileError("too_large", "time")
         if not _blank(cells):
             yield line, cells
             continue
@@ -367,14 +462,21 @@ def parse_roster(
     max_rows: int,
     ruleset: Ruleset,
     today: dt.date,
+    time_budget: float = TIME_BUDGET,
 ) -> ParsedRoster:
-    """The file's good rows and bad rows; ``RosterFileError`` when the whole file is refused."""
+    """The file's good rows and bad rows; ``RosterFileError`` when the whole file is refused.
+
+    CPU-bound (an XLSX is unzipped and its XML parsed): callers on an event loop run it in a
+    worker thread (``asyncio.to_thread``); ``time_budget`` bounds it either way.
+    """
+    deadline = time.monotonic() + time_budget
     if len(data) > max_bytes:
         raise RosterFileError("too_large", str(max_bytes))
     if not data.strip():
         raise RosterFileError("no_header", "")
-    read = _xlsx_lines(data, max_bytes) if _is_xlsx(filename, data) else _csv_lines(data)
-    lines = _non_blank(read, max_rows)
+    xlsx = _is_xlsx(filename, data)
+    read = _xlsx_lines(data, max_bytes, max_rows) if xlsx else _csv_lines(data)
+    lines = _non_blank(read, max_rows, deadline)
     first = next(lines, None)
     if first is None:
         raise RosterFileError("no_header", "")
@@ -388,6 +490,9 @@ def parse_roster(
         total += 1
         if total > max_rows:  # stop reading at once: the file may be huge once unzipped
             raise RosterFileError("too_many_rows", str(max_rows))
+        if cells and cells[0] is UNCLOSED_QUOTE:
+            errors.append(RowError(line, "unclosed_quote", ""))
+            continue
         result = _row(line, cells, columns, lookups, today)
         if isinstance(result, RowError):
             errors.append(result)
@@ -396,4 +501,5 @@ def parse_roster(
         else:
             first_line[result.name_key] = line
             rows.append(result)
-    return ParsedRoster(rows=rows, errors=errors, rows_total=total)
+    delimiter = "," if xlsx else csv_delimiter(data)
+    return ParsedRoster(rows=rows, errors=errors, rows_total=total, delimiter=delimiter)

@@ -6,9 +6,13 @@ public function takes ``session`` and owns its transaction (commits what it chan
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy import bindparam, insert, update
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.models.staff import RosterEntry
@@ -17,7 +21,9 @@ from backend.rules.loader import Ruleset
 from backend.settings import StaffSettings
 from backend.staff.invitations import CreatedInvitation, create_invitation
 from backend.staff.organisations import TEACHER_ROLE, get_organisation
-from backend.staff.roster import ImportReport, parse_roster
+from backend.staff.roster import ImportReport, ParsedRoster, parse_roster
+
+IMPORT_CHUNK = 500  # rows per statement
 
 
 async def import_roster(
@@ -38,6 +44,74 @@ async def import_roster(
     keeps the value already stored).
     """
     await get_organisation(session=session, organisation_id=organisation_id)
+    table: Any = RosterEntry.__table__  # type: ignore[attr-defined]
+    connection = await session.connection()
+    stored = await connection.execute(
+        select(table.c.id, table.c.name_key).where(table.c.organisation_id == organisation_id)
+    )
+    existing: dict[str, int] = {name_key: entry_id for entry_id, name_key in stored.all()}
+    # Parsing and sorting rows into inserts and updates is CPU work (unzip, XML, validation,
+    # tens of thousands of rows): a worker thread keeps the event loop answering meanwhile.
+    plan = await asyncio.to_thread(
+        _plan,
+        filename,
+        data,
+        limits=limits,
+        ruleset=ruleset,
+        today=today,
+        organisation_id=organisation_id,
+        existing=existing,
+    )
+    new_rows, changed = plan.new_rows, plan.changed
+    # An empty cell keeps the value already stored.
+    keep: dict[str, Any] = {
+        name: func.coalesce(bindparam(name), table.c[name])
+        for name in ("position_id", "username", "last_course_on", "category")
+    }
+    updating = (
+        update(table)
+        .where(table.c.id == bindparam("entry_id"))
+        .values(full_name=bindparam("full_name"), updated_at=bindparam("now"), **keep)
+    )
+    try:
+        # Chunks with a yield between them: a 50 000-row import never holds the loop for long.
+        for start in range(0, len(new_rows), IMPORT_CHUNK):
+            await connection.execute(insert(table), new_rows[start : start + IMPORT_CHUNK])
+            await asyncio.sleep(0)
+        for start in range(0, len(changed), IMPORT_CHUNK):
+            await connection.execute(updating, changed[start : start + IMPORT_CHUNK])
+            await asyncio.sleep(0)
+        await session.commit()
+    except BaseException:
+        await session.rollback()  # all or nothing
+        raise
+    return ImportReport(
+        added=len(new_rows),
+        updated=len(changed),
+        rows_total=plan.parsed.rows_total,
+        errors=plan.parsed.errors,
+        delimiter=plan.parsed.delimiter,
+    )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    parsed: ParsedRoster
+    new_rows: list[dict[str, Any]]
+    changed: list[dict[str, Any]]
+
+
+def _plan(
+    filename: str,
+    data: bytes,
+    *,
+    limits: StaffSettings,
+    ruleset: Ruleset,
+    today: dt.date,
+    organisation_id: int,
+    existing: dict[str, int],
+) -> _Plan:
+    """The file's rows as insert and update parameters (runs in a worker thread)."""
     parsed = parse_roster(
         filename,
         data,
@@ -46,43 +120,31 @@ async def import_roster(
         ruleset=ruleset,
         today=today,
     )
-    existing = {
-        entry.name_key: entry
-        for entry in await roster_entries(session=session, organisation_id=organisation_id)
-    }
     now = utcnow()
-    added = updated = 0
-    try:
-        for row in parsed.rows:
-            entry = existing.get(row.name_key)
-            if entry is None:
-                session.add(
-                    RosterEntry(
-                        organisation_id=organisation_id,
-                        full_name=row.full_name,
-                        name_key=row.name_key,
-                        position_id=row.position_id,
-                        username=row.username,
-                        last_course_on=row.last_course_on,
-                        category=row.category,
-                    )
-                )
-                added += 1
-                continue
-            entry.full_name = row.full_name
-            entry.position_id = row.position_id or entry.position_id
-            entry.username = row.username or entry.username
-            entry.last_course_on = row.last_course_on or entry.last_course_on
-            entry.category = row.category or entry.category
-            entry.updated_at = now
-            updated += 1
-        await session.commit()
-    except BaseException:
-        await session.rollback()  # all or nothing
-        raise
-    return ImportReport(
-        added=added, updated=updated, rows_total=parsed.rows_total, errors=parsed.errors
-    )
+    new_rows: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for row in parsed.rows:
+        values = {
+            "full_name": row.full_name,
+            "position_id": row.position_id,
+            "username": row.username,
+            "last_course_on": row.last_course_on,
+            "category": row.category,
+        }
+        entry_id = existing.get(row.name_key)
+        if entry_id is None:
+            new_rows.append(
+                {
+                    **values,
+                    "organisation_id": organisation_id,
+                    "name_key": row.name_key,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        else:
+            changed.append({**values, "entry_id": entry_id, "now": now})
+    return _Plan(parsed=parsed, new_rows=new_rows, changed=changed)
 
 
 async def roster_entries(*, session: AsyncSession, organisation_id: int) -> list[RosterEntry]:

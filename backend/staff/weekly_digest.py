@@ -186,23 +186,48 @@ async def enqueue_weekly_digests(
             for organisation in await list_organisations(session=session)
             if organisation.id is not None
         ]
-    inserted = 0
+    inserted = failed = 0
     for organisation_id in organisation_ids:
-        async with session_pool() as session:
-            recipients = await _digest_recipients(session, organisation_id)
-            if not recipients:
-                continue
-            report = await digest(
-                session=session, organisation_id=organisation_id, today=today, ruleset=ruleset
+        try:
+            inserted += await _enqueue_one(
+                session_pool, ruleset, organisation_id, today=today, week=week, at=(send_at, now)
             )
-            if report.total == 0:
-                continue
-            rows = _outbox_rows(report, recipients, week=week, send_at=send_at, now=now)
-            inserted += await enqueue(session, rows, now=now)
-            await session.commit()
-    if inserted:
-        log.info("staff digests enqueued", extra={"count": inserted})
+        except Exception as exc:  # one bad organisation never stops the others
+            failed += 1
+            # Ids and the error's type only: its text may quote a stored name.
+            log.error(
+                "staff digest failed for an organisation",
+                extra={"organisation_id": organisation_id, "error": type(exc).__name__},
+            )
+    if inserted or failed:
+        log.info("staff digests enqueued", extra={"count": inserted, "failed": failed})
     return inserted
+
+
+async def _enqueue_one(
+    session_pool: SessionPool,
+    ruleset: Ruleset,
+    organisation_id: int,
+    *,
+    today: dt.date,
+    week: str,
+    at: tuple[dt.datetime, dt.datetime],
+) -> int:
+    """One organisation's digest rows, in its own transaction; rows inserted."""
+    send_at, now = at
+    async with session_pool() as session:
+        recipients = await _digest_recipients(session, organisation_id)
+        if not recipients:
+            return 0
+        report = await digest(
+            session=session, organisation_id=organisation_id, today=today, ruleset=ruleset
+        )
+        if report.total == 0:
+            return 0
+        rows = _outbox_rows(report, recipients, week=week, send_at=send_at, now=now)
+        inserted = await enqueue(session, rows, now=now)
+        await session.commit()
+        return inserted
 
 
 def add_digest_job(

@@ -8,20 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.db import create_session_pool
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
-from backend.web import (
-    broadcasts_api,
-    courses_api,
-    health,
-    openapi,
-    rules_api,
-    staff_api,
-    summary_api,
-    tokens_api,
-)
 from backend.web.auth import auth_middleware
 from backend.web.console.app import create_console_app
 from backend.web.keys import engine_key, ruleset_key, session_pool_key, settings_key
 from backend.web.problems import problem_middleware
+from backend.web.routes import OPERATIONS
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
@@ -34,13 +25,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine, ruleset: Ruleset) -> 
     app[engine_key] = engine
     app[session_pool_key] = create_session_pool(engine)
     app[ruleset_key] = ruleset
-    app.add_routes(health.routes)
-    app.add_routes(rules_api.routes)
-    app.add_routes(courses_api.routes)
-    app.add_routes(staff_api.routes)
-    app.add_routes(broadcasts_api.routes)
-    app.add_routes(tokens_api.routes)
-    app.add_routes(openapi.routes)
-    app.add_routes(summary_api.routes)
+    for operation in OPERATIONS:
+        app.router.add_route(operation.method, operation.route_path, operation.handler)
     app.add_subapp("/console", create_console_app())
     return app

@@ -28,19 +28,29 @@ from backend.broadcasts.service import (
 )
 from backend.models import Broadcast
 from backend.web.auth import curator_of
+from backend.web.bodies import read_model, reply
 from backend.web.keys import now_of, session_pool_key, settings_key
-from backend.web.problems import (
-    ProblemError,
-    iso,
-    json_response,
-    read_json_object,
-    unprocessable,
+from backend.web.operations import path_int
+from backend.web.problems import ProblemError, iso, unprocessable
+from backend.web.schemas import broadcasts as b
+from backend.web.schemas.broadcasts import (
+    AudienceBody,
+    CuratorGrant,
+    NewBroadcast,
+    Schedule,
+    ScopeBody,
+)
+from backend.web.schemas.common import (
+    EARLIEST_TIME,
+    INT32_MAX,
+    LATEST_TIME,
+    contains_controls,
 )
 
-routes = web.RouteTableDef()
 BASE = "/api/v1/broadcasts"
-ONE = BASE + r"/{broadcast_id:\d+}"
+ONE = BASE + "/{broadcast_id}"
 CURATORS = "/api/v1/curators"
+MAX_QUERY_ITEM = 64  # characters of one value of a query filter
 
 
 def _broadcast_json(broadcast: Broadcast) -> dict[str, Any]:
@@ -94,23 +104,31 @@ def _service_errors() -> Iterator[None]:
     except curators.ScopeError as exc:
         raise _invalid([("scope", "invalid")], str(exc)) from exc
     except BroadcastNotFoundError as exc:
-        raise ProblemError(404, "Not Found", "no such broadcast") from exc
+        raise _MissingError(404, "Not Found", "no such broadcast") from exc
     except BroadcastStateError as exc:
         raise ProblemError(409, "Conflict", str(exc)) from exc
-    except (OutOfScopeError, curators.NotCuratorError) as exc:
+    except OutOfScopeError as exc:
+        raise _OutOfScopeError(403, "Forbidden", str(exc)) from exc
+    except curators.NotCuratorError as exc:
         raise ProblemError(403, "Forbidden", str(exc)) from exc
 
 
-def _int(value: object, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
+class _OutOfScopeError(ProblemError):
+    """Outside the actor's scope."""
+
+
+class _MissingError(ProblemError):
+    """No such broadcast."""
+
+
+def _int(value: str, field: str) -> int:
+    """A row id from a query string: ASCII digits within the column's range."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > INT32_MAX:
         raise _invalid([(field, "invalid")])
-    try:
-        return int(value)
-    except ValueError:
-        raise _invalid([(field, "invalid")]) from None
+    return int(value)
 
 
-def _acting_curator(request: web.Request, named: object) -> int:
+def _acting_curator(request: web.Request, named: int | str | None) -> int:
     """The person a create or preview acts as: the token's curator, or for an admin token the
     ``curator_id`` it names.
     """
@@ -119,7 +137,7 @@ def _acting_curator(request: web.Request, named: object) -> int:
         return own
     if named is None:
         raise _invalid([("curator_id", "required")], "an admin token must name curator_id")
-    return _int(named, "curator_id")
+    return named if isinstance(named, int) else _int(named, "curator_id")
 
 
 @asynccontextmanager
@@ -128,41 +146,40 @@ async def _as_owner(request: web.Request) -> AsyncIterator[tuple[AsyncSession, i
 
     The actor is the token's curator, or for an admin token the broadcast's own curator.
     """
-    broadcast_id = int(request.match_info["broadcast_id"])
-    async with request.app[session_pool_key]() as session:
-        actor = curator_of(request)
-        if actor is None:
-            with _service_errors():
-                actor = await broadcasts.owner_of(session=session, broadcast_id=broadcast_id)
-        yield session, actor, broadcast_id
+    own = curator_of(request)
+    try:
+        broadcast_id = path_int(request, "broadcast_id")
+        async with request.app[session_pool_key]() as session:
+            actor = own
+            if actor is None:
+                with _service_errors():
+                    actor = await broadcasts.owner_of(session=session, broadcast_id=broadcast_id)
+            yield session, actor, broadcast_id
+    except ProblemError as exc:
+        if own is None or exc.status not in (403, 404):
+            raise
+        # A curator gets the same answer for another curator's broadcast and a missing one,
+        # so ids do not tell which broadcasts exist.
+        raise ProblemError(403, "Forbidden", "no broadcast of yours has this id") from None
 
 
-def _audience(data: object) -> Audience:
+def _audience(data: AudienceBody | None) -> Audience:
     if data is None:
         return Audience()
-    if not isinstance(data, dict):
-        raise _invalid([("audience", "invalid")])
-    for key in ("roles", "regions", "organisation_ids", "categories"):
-        value = data.get(key)
-        if value is not None and not isinstance(value, list):
-            raise _invalid([(f"audience.{key}", "invalid")])
-    try:
-        return Audience.from_json(data)
-    except (TypeError, ValueError):
-        raise _invalid([("audience.organisation_ids", "invalid")]) from None
+    return Audience.from_json(data.model_dump())
 
 
-def _send_at(request: web.Request, value: object) -> dt.datetime:
+def _send_at(request: web.Request, value: dt.datetime) -> dt.datetime:
     """An ISO time; without an offset it is read as Almaty time (what curators think in)."""
-    if not isinstance(value, str):
-        raise _invalid([("send_at", "invalid")])
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=request.app[settings_key].tz)
     try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise _invalid([("send_at", "invalid")]) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=request.app[settings_key].tz)
-    return parsed.astimezone(dt.UTC)
+        moment = value.astimezone(dt.UTC)
+    except OverflowError:  # year 1 with a positive offset falls before datetime.min
+        raise _invalid([("send_at", "out_of_range")]) from None
+    if not EARLIEST_TIME <= moment < LATEST_TIME:
+        raise _invalid([("send_at", "out_of_range")])
+    return moment
 
 
 async def _send(
@@ -170,12 +187,12 @@ async def _send(
     request: web.Request,
     actor: int,
     broadcast_id: int,
-    body: dict[str, Any],
+    body: Schedule,
 ) -> Broadcast:
     """Apply ``send_now`` / ``send_at`` of a request body; the broadcast as it is then."""
-    at = _send_at(request, body["send_at"]) if body.get("send_at") is not None else None
+    at = _send_at(request, body.send_at) if body.send_at is not None else None
     with _service_errors():
-        if at is not None or body.get("send_now") is True:
+        if at is not None or body.send_now is True:
             return await broadcasts.start(
                 session=session,
                 actor_id=actor,
@@ -186,17 +203,12 @@ async def _send(
         return await broadcasts.get(session=session, actor_id=actor, broadcast_id=broadcast_id)
 
 
-@routes.post(BASE)
 async def create_broadcast(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
-    actor = _acting_curator(request, body.get("curator_id"))
-    channel_id = body.get("channel_id")
-    topic = body.get("topic", "news")
-    if not isinstance(topic, str):
-        raise _invalid([("topic", "invalid")])
-    if body.get("send_at") is not None and body.get("send_now") is True:
+    body = await read_model(request, NewBroadcast)
+    actor = _acting_curator(request, body.curator_id)
+    if body.send_at is not None and body.send_now is True:
         raise _invalid([("send_at", "conflicts_with_send_now")])
-    if body.get("send_at") is not None and _send_at(request, body["send_at"]) <= now_of(request):
+    if body.send_at is not None and _send_at(request, body.send_at) <= now_of(request):
         # Checked before the draft exists, so a bad time leaves nothing behind.
         raise _invalid([("send_at", "past")])
     async with request.app[session_pool_key]() as session:
@@ -204,18 +216,20 @@ async def create_broadcast(request: web.Request) -> web.Response:
             draft = await broadcasts.create_draft(
                 session=session,
                 actor_id=actor,
-                content=body.get("content"),  # type: ignore[arg-type]  # validated by the service
-                topic=topic,
-                audience=_audience(body.get("audience")),
-                channel_id=None if channel_id is None else _int(channel_id, "channel_id"),
+                content={
+                    language: variant.model_dump(exclude_unset=True)
+                    for language, variant in body.content.items()
+                },
+                topic=body.topic,
+                audience=_audience(body.audience),
+                channel_id=body.channel_id,
                 created_via="api",
             )
         assert draft.id is not None
         broadcast = await _send(session, request, actor, draft.id, body)
-    return json_response(_broadcast_json(broadcast), status=201)
+    return reply(b.Broadcast, _broadcast_json(broadcast), status=201)
 
 
-@routes.get(BASE)
 async def list_broadcasts(request: web.Request) -> web.Response:
     limit = min(max(_int(request.query.get("limit", "20"), "limit"), 1), 200)
     own = curator_of(request)
@@ -225,19 +239,31 @@ async def list_broadcasts(request: web.Request) -> web.Response:
                 found = await broadcasts.list_all(session=session, limit=limit)
             else:
                 found = await broadcasts.list_for(session=session, actor_id=own, limit=limit)
-    return json_response({"count": len(found), "items": [_broadcast_json(b) for b in found]})
+    return reply(
+        b.BroadcastList, {"count": len(found), "items": [_broadcast_json(x) for x in found]}
+    )
+
+
+def _query_text(request: web.Request, name: str, default: str = "") -> str:
+    """A query value, bounded and free of control characters (400 otherwise)."""
+    raw = request.query.get(name, default)
+    if len(raw) > MAX_QUERY_ITEM * 16 or contains_controls(raw):
+        raise ProblemError(400, "Bad Request", f"{name} is too long or has control characters")
+    return raw
 
 
 def _split(request: web.Request, name: str) -> list[str]:
-    raw = request.query.get(name, "")
-    return [part.strip() for part in raw.split(",") if part.strip()]
+    raw = _query_text(request, name)
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if any(len(part) > MAX_QUERY_ITEM for part in parts):
+        raise ProblemError(400, "Bad Request", f"a value of {name} is too long")
+    return parts
 
 
-@routes.get(BASE + "/count")
 async def count_broadcast_audience(request: web.Request) -> web.Response:
     actor = _acting_curator(request, request.query.get("curator_id"))
-    topic = request.query.get("topic", "news")
-    audience = _audience(
+    topic = _query_text(request, "topic", "news")[:MAX_QUERY_ITEM]
+    audience = Audience.from_json(
         {
             "roles": _split(request, "roles"),
             "regions": _split(request, "regions"),
@@ -252,10 +278,9 @@ async def count_broadcast_audience(request: web.Request) -> web.Response:
             count = await broadcasts.count_recipients(
                 session=session, actor_id=actor, topic=topic, audience=audience
             )
-    return json_response({"topic": topic, "audience": audience.to_json(), "count": count})
+    return reply(b.AudienceCount, {"topic": topic, "audience": audience.to_json(), "count": count})
 
 
-@routes.get(ONE)
 async def get_broadcast(request: web.Request) -> web.Response:
     async with _as_owner(request) as (session, actor, broadcast_id):
         with _service_errors():
@@ -265,7 +290,7 @@ async def get_broadcast(request: web.Request) -> web.Response:
             progress = await broadcasts.progress(
                 session=session, broadcast_id=broadcast_id, now=now_of(request)
             )
-    return json_response({**_broadcast_json(broadcast), "progress": _progress_json(progress)})
+    return reply(b.Broadcast, {**_broadcast_json(broadcast), "progress": _progress_json(progress)})
 
 
 class _Transition(Protocol):
@@ -279,36 +304,31 @@ async def _transition(request: web.Request, action: _Transition) -> web.Response
     async with _as_owner(request) as (session, actor, broadcast_id):
         with _service_errors():
             broadcast = await action(session=session, actor_id=actor, broadcast_id=broadcast_id)
-    return json_response(_broadcast_json(broadcast))
+    return reply(b.Broadcast, _broadcast_json(broadcast))
 
 
-@routes.post(ONE + "/pause")
 async def pause_broadcast(request: web.Request) -> web.Response:
     return await _transition(request, broadcasts.pause)
 
 
-@routes.post(ONE + "/resume")
 async def resume_broadcast(request: web.Request) -> web.Response:
     return await _transition(request, broadcasts.resume)
 
 
-@routes.post(ONE + "/cancel")
 async def cancel_broadcast(request: web.Request) -> web.Response:
     return await _transition(request, broadcasts.cancel)
 
 
-@routes.post(ONE + "/schedule")
 async def schedule_broadcast(request: web.Request) -> web.Response:
     """Body ``{"send_at": ISO time}`` (Almaty when no offset) or ``{"send_now": true}``."""
-    body = await read_json_object(request)
-    if body.get("send_at") is None and body.get("send_now") is not True:
+    body = await read_model(request, Schedule)
+    if body.send_at is None and body.send_now is not True:
         raise _invalid([("send_at", "required")], "give send_at or send_now: true")
     async with _as_owner(request) as (session, actor, broadcast_id):
         broadcast = await _send(session, request, actor, broadcast_id, body)
-    return json_response(_broadcast_json(broadcast))
+    return reply(b.Broadcast, _broadcast_json(broadcast))
 
 
-@routes.get(ONE + "/report.csv")
 async def broadcast_report(request: web.Request) -> web.Response:
     async with _as_owner(request) as (session, actor, broadcast_id):
         with _service_errors():
@@ -344,43 +364,31 @@ def _curator_json(entry: curators.CuratorEntry) -> dict[str, Any]:
     }
 
 
-def _scope(data: object) -> curators.Scope:
+def _scope(data: ScopeBody | None) -> curators.Scope:
     if data is None:
         return curators.Scope()
-    if not isinstance(data, dict) or data.get("kind", "everyone") not in (
-        "everyone",
-        "region",
-        "orgs",
-    ):
-        raise _invalid([("scope.kind", "unknown")])
-    regions, orgs = data.get("regions") or [], data.get("organisation_ids") or []
-    if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
-        raise _invalid([("scope.regions", "invalid")])
-    if not isinstance(orgs, list):
-        raise _invalid([("scope.organisation_ids", "invalid")])
     return curators.Scope(
-        kind=data.get("kind", "everyone"),
-        regions=tuple(regions),
-        organisation_ids=tuple(_int(i, "scope.organisation_ids") for i in orgs),
+        kind=data.kind,
+        regions=tuple(data.regions or ()),
+        organisation_ids=tuple(data.organisation_ids or ()),
     )
 
 
-async def _user_for(session: AsyncSession, body: dict[str, Any]) -> int:
-    if body.get("user_id") is not None:
-        return _int(body["user_id"], "user_id")
-    if body.get("telegram_id") is None:
+async def _user_for(session: AsyncSession, body: CuratorGrant) -> int:
+    if body.user_id is not None:
+        return body.user_id
+    if body.telegram_id is None:
         raise _invalid([("user_id", "required")], "give user_id or telegram_id")
-    telegram_id = _int(body["telegram_id"], "telegram_id")
+    telegram_id = body.telegram_id
     user_id = await curators.user_id_by_telegram_id(session=session, telegram_id=telegram_id)
     if user_id is None:
         raise ProblemError(404, "Not Found", f"no user with telegram id {telegram_id}")
     return user_id
 
 
-@routes.post(CURATORS)
 async def grant_curator(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
-    scope = _scope(body.get("scope"))
+    body = await read_model(request, CuratorGrant)
+    scope = _scope(body.scope)
     async with request.app[session_pool_key]() as session:
         user_id = await _user_for(session, body)
         with _service_errors():
@@ -388,19 +396,19 @@ async def grant_curator(request: web.Request) -> web.Response:
                 entry = await curators.grant_curator(session=session, user_id=user_id, scope=scope)
             except LookupError:
                 raise ProblemError(404, "Not Found", f"no user {user_id}") from None
-    return json_response(_curator_json(entry), status=201)
+    return reply(b.Curator, _curator_json(entry), status=201)
 
 
-@routes.get(CURATORS)
 async def list_curators(request: web.Request) -> web.Response:
     async with request.app[session_pool_key]() as session:
         entries = await curators.list_curators(session=session)
-    return json_response({"count": len(entries), "items": [_curator_json(e) for e in entries]})
+    return reply(
+        b.CuratorList, {"count": len(entries), "items": [_curator_json(e) for e in entries]}
+    )
 
 
-@routes.delete(CURATORS + r"/{user_id:\d+}")
 async def revoke_curator(request: web.Request) -> web.Response:
-    user_id = int(request.match_info["user_id"])
+    user_id = path_int(request, "user_id")
     async with request.app[session_pool_key]() as session:
         revoked = await curators.revoke_curator(session=session, user_id=user_id)
     if not revoked:

@@ -15,7 +15,7 @@ from backend.courses import service as courses
 from backend.courses.ics import render_calendar
 from backend.courses.status import due_status
 from backend.courses.testing import NOTICE_DAYS
-from backend.courses.timeline import render_timeline
+from backend.courses.timeline import timeline_png
 from backend.courses.validation import (
     CourseInputError,
     format_date,
@@ -23,11 +23,16 @@ from backend.courses.validation import (
     validate_course,
 )
 from backend.models import CourseRecord
+from backend.pictures.catalog import catalog_for
+from backend.web.bodies import read_model, reply
 from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
-from backend.web.problems import ProblemError, json_response, read_json
+from backend.web.operations import path_int
+from backend.web.problems import ProblemError
+from backend.web.schemas import courses as c
+from backend.web.schemas.common import INT64_MAX
+from backend.web.schemas.courses import CourseInput
 
-routes = web.RouteTableDef()
-BASE = r"/api/v1/users/{telegram_id:\d+}/courses"
+LANGUAGES = ("kk", "ru", "en")  # of the timeline picture's words
 
 
 def _course_json(record: CourseRecord) -> dict[str, Any]:
@@ -55,7 +60,7 @@ def _invalid(exc: CourseInputError) -> ProblemError:
 
 
 async def _user_id(session: AsyncSession, request: web.Request) -> int:
-    telegram_id = int(request.match_info["telegram_id"])
+    telegram_id = path_int(request, "telegram_id", INT64_MAX)
     user_id = await courses.find_user_id(session=session, telegram_id=telegram_id)
     if user_id is None:
         raise ProblemError(404, "Not Found", f"no user with telegram id {telegram_id}")
@@ -63,25 +68,23 @@ async def _user_id(session: AsyncSession, request: web.Request) -> int:
 
 
 def _course_id(request: web.Request) -> int:
-    return int(request.match_info["course_id"])
+    return path_int(request, "course_id")
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise ProblemError(422, "Unprocessable Content", "the body must be a JSON object")
-    return body
+    """The fields the client sent (bounded by the model), for the course validators."""
+    return (await read_model(request, CourseInput)).model_dump(exclude_unset=True)
 
 
-@routes.get(BASE)
 async def list_courses(request: web.Request) -> web.Response:
     async with request.app[session_pool_key]() as session:
         user_id = await _user_id(session, request)
         items = await courses.list_courses(session=session, user_id=user_id)
-    return json_response({"items": [_course_json(item) for item in items], "count": len(items)})
+    return reply(
+        c.CourseList, {"items": [_course_json(item) for item in items], "count": len(items)}
+    )
 
 
-@routes.post(BASE)
 async def add_course(request: web.Request) -> web.Response:
     body = await _body(request)
     try:
@@ -91,10 +94,9 @@ async def add_course(request: web.Request) -> web.Response:
     async with request.app[session_pool_key]() as session:
         user_id = await _user_id(session, request)
         record = await courses.add_course(session=session, user_id=user_id, course=course)
-    return json_response(_course_json(record), status=201)
+    return reply(c.Course, _course_json(record), status=201)
 
 
-@routes.patch(BASE + r"/{course_id:\d+}")
 async def edit_course(request: web.Request) -> web.Response:
     body = await _body(request)
     try:
@@ -112,10 +114,9 @@ async def edit_course(request: web.Request) -> web.Response:
             )
         except courses.CourseNotFoundError:
             raise ProblemError(404, "Not Found", "no such course") from None
-    return json_response(_course_json(record))
+    return reply(c.Course, _course_json(record))
 
 
-@routes.delete(BASE + r"/{course_id:\d+}")
 async def delete_course(request: web.Request) -> web.Response:
     async with request.app[session_pool_key]() as session:
         user_id = await _user_id(session, request)
@@ -134,15 +135,15 @@ async def _last_completion(request: web.Request) -> tuple[int, dt.date | None]:
         return user_id, await courses.last_completion(session=session, user_id=user_id)
 
 
-@routes.get(BASE + "/due")
 async def due(request: web.Request) -> web.Response:
     settings, ruleset = request.app[settings_key], request.app[ruleset_key]
     refresher = ruleset.meta.refresher
     _, last = await _last_completion(request)
     citation = refresher.citation.model_dump(mode="json", exclude_none=True)
     if last is None:
-        return json_response(
-            {"due_on": None, "period_years": refresher.period_years, "citation": citation}
+        return reply(
+            c.CourseDue,
+            {"due_on": None, "period_years": refresher.period_years, "citation": citation},
         )
     status = due_status(
         last,
@@ -151,7 +152,8 @@ async def due(request: web.Request) -> web.Response:
         tz=settings.tz,
         now=now_of(request),
     )
-    return json_response(
+    return reply(
+        c.CourseDue,
         {
             "last_completed_on": status.last_completed.isoformat(),
             "due_on": status.due.isoformat(),
@@ -171,11 +173,10 @@ async def due(request: web.Request) -> web.Response:
             "period_years": refresher.period_years,
             "citation": citation,
             "quote": refresher.quote,
-        }
+        },
     )
 
 
-@routes.get(BASE + "/calendar.ics")
 async def calendar(request: web.Request) -> web.Response:
     settings, ruleset = request.app[settings_key], request.app[ruleset_key]
     refresher = ruleset.meta.refresher
@@ -208,16 +209,24 @@ async def calendar(request: web.Request) -> web.Response:
     )
 
 
-@routes.get(BASE + "/timeline.png")
 async def timeline(request: web.Request) -> web.Response:
-    ruleset = request.app[ruleset_key]
+    settings, ruleset = request.app[settings_key], request.app[ruleset_key]
+    language = request.query.get("lang", "ru")
+    if language not in LANGUAGES:
+        raise ProblemError(400, "Bad Request", f"lang must be one of {', '.join(LANGUAGES)}")
     async with request.app[session_pool_key]() as session:
         user_id = await _user_id(session, request)
         items = await courses.list_courses(session=session, user_id=user_id)
         due_on = await courses.next_due(session=session, user_id=user_id, ruleset=ruleset)
     if not items:
         raise ProblemError(404, "Not Found", "no course yet: nothing to draw")
-    body = render_timeline([item.completed_on for item in items], due_on, today_of(request))
+    body = await timeline_png(
+        records=items,
+        due=due_on,
+        today=today_of(request),
+        windows=ruleset.meta.refresher.testing_windows,
+        catalog=catalog_for(settings.locales_dir, language),
+    )
     return web.Response(
         body=body,
         content_type="image/png",

@@ -5,13 +5,11 @@ from sqlalchemy import text
 
 from backend import __version__
 from backend.migrate import current_revision
+from backend.web.bodies import reply
 from backend.web.keys import engine_key, ruleset_key
-from backend.web.problems import json_response
-
-routes = web.RouteTableDef()
+from backend.web.schemas.common import Health
 
 
-@routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
     """Liveness and readiness: version, database reachability and revision, ruleset version."""
     engine = request.app[engine_key]
@@ -30,4 +28,4 @@ async def healthz(request: web.Request) -> web.Response:
         "database": database,
         "ruleset": {"version": ruleset.version, "positions": len(ruleset.positions)},
     }
-    return json_response(body, status=200 if database["status"] == "ok" else 503)
+    return reply(Health, body, status=200 if database["status"] == "ok" else 503)

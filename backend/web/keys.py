@@ -18,6 +18,9 @@ engine_key = web.AppKey("engine", AsyncEngine)
 session_pool_key = web.AppKey("session_pool", SessionPool)
 ruleset_key = web.AppKey("ruleset", Ruleset)
 
+# Seconds a request body may take to arrive; tests shorten it (default: bodies.BODY_TIMEOUT).
+body_timeout_key = web.AppKey("body_timeout", float)
+
 Clock = Callable[[], dt.datetime]
 clock_key: web.AppKey[Clock] = web.AppKey("clock")  # tests pin "now"; default: the real clock
 

@@ -53,33 +53,20 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return problem(
+        response = problem(
             exc.status, exc.reason, exc.text if exc.text != f"{exc.status}: {exc.reason}" else None
         )
+        if "Allow" in exc.headers:  # a 405 says which methods the resource has
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except Exception:
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
         return problem(500, "Internal Server Error")
 
 
-async def read_json(request: web.Request) -> Any:
-    """The request body as JSON, or a 400 problem naming the parse error."""
-    try:
-        return await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ProblemError(400, "Bad Request", f"the body is not valid JSON: {exc}") from exc
-
-
 def unprocessable(detail: str, **extra: Any) -> ProblemError:
     """A 422: the request is well-formed JSON but says something the API cannot accept."""
     return ProblemError(422, "Unprocessable Content", detail, **extra)
-
-
-async def read_json_object(request: web.Request) -> dict[str, Any]:
-    """The request body as a JSON object (400 if not JSON, 422 if not an object)."""
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise unprocessable("the body must be a JSON object")
-    return body
 
 
 def iso(value: dt.date | None) -> str | None:

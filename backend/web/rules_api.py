@@ -12,26 +12,29 @@ from backend.rules.clauses import packaged_clauses
 from backend.rules.cli import position_summary
 from backend.rules.engine import RulesDateError, UnknownPositionError, engine_for
 from backend.rules.search import position_sort_key, search_positions
+from backend.web.bodies import read_model, reply
 from backend.web.keys import ruleset_key
-from backend.web.problems import ProblemError, json_response, read_json
+from backend.web.problems import ProblemError
+from backend.web.schemas import rules as r
+from backend.web.schemas.rules import MAX_POSITION_ID, MAX_QUERY, EvaluateRequest
 
-routes = web.RouteTableDef()
 MAX_LIMIT = 100
 
 
 def _limit(request: web.Request) -> int:
     raw = request.query.get("limit", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3 or not 1 <= int(raw) <= MAX_LIMIT:
         raise ProblemError(
             400, "Bad Request", f"limit must be a whole number from 1 to {MAX_LIMIT}"
         )
     return int(raw)
 
 
-@routes.get("/api/v1/positions")
 async def list_positions(request: web.Request) -> web.Response:
     ruleset = request.app[ruleset_key]
     query = request.query.get("q", "").strip()
+    if len(query) > MAX_QUERY:
+        raise ProblemError(400, "Bad Request", f"q is longer than {MAX_QUERY} characters")
     org_kind = request.query.get("org_kind")
     limit = _limit(request)
     if query:
@@ -41,44 +44,34 @@ async def list_positions(request: web.Request) -> web.Response:
     if org_kind:
         ids = [pid for pid in ids if ruleset.positions[pid].org_kind == org_kind]
     items = [position_summary(ruleset, pid) for pid in ids[:limit]]
-    return json_response({"items": items, "count": len(items), "ruleset_version": ruleset.version})
+    return reply(
+        r.PositionList,
+        {"items": items, "count": len(items), "ruleset_version": ruleset.version},
+    )
 
 
 def _unknown_position(exc: UnknownPositionError) -> ProblemError:
     return ProblemError(404, "Not Found", str(exc), suggestions=exc.suggestions)
 
 
-@routes.get("/api/v1/positions/{position_id}")
 async def get_position(request: web.Request) -> web.Response:
     ruleset = request.app[ruleset_key]
+    position_id = request.match_info["position_id"]
+    if len(position_id) > MAX_POSITION_ID:  # no id is that long: no suggestion search either
+        raise ProblemError(404, "Not Found", "no such position", suggestions=[])
     try:
-        compiled = engine_for(ruleset).position(request.match_info["position_id"])
+        compiled = engine_for(ruleset).position(position_id)
     except UnknownPositionError as exc:
         raise _unknown_position(exc) from None
     body = compiled.position.model_dump(mode="json", exclude_none=True)
     body["verbatim"] = packaged_clauses().get(compiled.position.id, {})
     body["ruleset_version"] = ruleset.version
-    return json_response(body)
-
-
-def _request_fields(body: Any) -> tuple[str, Any, dt.date]:
-    if not isinstance(body, dict):
-        raise ProblemError(422, "Unprocessable Content", "the body must be a JSON object")
-    position = body.get("position")
-    if not isinstance(position, str) or not position:
-        raise ProblemError(422, "Unprocessable Content", "'position' (a position id) is required")
-    on_raw = body.get("on")
-    try:
-        on = dt.date.fromisoformat(on_raw) if on_raw else dt.date.today()
-    except (TypeError, ValueError):
-        raise ProblemError(
-            422, "Unprocessable Content", f"'on' is not a date (YYYY-MM-DD): {on_raw!r}"
-        ) from None
-    return position, body.get("answers"), on
+    return reply(r.Position, body)
 
 
 async def _evaluate_body(request: web.Request) -> tuple[dict[str, Any], Any]:
-    position, raw_answers, on = _request_fields(await read_json(request))
+    body = await read_model(request, EvaluateRequest)
+    position, raw_answers, on = body.position, body.answers, body.on or dt.date.today()
     engine = engine_for(request.app[ruleset_key])
     try:
         answers = parse_answers(raw_answers)
@@ -93,19 +86,18 @@ async def _evaluate_body(request: web.Request) -> tuple[dict[str, Any], Any]:
         raise ProblemError(422, "Unprocessable Content", str(exc)) from None
 
 
-@routes.post("/api/v1/assessments/evaluate")
 async def evaluate(request: web.Request) -> web.Response:
     outcome, _ = await _evaluate_body(request)
-    return json_response(outcome)
+    return reply(r.Outcome, outcome)
 
 
-@routes.post("/api/v1/assessments/next-question")
 async def next_question(request: web.Request) -> web.Response:
     outcome, (engine, position, answers, on) = await _evaluate_body(request)
     question = engine.next_question(position, answers, on)
-    return json_response(
+    return reply(
+        r.NextQuestion,
         {
             "question": question.as_json() if question else None,
             "missing_facts": outcome["missing_facts"],
-        }
+        },
     )

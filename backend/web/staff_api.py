@@ -7,6 +7,7 @@ for admins. Errors are problem+json; a roster file over the size limit is a 413.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any, get_args
 
@@ -16,18 +17,15 @@ from backend import staff
 from backend.models import Invitation, Organisation, RosterEntry
 from backend.rules.schema import OrgKind
 from backend.staff.digest import Digest, DigestRow, digest_filename
+from backend.web.bodies import body_timeout, read_model, reply
 from backend.web.keys import now_of, ruleset_key, session_pool_key, settings_key, today_of
-from backend.web.problems import (
-    ProblemError,
-    iso,
-    json_response,
-    read_json_object,
-    unprocessable,
-)
+from backend.web.operations import path_int
+from backend.web.problems import ProblemError, iso, unprocessable
+from backend.web.schemas import staff as s
+from backend.web.schemas.staff import InvitationInput, OrganisationInput
 
-routes = web.RouteTableDef()
 BASE = "/api/v1/organisations"
-ORG = BASE + r"/{organisation_id:\d+}"
+ORG = BASE + "/{organisation_id}"
 ORG_KINDS = get_args(OrgKind)
 CSV_TYPES = ("text/csv", "text/plain", "application/csv")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,7 +35,7 @@ READ_CHUNK = 64 * 1024
 
 
 def _organisation_id(request: web.Request) -> int:
-    return int(request.match_info["organisation_id"])
+    return path_int(request, "organisation_id")
 
 
 def _organisation_json(organisation: Organisation) -> dict[str, Any]:
@@ -74,34 +72,25 @@ async def _existing(request: web.Request) -> Organisation:
             raise ProblemError(404, "Not Found", "no such organisation") from None
 
 
-@routes.get(BASE)
 async def list_organisations(request: web.Request) -> web.Response:
     async with request.app[session_pool_key]() as session:
         items = await staff.list_organisations(session=session)
-    return json_response({"items": [_organisation_json(item) for item in items]})
+    return reply(s.OrganisationList, {"items": [_organisation_json(item) for item in items]})
 
 
-@routes.post(BASE)
 async def create_organisation(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
-    name, kind, region = body.get("name"), body.get("kind"), body.get("region")
-    problems: list[dict[str, Any]] = []
-    if not isinstance(name, str) or not name.strip() or len(name) > 256:
-        problems.append({"field": "name", "code": "required"})
-    if kind not in ORG_KINDS:
-        problems.append({"field": "kind", "code": "unknown", "allowed": list(ORG_KINDS)})
-    if region is not None and (not isinstance(region, str) or len(region) > 64):
-        problems.append({"field": "region", "code": "invalid"})
-    if problems:
-        raise unprocessable("the organisation is invalid", invalid=problems)
+    body = await read_model(request, OrganisationInput)
+    if not body.name.strip():
+        raise unprocessable(
+            "the organisation is invalid", invalid=[{"field": "name", "code": "required"}]
+        )
     async with request.app[session_pool_key]() as session:
         organisation = await staff.create_organisation(
-            session=session, name=str(name), kind=str(kind), region=region
+            session=session, name=body.name, kind=body.kind, region=body.region
         )
-    return json_response(_organisation_json(organisation), status=201)
+    return reply(s.Organisation, _organisation_json(organisation), status=201)
 
 
-@routes.get(ORG)
 async def get_organisation(request: web.Request) -> web.Response:
     organisation = await _existing(request)
     async with request.app[session_pool_key]() as session:
@@ -111,27 +100,17 @@ async def get_organisation(request: web.Request) -> web.Response:
     body = _organisation_json(organisation)
     body["roster_size"] = len(entries)
     body["roster_linked"] = sum(1 for entry in entries if entry.user_id is not None)
-    return json_response(body)
+    return reply(s.Organisation, body)
 
 
-def _positive_int(body: dict[str, Any], name: str) -> int | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100_000:
-        raise unprocessable(f"{name} must be a whole number from 1", invalid=[{"field": name}])
-    return value
-
-
-@routes.post(ORG + "/invitations")
 async def create_invitation(request: web.Request) -> web.Response:
     await _existing(request)
-    body = await read_json_object(request)
+    body = await read_model(request, InvitationInput)
     settings = request.app[settings_key]
-    days = _positive_int(body, "days") or settings.staff.invitation_ttl_days
-    max_uses = _positive_int(body, "max_uses")
-    roster_entry_id = _positive_int(body, "roster_entry_id")
-    role = body.get("role", staff.TEACHER_ROLE if roster_entry_id else None)
+    days = body.days or settings.staff.invitation_ttl_days
+    max_uses = body.max_uses
+    roster_entry_id = body.roster_entry_id
+    role = body.role or (staff.TEACHER_ROLE if roster_entry_id else None)
     allowed = (
         (staff.TEACHER_ROLE,) if roster_entry_id else (*staff.STAFF_ROLES, staff.STUDENT_ROLE)
     )
@@ -160,13 +139,12 @@ async def create_invitation(request: web.Request) -> web.Response:
                 ttl_days=days,
                 max_uses=max_uses,
             )
-    body = _invitation_json(created.invitation, now_of(request))
-    body["token"] = created.token  # shown only in this response
-    body["link"] = staff.invitation_link(settings.bot.username, created.token)
-    return json_response(body, status=201)
+    answer = _invitation_json(created.invitation, now_of(request))
+    answer["token"] = created.token  # shown only in this response
+    answer["link"] = staff.invitation_link(settings.bot.username, created.token)
+    return reply(s.CreatedInvitation, answer, status=201)
 
 
-@routes.get(ORG + "/invitations")
 async def list_invitations(request: web.Request) -> web.Response:
     await _existing(request)
     async with request.app[session_pool_key]() as session:
@@ -174,15 +152,14 @@ async def list_invitations(request: web.Request) -> web.Response:
             session=session, organisation_id=_organisation_id(request)
         )
     now = now_of(request)
-    return json_response({"items": [_invitation_json(item, now) for item in items]})
+    return reply(s.InvitationList, {"items": [_invitation_json(item, now) for item in items]})
 
 
-@routes.delete(ORG + r"/invitations/{invitation_id:\d+}")
 async def revoke_invitation(request: web.Request) -> web.Response:
     async with request.app[session_pool_key]() as session:
         revoked = await staff.revoke_invitation(
             session=session,
-            invitation_id=int(request.match_info["invitation_id"]),
+            invitation_id=path_int(request, "invitation_id"),
             organisation_id=_organisation_id(request),
         )
     if not revoked:
@@ -201,10 +178,16 @@ async def _roster_bytes(request: web.Request, limit: int) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(limit)
     data = bytearray()
-    async for chunk in request.content.iter_chunked(READ_CHUNK):
-        data += chunk
-        if len(data) > limit:
-            raise _too_large(limit)
+    try:
+        async with asyncio.timeout(
+            body_timeout(request)
+        ):  # a body that never ends holds nothing long
+            async for chunk in request.content.iter_chunked(READ_CHUNK):
+                data += chunk
+                if len(data) > limit:
+                    raise _too_large(limit)
+    except TimeoutError:
+        raise ProblemError(408, "Request Timeout", "the file did not arrive in time") from None
     return bytes(data)
 
 
@@ -220,7 +203,6 @@ def _entry_json(entry: RosterEntry) -> dict[str, Any]:
     }
 
 
-@routes.post(ORG + "/roster")
 async def import_roster(request: web.Request) -> web.Response:
     await _existing(request)
     if request.content_type not in ROSTER_TYPES:
@@ -245,6 +227,10 @@ async def import_roster(request: web.Request) -> web.Response:
                 today=today_of(request),
             )
         except staff.RosterFileError as error:
+            if error.code == "too_large" and error.detail == "time":
+                raise ProblemError(
+                    413, "Content Too Large", "the file is too complex to read", code="too_large"
+                ) from None
             if error.code == "too_large":
                 raise _too_large(settings.staff.roster_max_bytes) from None
             raise unprocessable(
@@ -253,7 +239,8 @@ async def import_roster(request: web.Request) -> web.Response:
                 code=error.code,
                 limit_detail=error.detail,
             ) from None
-    return json_response(
+    return reply(
+        s.ImportReport,
         {
             "added": report.added,
             "updated": report.updated,
@@ -262,18 +249,17 @@ async def import_roster(request: web.Request) -> web.Response:
                 {"line": item.line, "code": item.code, "detail": item.detail}
                 for item in report.errors
             ],
-        }
+        },
     )
 
 
-@routes.get(ORG + "/roster")
 async def list_roster(request: web.Request) -> web.Response:
     await _existing(request)
     async with request.app[session_pool_key]() as session:
         entries = await staff.roster_entries(
             session=session, organisation_id=_organisation_id(request)
         )
-    return json_response({"items": [_entry_json(entry) for entry in entries]})
+    return reply(s.Roster, {"items": [_entry_json(entry) for entry in entries]})
 
 
 def _row_json(row: DigestRow) -> dict[str, Any]:
@@ -300,7 +286,6 @@ def _digest_json(report: Digest) -> dict[str, Any]:
     }
 
 
-@routes.get(ORG + "/digest")
 async def digest(request: web.Request) -> web.Response:
     await _existing(request)
     file_format = request.query.get("format", "json")
@@ -315,7 +300,7 @@ async def digest(request: web.Request) -> web.Response:
             ruleset=request.app[ruleset_key],
         )
     if file_format == "json":
-        return json_response(_digest_json(report))
+        return reply(s.Digest, _digest_json(report))
     csv_data, xlsx_data = staff.digest_files(report, language)
     filename = digest_filename(report, file_format)
     return web.Response(

@@ -15,9 +15,8 @@ from backend.summary.service import assessment_for, filename, owner_language, su
 from backend.web.console.context import COOKIE, now_utc
 from backend.web.console.signin import session_of
 from backend.web.keys import ruleset_key, session_pool_key, settings_key
+from backend.web.operations import path_int
 from backend.web.problems import ProblemError
-
-routes = web.RouteTableDef()
 
 
 async def _requester(request: web.Request) -> tuple[int | None, bool]:
@@ -40,13 +39,12 @@ async def _requester(request: web.Request) -> tuple[int | None, bool]:
         return signed_in.user_id, await is_admin(session=session, user_id=signed_in.user_id)
 
 
-@routes.get(r"/api/v1/assessments/{assessment_id:\d{1,12}}.pdf")
 async def assessment_pdf(request: web.Request) -> web.Response:
     user_id, admin = await _requester(request)
     async with request.app[session_pool_key]() as session:
         assessment = await assessment_for(
             session=session,
-            assessment_id=int(request.match_info["assessment_id"]),
+            assessment_id=path_int(request, "assessment_id"),
             user_id=user_id,
             admin=admin,
         )

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 from aiogram import Dispatcher
@@ -164,11 +165,35 @@ async def test_uploading_a_roster_imports_good_rows_and_reports_bad_ones(
     assert "32.13.2020" in report
     [(filename, body)] = support.documents(bot)
     assert filename.endswith(".csv")
-    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    # the upload used ";", so does the report (issue 16)
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
     assert [row[0] for row in rows[1:]] == ["3", "5", "6"]
     # the import ended the upload: a further document is not taken as a roster
     await support.send_document(chat, bot, "again.csv", ROSTER_CSV)
     assert len(bot.downloaded) == 1
+
+
+async def test_an_impossible_day_is_called_so_not_a_malformed_date(
+    dispatcher: Dispatcher, bot: FileBot, session_pool: SessionPool, settings: Settings
+) -> None:
+    org_id, chat = await support.organisation_with_head(dispatcher, bot, session_pool, 8204)
+    await chat.press_data(StaffOrgCallback(o=org_id, a="up").pack())
+    roster = (
+        ROSTER_HEADER
+        + "Бекова Сая;2.1;;31.02.2023;pedagog\n"  # line 2: the format is right, the day is not
+        + '"Ким Анна;2.1;;01.02.2024;pedagog\n'  # line 3: a quote never closed
+        + f"Сейітова Гүлнар;2.1;;{RECENT};pedagog\n"
+    ).encode()
+    await support.send_document(chat, bot, "roster.csv", roster)
+    report = next(text for text in bot.texts() if "31.02.2023" in text)
+    no_such_day = in_locale(settings, "ru", lambda: staff_roster.row_problem("no_such_date"))
+    not_a_date = in_locale(settings, "ru", lambda: staff_roster.row_problem("bad_date"))
+    unclosed = in_locale(settings, "ru", lambda: staff_roster.row_problem("unclosed_quote"))
+    assert no_such_day in report
+    assert not_a_date not in report
+    assert unclosed in report
+    names = [entry.full_name for entry in await support.roster(session_pool, org_id)]
+    assert names == ["Сейітова Гүлнар"]  # the line after the open quote still counts
 
 
 async def test_an_oversize_roster_is_refused_before_download_and_the_upload_continues(
@@ -195,9 +220,17 @@ async def test_a_file_without_the_columns_imports_nothing(
         chat, bot, "roster.csv", "ФИО;Город\nАманова Алия;Алматы\n".encode()
     )
     assert await support.roster(session_pool, org_id) == []
+    missing = "position, last_course_on, category"
     assert chat.last_text() == in_locale(
-        settings, "ru", lambda: staff_roster.roster_file_problem("missing_columns", settings)
+        settings,
+        "ru",
+        lambda: staff_roster.roster_file_problem("missing_columns", settings, missing),
     )
+    # it names what is missing, and the optional username is not among them (issue 16)
+    named = chat.last_text().split(".")[0]
+    for column in ("position", "last_course_on", "category"):
+        assert in_locale(settings, "ru", partial(staff_roster.column_name, column)) in named
+    assert "Telegram" not in named
 
 
 # --- the digest -------------------------------------------------------------------------------
@@ -210,6 +243,7 @@ async def test_export_sends_the_digest_text_csv_and_xlsx(
     await chat.press_data(StaffOrgCallback(o=org_id, a="exp").pack())
     digest_message = bot.sent("SendMessage")[0].text
     assert "Аманова Алия" in digest_message
+    assert "Еженедельная" not in digest_message  # asked for now, not the weekly one
     assert "Сейітова Гүлнар" in digest_message
     files = support.documents(bot)
     assert [name.rsplit(".", 1)[1] for name, _ in files] == ["csv", "xlsx"]
@@ -326,7 +360,8 @@ async def test_a_long_error_list_is_capped_and_the_file_has_every_line(
     assert 0 < len(shown) <= staff_roster.REPORT_ERROR_LINES
     assert str(30 - len(shown)) in report.rsplit("\n", 1)[-1]  # "…and N more"
     [(_, errors)] = support.documents(bot)
-    lines = [row[0] for row in csv.reader(io.StringIO(errors.decode("utf-8-sig")))][1:]
+    rows = csv.reader(io.StringIO(errors.decode("utf-8-sig")), delimiter=";")  # as uploaded
+    lines = [row[0] for row in rows][1:]
     assert lines == [str(n) for n in range(2, 32)]
     assert await support.roster(session_pool, org_id) == []
 

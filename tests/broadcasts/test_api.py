@@ -223,11 +223,14 @@ async def test_admin_token_creates_on_behalf_of_a_curator(
 
 async def test_openapi_documents_every_route(client: Client) -> None:
     document = await (await client.get("/api/v1/openapi.json")).json()
-    for route in broadcasts_api.routes:
-        assert isinstance(route, web.RouteDef)
-        path = route.path.replace(r"{broadcast_id:\d+}", "{broadcast_id}").replace(
-            r"{user_id:\d+}", "{user_id}"
-        )
+    routes = [
+        route
+        for route in client.app.router.routes()
+        if route.handler.__module__ == broadcasts_api.__name__
+    ]
+    assert len(routes) == 12
+    for route in routes:
+        path = re.sub(r"\{(\w+):[^}]+\}", r"{\1}", route.resource.canonical)  # type: ignore[union-attr]
         assert route.method.lower() in document["paths"][path], (route.method, path)
     schemas = document["components"]["schemas"]
     refs = re.findall(r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(document))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from PIL import Image
 from pytest_aiohttp import AiohttpClient
 
 from backend.db import SessionPool
+from backend.pictures.style import WIDTH
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from backend.web.app import create_app
@@ -171,3 +175,21 @@ async def test_timeline_png(client: Client) -> None:
     assert response.status == 200
     assert response.content_type == "image/png"
     assert (await response.read()).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+async def test_timeline_png_in_the_asked_language(client: Client) -> None:
+    await client.post(
+        BASE, json={"completed_on": "10.05.2023", "title": "Курс", "provider": "other"}
+    )
+    pictures = {}
+    for language in ("kk", "ru"):
+        response = await client.get(f"{BASE}/timeline.png", params={"lang": language})
+        assert response.status == 200
+        pictures[language] = await response.read()
+        image = Image.open(io.BytesIO(pictures[language]))
+        assert image.format == "PNG"
+        assert image.width == WIDTH
+    assert pictures["kk"] != pictures["ru"]  # the same dates, other words
+    response = await client.get(f"{BASE}/timeline.png", params={"lang": "de"})
+    assert response.status == 400
+    assert response.content_type == "application/problem+json"

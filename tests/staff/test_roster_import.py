@@ -31,7 +31,7 @@ async def test_good_rows_go_in_and_bad_rows_are_reported_by_line(
             "Сапарова Айгүл;2.4;@aigul_s;10.05.2023;педагог-модератор",  # line 2: good
             ";2.4;;10.05.2023;педагог",  # 3: no name
             "Иванов Пётр;99.99;;10.05.2023;педагог",  # 4: unknown position
-            "Ким Анна;2.4;;31.02.2023;педагог",  # 5: bad date
+            "Ким Анна;2.4;;31.02.2023;педагог",  # 5: no such date
             "Ли Ольга;2.4;;01.01.2030;педагог",  # 6: future date
             "Ахметов Ерлан;2.4;;01.01.1980;педагог",  # 7: before 1991
             "Омаров Даурен;2.4;;10.05.2023;генерал",  # 8: unknown category
@@ -46,7 +46,7 @@ async def test_good_rows_go_in_and_bad_rows_are_reported_by_line(
     assert [(error.line, error.code) for error in report.errors] == [
         (3, "no_name"),
         (4, "unknown_position"),
-        (5, "bad_date"),
+        (5, "no_such_date"),  # 31.02.2023: the right format, no such day (issue 16)
         (6, "future_date"),
         (7, "date_too_old"),
         (8, "unknown_category"),

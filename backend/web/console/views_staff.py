@@ -63,7 +63,8 @@ def _status_labels(request: web.Request) -> dict[str, str]:
 
 
 def row_problem(request: web.Request, code: str, detail: str) -> str:
-    """The same reasons as the bot's roster report (same catalog messages)."""
+    """The same reasons as the bot's roster report (``bot.handlers.staff.roster.row_problem``,
+    the same catalog messages; the bot's module cannot be imported from the backend)."""
     _ = gettext_of(request).gettext
     if code == "duplicate":
         return _("the same person is already on line {first}").format(first=detail)
@@ -76,6 +77,8 @@ def row_problem(request: web.Request, code: str, detail: str) -> str:
             "text or write the position name"
         ),
         "bad_date": _("the last course date is not a date (use DD.MM.YYYY)"),
+        "no_such_date": _("there is no such day: check the day and the month"),
+        "unclosed_quote": _("a quotation mark on this line is not closed"),
         "future_date": _("the last course date is in the future"),
         "date_too_old": _("the last course date is too early"),
         "unknown_category": _("unknown category"),
@@ -185,7 +188,7 @@ async def upload_roster(request: web.Request) -> web.Response:
                     today=today(request),
                 )
         except staff.RosterFileError as error:
-            report = {"problem": file_problem(request, error.code), "errors": []}
+            report = {"problem": file_problem(request, error.code, error.detail), "errors": []}
         else:
             report = {
                 "problem": "",
@@ -205,7 +208,7 @@ async def upload_roster(request: web.Request) -> web.Response:
     return render(request, "roster.html", context | {"report": report})
 
 
-def file_problem(request: web.Request, code: str) -> str:
+def file_problem(request: web.Request, code: str, detail: str) -> str:
     _ = gettext_of(request).gettext
     reasons = {
         "too_large": _("The file is too large."),
@@ -218,9 +221,10 @@ def file_problem(request: web.Request, code: str) -> str:
             "position, Telegram username, last course date, category."
         ),
         "missing_columns": _(
-            "Some required columns are missing. The first row must name the columns: full "
-            "name, position, Telegram username, last course date, category."
-        ),
+            "Required columns are missing: {missing}. The first row must name the columns: "
+            "full name, position, last course date, category (a Telegram username column is "
+            "optional)."
+        ).format(missing=detail or "?"),
     }
     return reasons.get(
         code,

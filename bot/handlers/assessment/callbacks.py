@@ -57,4 +57,4 @@ class SummaryCallback(CallbackData, prefix="pdf"):
 
 class ResultCallback(CallbackData, prefix="res"):
     t: str
-    a: str  # clause | save | review | new
+    a: str  # clause | save | pic | review | new

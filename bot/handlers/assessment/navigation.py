@@ -1,19 +1,23 @@
 """The self-assessment's navigation, review and result buttons: one handler per action.
 
 Back, review, continue, restart, the saved answers, cancel; on the result: the clause's text,
-save, change answers, a new assessment. A button of an older dialog is stale (``stale``).
+save, the result as a picture, change answers, a new assessment. A button of an older dialog
+is stale (``stale``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import io
 from typing import Any
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
+from backend.pictures.result_card import render_result_card
 from backend.rules import assessments
 from backend.rules.clauses import packaged_clauses
 from bot.context import BotContext
@@ -23,6 +27,7 @@ from bot.handlers.assessment.callbacks import (
     ResultCallback,
     ReviewCallback,
 )
+from bot.handlers.assessment.card import result_card
 from bot.handlers.assessment.dialog import Dialog
 from bot.handlers.assessment.flow import (
     step_back,
@@ -39,6 +44,8 @@ from bot.handlers.assessment.screens import result_keyboard
 from bot.handlers.assessment.states import AssessmentStates
 
 MESSAGE_LIMIT = 4096
+RESULT_CARD_FILENAME = "sanat-result.png"
+PHOTO_LONGEST_SIDE = 1280  # Telegram scales a photo down to this; a taller card goes as a file
 
 
 # --- navigation: one handler per NavCallback action -------------------------------------------
@@ -245,6 +252,36 @@ async def result_save(
         await query.message.edit_reply_markup(reply_markup=result_keyboard(dialog, saved=True))
 
 
+async def result_picture(
+    query: CallbackQuery,
+    callback_data: ResultCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    """The result as a picture to keep or share, drawn off the event loop; a tall card goes as
+    a file, which Telegram does not scale down as it does photos."""
+    dialog = await result_dialog(query, callback_data, state, callback_answer, ctx)
+    if dialog is None or dialog.position is None:
+        return
+    outcome = assessments.evaluate(ctx.ruleset, dialog.position, dialog.answers, ctx.today())
+    card = result_card(outcome, ctx.ruleset, ctx.lang)
+    png = await asyncio.to_thread(render_result_card, card)
+    picture = BufferedInputFile(png, filename=RESULT_CARD_FILENAME)
+    caption = _("Your result as a picture: keep it or share it.")
+    if png_height(png) > PHOTO_LONGEST_SIDE:
+        await ctx.bot.send_document(query.from_user.id, picture, caption=caption)
+    else:
+        await ctx.bot.send_photo(query.from_user.id, picture, caption=caption)
+
+
+def png_height(png: bytes) -> int:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:  # reads the header only
+        return image.height
+
+
 async def result_review(
     query: CallbackQuery,
     callback_data: ResultCallback,
@@ -313,6 +350,7 @@ def create_router() -> Router:
     results = (
         ("clause", result_clause),
         ("save", result_save),
+        ("pic", result_picture),
         ("review", result_review),
         ("new", result_new),
     )

@@ -244,6 +244,9 @@ def result_keyboard(dialog: Dialog, saved: bool) -> InlineKeyboardMarkup:
             text=_("📄 PDF summary"), callback_data=SummaryCallback(id=dialog.assessment_id)
         )
     builder.button(
+        text=_("🖼 Save as picture"), callback_data=ResultCallback(t=dialog.token, a="pic")
+    )
+    builder.button(
         text=_("✎ Change answers"), callback_data=ResultCallback(t=dialog.token, a="review")
     )
     builder.button(

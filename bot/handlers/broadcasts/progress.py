@@ -1,5 +1,5 @@
 """The self-updating progress message of a broadcast and its buttons: pause, resume, cancel,
-the CSV report, and "view" from the 📣 Broadcasts list.
+the CSV report with the reach chart, and "view" from the 📣 Broadcasts list.
 
 Whether the curator may touch the broadcast, and what each step does, belongs to
 ``backend.broadcasts.service``; the backend ticker keeps editing the message afterwards.
@@ -16,6 +16,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
 from backend.broadcasts import service as broadcasts
+from backend.broadcasts.reach import reach_chart
 from backend.broadcasts.service import (
     BroadcastNotFoundError,
     BroadcastStateError,
@@ -25,6 +26,7 @@ from backend.broadcasts.texts import progress_keyboard, progress_text
 from bot.context import BotContext
 from bot.handlers.broadcasts.access import alert, curator_scope, refusal
 from bot.handlers.broadcasts.keyboards import BroadcastCallback
+from bot.shared.pictures import user_catalog
 
 # The buttons that change the broadcast; "csv" and "v" only read it.
 STEERING = {"p": broadcasts.pause, "r": broadcasts.resume, "x": broadcasts.cancel}
@@ -62,6 +64,7 @@ async def show_progress(message: Message, current: broadcasts.Progress, language
 
 
 async def _send_report(query: CallbackQuery, broadcast_id: int, ctx: BotContext) -> None:
+    """The per-recipient CSV and, beside it, the reach chart (who got it, when, where)."""
     body = await broadcasts.report_csv(
         session=ctx.session, actor_id=ctx.user.id, broadcast_id=broadcast_id
     )
@@ -70,6 +73,20 @@ async def _send_report(query: CallbackQuery, broadcast_id: int, ctx: BotContext)
         query.from_user.id,
         BufferedInputFile(body, filename=f"broadcast-{broadcast_id}.csv"),
         caption=_("Report of broadcast #{id}.").format(id=broadcast_id),
+    )
+    current = await broadcasts.progress(session=ctx.session, broadcast_id=broadcast_id)
+    chart = await reach_chart(
+        session=ctx.session,
+        broadcast_id=broadcast_id,
+        recipients=current.total,
+        tz=ctx.settings.tz,
+        language=ctx.lang,
+        catalog=user_catalog(),
+    )
+    await bot.send_photo(
+        query.from_user.id,
+        BufferedInputFile(chart, filename=f"broadcast-{broadcast_id}-reach.png"),
+        caption=_("Reach of broadcast #{id}.").format(id=broadcast_id),
     )
 
 

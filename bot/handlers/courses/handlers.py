@@ -23,7 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from backend.courses import SNOOZE_DAYS, CourseInputError, validate_course
 from backend.courses import service as courses
 from backend.courses.ics import render_calendar
-from backend.courses.timeline import render_timeline
+from backend.courses.timeline import timeline_png
 from backend.courses.validation import MAX_CERTIFICATE_NUMBER, MAX_HOURS, MAX_TITLE, format_date
 from backend.models import UserRead
 from backend.models.types import utcnow
@@ -39,6 +39,7 @@ from bot.handlers.courses.callbacks import (
 )
 from bot.handlers.courses.screens import courses_screen, done_when_screen, due_line
 from bot.handlers.courses.states import CourseStates
+from bot.shared.pictures import user_catalog
 from bot.shared.screen import Screen, show
 
 CALENDAR_FILENAME = "sanat-courses.ics"
@@ -290,7 +291,13 @@ async def send_timeline(
         return
     due = await courses.next_due(session=session, user_id=user.id, ruleset=ctx.ruleset)
     now = ctx.today()
-    body = render_timeline([record.completed_on for record in records], due, now)
+    body = await timeline_png(
+        records=records,
+        due=due,
+        today=now,
+        windows=ctx.ruleset.meta.refresher.testing_windows,
+        catalog=user_catalog(),
+    )
     caption = due_line(due, now) if due is not None else None
     bot: Bot = ctx.bot
     await bot.send_photo(

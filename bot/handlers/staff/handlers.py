@@ -133,8 +133,9 @@ async def send_digest(query: CallbackQuery, org_id: int, ctx: BotContext) -> Non
     csv_body, xlsx_body = staff.digest_files(digest, language)
     if not isinstance(query.message, Message):
         return
-    # The same text as the weekly digest; plain text, as names come from an uploaded file.
-    text = digest_text(digest, language, staff.DUE_SOON_DAYS)
+    # The weekly digest's lists under a title without "weekly"; plain text, as names come
+    # from an uploaded file.
+    text = digest_text(digest, language, staff.DUE_SOON_DAYS, weekly=False)
     for start in range(0, len(text), MESSAGE_LIMIT):
         await query.message.answer(text[start : start + MESSAGE_LIMIT], parse_mode=None)
     for body, extension in ((csv_body, "csv"), (xlsx_body, "xlsx")):

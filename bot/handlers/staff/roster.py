@@ -32,8 +32,20 @@ MESSAGE_BUDGET = 3500  # stay well under Telegram's 4096 characters, whatever th
 
 
 # --- texts ------------------------------------------------------------------------------------
-def roster_file_problem(code: str, settings: Settings) -> str:
+def column_name(column: str) -> str:
+    names = {
+        "full_name": _("full name"),
+        "position": _("position"),
+        "last_course_on": _("last course date"),
+        "category": _("category"),
+    }
+    return names.get(column, column)
+
+
+def roster_file_problem(code: str, settings: Settings, detail: str = "") -> str:
+    """Why the whole file was refused; ``detail`` names the missing columns (ids, ", ")."""
     megabytes = settings.staff.roster_max_bytes / (1024 * 1024)
+    missing = ", ".join(column_name(part.strip()) for part in detail.split(",") if part.strip())
     reasons = {
         "too_large": _(
             "The file is too large: the limit is {size:.1f} MB. Split the roster into several "
@@ -51,9 +63,10 @@ def roster_file_problem(code: str, settings: Settings) -> str:
             "position, Telegram username, last course date, category."
         ),
         "missing_columns": _(
-            "Some required columns are missing. The first row must name the columns: full "
-            "name, position, Telegram username, last course date, category."
-        ),
+            "Required columns are missing: {missing}. The first row must name the columns: "
+            "full name, position, last course date, category (a Telegram username column is "
+            "optional)."
+        ).format(missing=missing or "?"),
     }
     return reasons.get(code, reasons["unreadable"])
 
@@ -68,6 +81,8 @@ def row_problem(code: str) -> str:
             "text or write the position name"
         ),
         "bad_date": _("the last course date is not a date (use DD.MM.YYYY)"),
+        "no_such_date": _("there is no such day: check the day and the month"),
+        "unclosed_quote": _("a quotation mark on this line is not closed"),
         "future_date": _("the last course date is in the future"),
         "date_too_old": _("the last course date is too early"),
         "unknown_category": _("unknown category"),
@@ -112,11 +127,13 @@ async def start_upload(query: CallbackQuery, org_id: int, state: FSMContext) -> 
 
 
 # --- the file and the report ------------------------------------------------------------------
-def _errors_csv(errors: Sequence[RowError]) -> bytes:
-    # backend.exports keeps a value like "=HYPERLINK(...)" from running as a formula.
+def _errors_csv(errors: Sequence[RowError], delimiter: str) -> bytes:
+    # backend.exports keeps a value like "=HYPERLINK(...)" from running as a formula; the
+    # upload's own delimiter, so the spreadsheet that opened the roster opens this too.
     return to_csv(
         [_("line"), _("reason"), _("value")],
         ([error.line, row_problem(error.code), error.detail or ""] for error in errors),
+        delimiter=delimiter,
     )
 
 
@@ -186,13 +203,15 @@ async def roster_document(message: Message, state: FSMContext, bot: Bot, ctx: Bo
             today=ctx.today(),
         )
     except staff.RosterFileError as error:
-        await message.answer(roster_file_problem(error.code, settings))
+        await message.answer(roster_file_problem(error.code, settings, error.detail))
         return
     await state.set_state(None)
     await message.answer(import_report_text(report))
     if report.errors:
         await message.answer_document(
-            BufferedInputFile(_errors_csv(report.errors), filename="roster-errors.csv")
+            BufferedInputFile(
+                _errors_csv(report.errors, report.delimiter), filename="roster-errors.csv"
+            )
         )
     await show_organisation(message, org_id, new=True, ctx=ctx)
 
