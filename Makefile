@@ -26,11 +26,11 @@ babel-compile: $(STAMP) ## compile locales/*.po into .mo
 	$(BIN)/pybabel compile -d locales -D messages
 
 babel-extract: $(STAMP) ## extract messages into locales/messages.pot
-	$(BIN)/pybabel extract -F locales/babel.cfg -k _ -k __ -k N_ -k lazy_gettext -k ngettext:1,2 --sort-output \
+	$(BIN)/pybabel extract -F locales/babel.cfg -k _ -k __ -k N_ -k lazy_gettext -k ngettext:1,2 -k msg -k msg_plural:1,2 --sort-output -w 99 \
 		--no-location --project=sanat --version=0.1.0 -o locales/messages.pot .
 
 babel-update: babel-extract ## merge the template into the kk/ru/en catalogs
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete -w 99
 
 run: install babel-compile ## migrate the embedded database and run backend, scheduler and bot
 	$(BIN)/sanat run

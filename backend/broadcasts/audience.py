@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend import directory
 from backend.broadcasts.content import Problems
 from backend.curators import Scope
+from backend.i18n import LANGUAGES, N_, msg, translations
 from backend.models import (
     Broadcast,
     Membership,
@@ -224,19 +225,20 @@ async def count(session: AsyncSession, scope: Scope, topic: str, audience: Audie
     return int((await session.exec(query)).one())
 
 
-_UNSUBSCRIBE: dict[str, str] = {
-    "kk": "🔕 «{topic}» тақырыбынан жазылымнан шығу",
-    "ru": "🔕 Отписаться от темы «{topic}»",
-    "en": "🔕 Unsubscribe from “{topic}”",
-}
+UNSUBSCRIBE = N_("🔕 Unsubscribe from “{topic}”")
 
 
 def unsubscribe_buttons(topic: str) -> list[list[dict[str, Any]]]:
+    """The button under a broadcast: a message key, the topic's name per language (data)."""
     entry = directory.topic(topic)
-    text = {
-        lang: template.format(topic=entry.name(lang)) for lang, template in _UNSUBSCRIBE.items()
-    }
-    return [[{"text": text, "callback_data": f"unsub:{topic}"}]]
+    names = {language: entry.name(language) for language in LANGUAGES}
+    return [[{**msg(UNSUBSCRIBE, topic=names), "callback_data": f"unsub:{topic}"}]]
+
+
+def unsubscribe_label(topic: str, language: str) -> str:
+    """That button's text in ``language`` now (the curator's preview)."""
+    name = directory.topic(topic).name(language)
+    return translations(language).gettext(UNSUBSCRIBE).format(topic=name)
 
 
 def _payload_expr(dialect: str, message_json: str, buttons_json: str) -> ColumnElement[Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_
 from sqlalchemy.sql.elements import ColumnElement
@@ -18,14 +19,26 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.broadcasts.audience import OutOfScopeError
+from backend.broadcasts.statuses import RECIPIENT_STATUS
 from backend.curators import is_admin, scope_of
 from backend.exports import Cell, to_csv
+from backend.i18n import N_, translations
 from backend.models import Broadcast, Notification, User
 from backend.models.types import utcnow
 
 # Outbox statuses of a recipient still waiting: "held" is a paused broadcast's pending row.
 WAITING = ("pending", "sending", "held")
 REPORT_HEADER = ("user_id", "name", "username", "status", "sent_at", "error")
+# The same columns as the curator reads them (msgids).
+REPORT_COLUMNS = (
+    N_("User id"),
+    N_("Name"),
+    N_("Username"),
+    N_("Status"),
+    N_("Sent at (Almaty time)"),
+    N_("Error"),
+)
+DISPLAY_ZONE = ZoneInfo("Asia/Almaty")
 
 
 @dataclass(frozen=True)
@@ -145,8 +158,26 @@ async def progress(
     )
 
 
-async def report_csv(*, session: AsyncSession, actor_id: int, broadcast_id: int) -> bytes:
-    """Per-recipient report (no formula injection: backend.exports)."""
+def _error_cell(row: Notification) -> str | None:
+    """The last error of a row not delivered, on one line; a sent row had its retries' errors
+    overcome, so it shows none."""
+    if row.status == "sent" or not row.last_error:
+        return None
+    return " ".join(row.last_error.split())
+
+
+def _sent_at(value: dt.datetime | None) -> str | None:
+    return value.astimezone(DISPLAY_ZONE).strftime("%d.%m.%Y %H:%M") if value else None
+
+
+async def report_csv(
+    *, session: AsyncSession, actor_id: int, broadcast_id: int, language: str | None = None
+) -> bytes:
+    """Per-recipient report (no formula injection: backend.exports).
+
+    Without ``language`` (the API): the status codes and UTC times of ``REPORT_HEADER``. With
+    it (the curator in the bot): headers and statuses in that language, times in Almaty time.
+    """
     await owned_broadcast(session, actor_id, broadcast_id)
     rows = await session.exec(
         select(Notification, User)
@@ -154,15 +185,23 @@ async def report_csv(*, session: AsyncSession, actor_id: int, broadcast_id: int)
         .where(col(Notification.broadcast_id) == broadcast_id)
         .order_by(col(Notification.id))
     )
-    lines: list[list[Cell]] = [
-        [
-            row.user_id,
-            user.full_name if user else None,
-            user.username if user else None,
-            "blocked" if _is_blocked(row, user) else row.status,
-            row.sent_at,
-            row.last_error,
-        ]
-        for row, user in rows.all()
-    ]
-    return to_csv(REPORT_HEADER, lines)
+    t = None if language is None else translations(language)
+    lines: list[list[Cell]] = []
+    for row, user in rows.all():
+        status = "blocked" if _is_blocked(row, user) else row.status
+        if t is not None and status in RECIPIENT_STATUS:
+            status = t.gettext(RECIPIENT_STATUS[status])
+        lines.append(
+            [
+                row.user_id,
+                user.full_name if user else None,
+                user.username if user else None,
+                t.gettext(RECIPIENT_STATUS[status])
+                if t and status in RECIPIENT_STATUS
+                else status,
+                row.sent_at if t is None else _sent_at(row.sent_at),
+                _error_cell(row),
+            ]
+        )
+    header = REPORT_HEADER if t is None else tuple(t.gettext(name) for name in REPORT_COLUMNS)
+    return to_csv(header, lines)

@@ -37,6 +37,7 @@ from backend.broadcasts.audience import (
     count,
     recipient_rows,
     unsubscribe_buttons,
+    unsubscribe_label,
 )
 from backend.broadcasts.content import Problems, Variant, content_problems, text_sha256
 from backend.broadcasts.progress import (
@@ -85,6 +86,7 @@ __all__ = [
     "start_due",
     "text_sha256",
     "unsubscribe_buttons",
+    "unsubscribe_label",
 ]
 
 log = logging.getLogger(__name__)

@@ -32,6 +32,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.channels import registration as channels
 from backend.db import SessionPool
 from backend.delivery.enqueue import OutboxRow, Payload, enqueue, to_user
+from backend.i18n import N_, Message, msg
 from backend.models import Membership, Organisation, Submission, User
 from backend.models.types import utcnow
 from backend.settings import Settings
@@ -57,84 +58,45 @@ class DutyInputError(ValueError):
         self.code = code
 
 
-# --- texts (kk / ru / en) ---------------------------------------------------------------------
-def button(kk: str, ru: str, en: str, data: str) -> dict[str, Any]:
-    """An inline button of an outbox payload, labelled in each language."""
-    return {"text": {"kk": kk, "ru": ru, "en": en}, "callback_data": data}
+# --- texts (message keys of the locales/ catalogs, translated when sent) ----------------------
+def button(label: str, data: str) -> dict[str, Any]:
+    """An inline button of an outbox payload; ``label`` is a msgid (``N_``)."""
+    return {**msg(label), "callback_data": data}
 
 
 def duty_payload(organisation: Organisation) -> Payload:
-    name = organisation.name
     return {
-        "text": {
-            "kk": (
-                f"📣 «{name}»: осы айдың материалы\n"
-                "Колледж туралы пайдалы материалдар мен маңызды жаңалықтар арнада айына кемінде "
-                "бір рет жариялануы керек. Осы айда әлі ештеңе жіберілмеді.\n"
-                "«Материал жіберу» батырмасын басып, жаңалықты (мәтін, фото, құжат немесе "
-                "арнадан қайта жіберілген пост) ботқа жіберіңіз — куратор оны қарап, арнаға "
-                "жариялайды."
-            ),
-            "ru": (
-                f"📣 «{name}»: материал этого месяца\n"
-                "Полезные материалы и важные новости колледжа публикуются в канале не реже "
-                "одного раза в месяц. В этом месяце ещё ничего не отправлено.\n"
-                "Нажмите «Отправить материал» и пришлите боту новость (текст, фото, документ "
-                "или пересланный пост канала) — куратор проверит её и опубликует в канале."
-            ),
-            "en": (
-                f"📣 {name}: this month's material\n"
+        **msg(
+            N_(
+                "📣 {name}: this month's material\n"
                 "Useful material and the college's main news go to the channel at least once a "
                 "month. Nothing has been sent this month yet.\n"
                 "Press “Send material” and send the news to the bot (text, photo, document or a "
                 "forwarded channel post): a curator reviews it and posts it to the channel."
             ),
-        },
-        "buttons": [
-            [
-                button(
-                    "📤 Материал жіберу",
-                    "📤 Отправить материал",
-                    "📤 Send material",
-                    f"duty:{organisation.id}",
-                )
-            ]
-        ],
+            name=organisation.name,
+        ),
+        "buttons": [[button(N_("📤 Send material"), f"duty:{organisation.id}")]],
     }
 
 
 def september_payload(organisation: Organisation, links: dict[str, str]) -> Payload:
-    name = organisation.name
-    # (link key, its label in kk / ru / en)
-    labels = (("channel", ("Арна", "Канал", "Channel")), ("chat", ("Чат", "Чат", "Chat")))
-    if links:
-        kk_tail, ru_tail, en_tail = (
-            "\n".join(f"{label[i]}: {links[key]}" for key, label in labels if key in links)
-            for i in range(3)
-        )
-    else:
-        kk_tail = "Арна мен чаттың сілтемелерін куратордан сұраңыз."
-        ru_tail = "Ссылки на канал и чат уточните у куратора."
-        en_tail = "Please ask your curator for the links of the channel and its chat."
-    return {
-        "text": {
-            "kk": (
-                f"🎓 «{name}»: жаңа оқу жылы\n"
-                "Жаңадан қабылданған студенттерді арнамен және чатпен таныстырыңыз, барлық "
-                f"педагогтер мен студенттер оларға жазылсын.\n{kk_tail}"
-            ),
-            "ru": (
-                f"🎓 «{name}»: новый учебный год\n"
-                "Познакомьте вновь принятых студентов с каналом и чатом: в них должны быть "
-                f"все педагоги и студенты.\n{ru_tail}"
-            ),
-            "en": (
-                f"🎓 {name}: a new academic year\n"
-                "Introduce the newly admitted students to the channel and its chat: every "
-                f"teacher and student should be subscribed.\n{en_tail}"
-            ),
-        }
-    }
+    head = msg(
+        N_(
+            "🎓 {name}: a new academic year\n"
+            "Introduce the newly admitted students to the channel and its chat: every "
+            "teacher and student should be subscribed."
+        ),
+        name=organisation.name,
+    )
+    tail: list[str | Message] = []
+    if "channel" in links:
+        tail.append(msg(N_("Channel: {link}"), link=links["channel"]))
+    if "chat" in links:
+        tail.append(msg(N_("Chat: {link}"), link=links["chat"]))
+    if not tail:
+        tail.append(msg(N_("Please ask your curator for the links of the channel and its chat.")))
+    return {"parts": [head, *tail]}
 
 
 # --- outbox ---------------------------------------------------------------------------------

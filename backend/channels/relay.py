@@ -27,6 +27,7 @@ from backend.channels.duty import (
     role_in,
 )
 from backend.delivery.enqueue import OutboxRow, Payload, enqueue, to_user
+from backend.i18n import N_, msg
 from backend.models import Organisation, Submission, User
 from backend.settings import Settings
 
@@ -56,17 +57,15 @@ class Review:
     organisation: Organisation
 
 
-# --- texts (kk / ru / en) ---------------------------------------------------------------------
+# --- texts (message keys, translated when sent) ----------------------------------------------
 def _review_note(organisation: Organisation, sender: User | None, month: str) -> Payload:
     who = (sender.full_name or sender.username or str(sender.telegram_id)) if sender else "—"
-    name = organisation.name
-    return {
-        "text": {
-            "kk": f"📨 «{name}» материалы ({month}), жіберген: {who}. Қарап шығыңыз:",
-            "ru": f"📨 Материал от «{name}» ({month}), прислал(а): {who}. Проверьте:",
-            "en": f"📨 Material from {name} ({month}), sent by {who}. Please review:",
-        }
-    }
+    return msg(
+        N_("📨 Material from {name} ({month}), sent by {who}. Please review:"),
+        name=organisation.name,
+        month=month,
+        who=who,
+    )
 
 
 def _copy(submission: Submission) -> Payload:
@@ -84,42 +83,26 @@ def review_payload(submission: Submission) -> Payload:
         "message": _copy(submission),
         "buttons": [
             [
-                button(
-                    "✅ Арнаға жариялау",
-                    "✅ Опубликовать",
-                    "✅ Relay",
-                    f"sub:r:{submission.id}",
-                ),
-                button("✖ Қабылдамау", "✖ Отклонить", "✖ Reject", f"sub:x:{submission.id}"),
+                button(N_("✅ Relay"), f"sub:r:{submission.id}"),
+                button(N_("✖ Reject"), f"sub:x:{submission.id}"),
             ]
         ],
     }
 
 
 def _result_payload(organisation: Organisation, relayed: bool) -> Payload:
-    name = organisation.name
     if relayed:
-        texts = {
-            "kk": f"✅ «{name}» материалы арнада жарияланды. Рақмет!",
-            "ru": f"✅ Материал «{name}» опубликован в канале. Спасибо!",
-            "en": f"✅ The material of {name} was posted to the channel. Thank you!",
-        }
-    else:
-        texts = {
-            "kk": (
-                f"✖ Куратор «{name}» материалын қабылдамады. Басқа материал жіберу үшін "
-                "еске салудағы «Материал жіберу» батырмасын қайта басыңыз."
-            ),
-            "ru": (
-                f"✖ Куратор отклонил материал «{name}». Чтобы прислать другой, снова нажмите "
-                "«Отправить материал» в напоминании."
-            ),
-            "en": (
-                f"✖ The curator rejected the material of {name}. To send another one, press "
-                "“Send material” in the reminder again."
-            ),
-        }
-    return {"text": texts}
+        return msg(
+            N_("✅ The material of {name} was posted to the channel. Thank you!"),
+            name=organisation.name,
+        )
+    return msg(
+        N_(
+            "✖ The curator rejected the material of {name}. To send another one, press "
+            "“Send material” in the reminder again."
+        ),
+        name=organisation.name,
+    )
 
 
 # --- submitting -------------------------------------------------------------------------------

@@ -11,28 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from backend.courses.citation import act_text
 from backend.courses.cycle import ladder_days
 from backend.courses.validation import format_date
+from backend.i18n import translations
 from backend.rules.schema import TestingWindow
 
 LINE_OCTETS = 75
 OVERDUE_REPEATS = 11  # a year of monthly overdue alarms; Sanat itself keeps reminding after
 PRODID = "-//Sanat//Refresher courses//KK-RU"
-
-_SUMMARY = {
-    "kk": "Біліктілікті арттыру курсының мерзімі",
-    "ru": "Срок курса повышения квалификации",
-}
-_TESTING = {
-    "kk": "Ұлттық біліктілік тестілеуі",
-    "ru": "Национальное квалификационное тестирование",
-}
-_DESCRIPTION = {
-    "kk": "Педагогтер біліктілігін {years} жылда кемінде бір рет арттырады. Соңғы курс: {last}. "
-    "Негіз: {act}.",
-    "ru": "Педагоги повышают квалификацию не реже одного раза в {years} г. Последний курс: "
-    "{last}. Основание: {act}.",
-}
 
 
 def escape_text(value: str) -> str:
@@ -123,13 +110,17 @@ def render_calendar(
     testing_act: str = "",
 ) -> str:
     """The whole VCALENDAR text (CRLF line ends)."""
-    lang = language if language in _SUMMARY else "ru"
+    t = translations(language)
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     morning = send_from.hour * 3600 + send_from.minute * 60  # alarms at the allowed hour
-    summary = f"{_SUMMARY[lang]}: {format_date(due)}"
-    description = _DESCRIPTION[lang].format(
-        years=period_years, last=format_date(last_completed), act=act
-    )
+    summary = t.gettext("Refresher course due: {date}").format(date=format_date(due))
+    description = t.ngettext(
+        "Teachers refresh their qualification at least once every {years} year. "
+        "Last course: {last}. Source: {act}.",
+        "Teachers refresh their qualification at least once every {years} years. "
+        "Last course: {last}. Source: {act}.",
+        period_years,
+    ).format(years=period_years, last=format_date(last_completed), act=act_text(act, language))
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -156,14 +147,14 @@ def render_calendar(
     for window in windows:
         if window.start <= today:  # only windows still ahead
             continue
-        title = _TESTING[lang]
+        title = t.gettext("National qualification testing")
         lines += _all_day_event(
             f"testing-{window.start.isoformat()}-{user_id}@sanat",
             start=window.start,
             end=window.end,
             stamp=stamp,
             summary=title,
-            description=testing_act,
+            description=act_text(testing_act, language) if testing_act else "",
         )
         lines += _alarm(morning - window_notice_days * 86400, title)
         lines.append("END:VEVENT")

@@ -1,6 +1,6 @@
-"""Reminder messages as data: kk and ru texts and buttons, stored in the outbox payload.
+"""Reminder messages as data: message keys of the ``locales/`` catalogs and their parameters,
+stored in the outbox payload and translated into the recipient's language when sent.
 
-The delivery worker picks the recipient's language at send time, so both are written here.
 Callback data names the cycle (its due date), not the user: the bot identifies the user by the
 Telegram sender (callback data is never proof of identity) and can ignore a button pressed on
 a message of a cycle that has since been superseded by a new course.
@@ -11,80 +11,75 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from backend.courses.citation import act_message
 from backend.courses.preferences import SNOOZE_DAYS
 from backend.courses.validation import format_date
+from backend.i18n import N_, Message, msg, msg_plural
 
 COURSE_KIND = "course_reminder"
 TESTING_KIND = "testing_reminder"
 Payload = dict[str, Any]
 
 
-def ru_plural(count: int, one: str, few: str, many: str) -> str:
-    """Russian noun form for a count: 1 день, 2 дня, 5 дней, 21 день, 11 дней."""
-    tail, tens = count % 10, count % 100
-    if tail == 1 and tens != 11:
-        return one
-    if 2 <= tail <= 4 and not 12 <= tens <= 14:
-        return few
-    return many
+def _button(label: Message, data: str) -> dict[str, Any]:
+    return {**label, "callback_data": data}
 
 
-def _ru_days(count: int) -> str:
-    return f"{count} {ru_plural(count, 'день', 'дня', 'дней')}"
-
-
-def _ru_years(count: int) -> str:
-    return f"{count} {ru_plural(count, 'год', 'года', 'лет')}"
-
-
-def _button(kk: str, ru: str, data: str) -> dict[str, Any]:
-    return {"text": {"kk": kk, "ru": ru}, "callback_data": data}
+def _stop_button(cycle: str) -> dict[str, Any]:
+    return _button(msg(N_("🔕 Stop these reminders")), f"rem:stop:{cycle}")
 
 
 def course_buttons(due: dt.date) -> list[list[dict[str, Any]]]:
     cycle = due.isoformat()
+    snooze = msg_plural(
+        "⏰ Snooze for {days} day",
+        "⏰ Snooze for {days} days",
+        SNOOZE_DAYS,
+        days=SNOOZE_DAYS,
+    )
     return [
-        [
-            _button(
-                f"⏰ {SNOOZE_DAYS} күнге кейінге қалдыру",
-                f"⏰ Отложить на {_ru_days(SNOOZE_DAYS)}",
-                f"rem:snooze:{cycle}",
-            )
-        ],
-        [_button("✅ Курсты өттім", "✅ Я прошёл(а) курс", f"rem:done:{cycle}")],
-        [_button("🔕 Бұл еске салуларды тоқтату", "🔕 Больше не напоминать", f"rem:stop:{cycle}")],
+        [_button(snooze, f"rem:snooze:{cycle}")],
+        [_button(msg(N_("✅ I've done the course")), f"rem:done:{cycle}")],
+        [_stop_button(cycle)],
     ]
 
 
-def course_texts(due: dt.date, days_left: int, period_years: int, act: str) -> dict[str, str]:
+def course_parts(due: dt.date, days_left: int, period_years: int, act: str) -> list[Message]:
+    """The reminder's lines: the heading, how far the due date is, and the rule with its source."""
     when = format_date(due)
     if days_left > 0:
-        kk = f"Келесі курсты {when} дейін өту керек — {days_left} күн қалды."
-        ru = f"Следующий курс нужно пройти до {when} — осталось {_ru_days(days_left)}."
+        status = msg_plural(
+            "The next course must be completed by {date}: {days} day left.",
+            "The next course must be completed by {date}: {days} days left.",
+            days_left,
+            date=when,
+            days=days_left,
+        )
     elif days_left == 0:
-        kk = f"Бүгін ({when}) — келесі курстың соңғы мерзімі."
-        ru = f"Сегодня ({when}) — крайний срок следующего курса."
+        status = msg(N_("Today ({date}) is the deadline of the next course."), date=when)
     else:
-        kk = f"Курс мерзімі {when} өтіп кетті ({-days_left} күн бұрын)."
-        ru = f"Срок курса истёк {when} ({_ru_days(-days_left)} назад)."
-    return {
-        "kk": (
-            f"📚 Біліктілікті арттыру курсы\n{kk}\n"
-            f"Педагогтер біліктілігін {period_years} жылда кемінде бір рет арттырады ({act})."
-        ),
-        "ru": (
-            f"📚 Повышение квалификации\n{ru}\n"
-            "Педагоги повышают квалификацию не реже одного раза в "
-            f"{_ru_years(period_years)} ({act})."
-        ),
-    }
+        status = msg_plural(
+            "The course deadline {date} has passed ({days} day ago).",
+            "The course deadline {date} has passed ({days} days ago).",
+            -days_left,
+            date=when,
+            days=-days_left,
+        )
+    rule = msg_plural(
+        "Teachers refresh their qualification at least once every {years} year ({act}).",
+        "Teachers refresh their qualification at least once every {years} years ({act}).",
+        period_years,
+        years=period_years,
+        act=act_message(act),
+    )
+    return [msg(N_("📚 Professional development")), status, rule]
 
 
 def course_payload(
     due: dt.date, days_left: int, milestone: str, period_years: int, act: str
 ) -> Payload:
     return {
-        "text": course_texts(due, days_left, period_years, act),
+        "parts": course_parts(due, days_left, period_years, act),
         "buttons": course_buttons(due),
         "due": due.isoformat(),
         "milestone": milestone,
@@ -94,23 +89,17 @@ def course_payload(
 def testing_payload(start: dt.date, end: dt.date, days_left: int, act: str) -> Payload:
     span = f"{format_date(start)} – {format_date(end)}"
     return {
-        "text": {
-            "kk": (
-                f"📝 Ұлттық біліктілік тестілеуі {span} аралығында өтеді "
-                f"({days_left} күн қалды).\nНегіз: {act}."
-            ),
-            "ru": (
-                f"📝 Национальное квалификационное тестирование пройдёт {span} "
-                f"(осталось {_ru_days(days_left)}).\nОснование: {act}."
-            ),
-        },
-        "buttons": [
-            [
-                _button(
-                    "🔕 Бұл еске салуларды тоқтату", "🔕 Больше не напоминать", "rem:stop:testing"
-                )
-            ]
-        ],
+        **msg_plural(
+            "📝 The national qualification testing takes place {span} ({days} day left).\n"
+            "Source: {act}.",
+            "📝 The national qualification testing takes place {span} ({days} days left).\n"
+            "Source: {act}.",
+            days_left,
+            span=span,
+            days=days_left,
+            act=act_message(act),
+        ),
+        "buttons": [[_stop_button("testing")]],
         "window_start": start.isoformat(),
         "window_end": end.isoformat(),
     }

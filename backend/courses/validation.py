@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from backend.i18n import LANGUAGES, N_, translations
+
 EARLIEST_COMPLETION: Final = dt.date(1991, 1, 1)  # no Kazakh certificate predates independence
 PROVIDERS: Final = ("orleu", "talap", "other")
 MIN_HOURS, MAX_HOURS = 1, 2000
@@ -184,3 +186,14 @@ def validate_course(raw: Mapping[str, Any], today: dt.date) -> CourseInput:
     if missing:
         raise CourseInputError(missing)
     return CourseInput(**changes)
+
+
+# The title Sanat gives a course recorded by "I've done it" (a msgid): stored in the language
+# of the moment, shown in the reader's language whatever that was.
+DEFAULT_TITLE = N_("Refresher course")
+
+
+def is_default_title(title: str) -> bool:
+    """Whether ``title`` is Sanat's default title in any language (not one the teacher typed)."""
+    names = {DEFAULT_TITLE, *(translations(lang).gettext(DEFAULT_TITLE) for lang in LANGUAGES)}
+    return title.strip() in names

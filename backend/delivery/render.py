@@ -6,6 +6,10 @@ language in between gets the new one. Payloads are plain JSON:
 * ``{"text": {"kk": "...", "ru": "..."}}`` — the text per language;
 * ``{"message_key": msgid, "params": {...}}`` — a message of the ``locales/`` catalogs, in the
   recipient's language, ``{name}`` placeholders filled from ``params`` (backend.delivery.messages);
+* ``{"parts": [PART, ...]}`` — lines joined by a newline, each a message key (as above) or a
+  plain string that is not translated (a name, a date);
+* a message key's parameter may itself be a message key (translated in the same language) or a
+  mapping language → text (data that exists per language, e.g. a citation);
 * ``{"template": "name", "params": {...}}`` — a template the renderer knows, filled per language;
 * ``{"message": {"kk": VARIANT, "ru": VARIANT}, "params": {...}}`` — a curator's broadcast,
   one variant per language (the recipient's, else the other one), ``{name}``-style placeholders
@@ -18,7 +22,9 @@ language in between gets the new one. Payloads are plain JSON:
 * ``{"edit": {"message_id": int}, "text": {lang: text}}`` — a new text (and buttons) for a
   message the bot sent in that chat before, e.g. a broadcast's progress message;
 * any of them may carry ``"buttons"``, rows of inline buttons
-  ``{"text": {"kk": ..., "ru": ...}, "callback_data": ...}`` (callback_data: 64 bytes at most);
+  ``{"text": {"kk": ..., "ru": ...}, "callback_data": ...}`` or, instead of ``text``, a message
+  key ``{"message_key": ..., "params": ..., "callback_data": ...}`` (callback_data: 64 bytes at
+  most); a document's caption may be a message key or ``parts`` too;
 * and ``"parse_mode": "HTML"`` when the text is markup rather than plain text.
 """
 
@@ -43,10 +49,14 @@ PARSE_MODES = frozenset({"HTML", "MarkdownV2"})
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the cloud Bot API's upload limit
 # A placeholder is a bare name in braces; anything else in braces is the curator's own text.
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+MAX_TEXT = 4096  # Telegram's limit of a message's text
+MAX_NESTING = 4  # message keys inside parameters, bounded
+TEXT_KEYS = ("text", "message_key", "parts")
 
 MessageKind = Literal["text", "photo", "document", "copy", "upload", "edit"]
 
 Localized = Mapping[str, str]  # language → text
+Part = str | Mapping[str, Any]  # a line of a "parts" payload: plain text or a message key
 
 
 class RenderError(ValueError):
@@ -144,7 +154,7 @@ class DefaultRenderer:
         payload = notification.payload
         if not isinstance(payload, Mapping):
             raise RenderError("the payload must be an object")
-        keyboard = _keyboard(payload.get("buttons"), language)
+        keyboard = self._keyboard(payload.get("buttons"), language)
         if "message" in payload:
             return _variant_message(payload, language, keyboard)
         parse_mode = _parse_mode(payload.get("parse_mode"))
@@ -158,7 +168,7 @@ class DefaultRenderer:
             )
         if "document" in payload:
             return RenderedMessage(
-                text=pick(payload["text"], language) if "text" in payload else "",
+                text=self._text(payload, language) if _has_text(payload) else "",
                 reply_markup=keyboard,
                 parse_mode=parse_mode,
                 kind="upload",
@@ -168,19 +178,22 @@ class DefaultRenderer:
             text=self._text(payload, language), reply_markup=keyboard, parse_mode=parse_mode
         )
 
+    def text_of(self, payload: Mapping[str, Any], language: str) -> str:
+        """Just the text of a payload (``text``, ``message_key`` or ``parts``) in ``language``."""
+        return self._text(payload, language)
+
     def _text(self, payload: Mapping[str, Any], language: str) -> str:
         if "text" in payload:
             return pick(payload["text"], language)
+        html_mode = _parse_mode(payload.get("parse_mode")) == "HTML"
+        if "parts" in payload:
+            parts = payload["parts"]
+            if not isinstance(parts, list) or not parts:
+                raise RenderError("parts must be a non-empty list")
+            text = "\n".join(self._part(part, language, html_mode) for part in parts)
+            return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
         if "message_key" in payload:
-            params = payload.get("params") or {}
-            if not isinstance(params, Mapping):
-                raise RenderError("message params must be an object")
-            try:
-                text = self._catalog.translate(payload, language)
-            except ValueError as error:
-                raise RenderError(str(error)) from error
-            html_mode = _parse_mode(payload.get("parse_mode")) == "HTML"
-            return fill(text, params, html_mode=html_mode)
+            return self._message(payload, language, html_mode, 0)
         name = payload.get("template")
         if not isinstance(name, str) or name not in self._templates:
             raise RenderError(f"neither a text nor a known template ({name!r})")
@@ -191,6 +204,76 @@ class DefaultRenderer:
             return pick(self._templates[name], language).format_map(params)
         except (KeyError, IndexError, ValueError) as error:
             raise RenderError(f"template {name!r}: {error!r}") from error
+
+    def _part(self, part: object, language: str, html_mode: bool) -> str:
+        if isinstance(part, str):
+            return part
+        if isinstance(part, Mapping) and "message_key" in part:
+            return self._message(part, language, html_mode, 0)
+        raise RenderError("a part is a plain string or a message key")
+
+    def _message(
+        self, message: Mapping[str, Any], language: str, html_mode: bool, depth: int
+    ) -> str:
+        """A message key translated into ``language``, its placeholders filled."""
+        if depth > MAX_NESTING:
+            raise RenderError(f"message keys nested deeper than {MAX_NESTING}")
+        params = message.get("params") or {}
+        if not isinstance(params, Mapping):
+            raise RenderError("message params must be an object")
+        try:
+            text = self._catalog.translate(message, language)
+        except ValueError as error:
+            raise RenderError(str(error)) from error
+        values = {
+            name: self._param(value, language, html_mode, depth) for name, value in params.items()
+        }
+        return fill(text, values, html_mode=html_mode)
+
+    def _param(self, value: object, language: str, html_mode: bool, depth: int) -> object:
+        if not isinstance(value, Mapping):
+            return value
+        if "message_key" in value:
+            # Rendered text, escaped once by the outer fill in HTML mode.
+            return self._message(value, language, False, depth + 1)
+        return pick(value, language)
+
+    def _keyboard(self, rows: object, language: str) -> dict[str, Any] | None:
+        if rows is None:
+            return None
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise RenderError("buttons must be a list of rows")
+        return {
+            "inline_keyboard": [[self._button(button, language) for button in row] for row in rows]
+        }
+
+    def _button(self, button: object, language: str) -> dict[str, str]:
+        if not isinstance(button, Mapping):
+            raise RenderError("a button must be an object")
+        data = button.get("callback_data")
+        if not isinstance(data, str) or not data:
+            raise RenderError("a button needs callback_data")
+        if len(data.encode()) > MAX_CALLBACK_DATA_BYTES:
+            limit = MAX_CALLBACK_DATA_BYTES
+            raise RenderError(f"callback_data over {limit} bytes: {data[:16]!r}…")
+        if "message_key" in button:
+            return {"text": self._message(button, language, False, 0), "callback_data": data}
+        return {"text": pick(button.get("text"), language), "callback_data": data}
+
+
+_DEFAULT: DefaultRenderer | None = None
+
+
+def render_text(payload: Mapping[str, Any], language: str) -> str:
+    """The text of a payload in ``language`` now, with the default catalogs (``locales/``)."""
+    global _DEFAULT  # noqa: PLW0603 - one lazily built renderer, its catalogs loaded on first use
+    if _DEFAULT is None:
+        _DEFAULT = DefaultRenderer()
+    return _DEFAULT.text_of(payload, language)
+
+
+def _has_text(payload: Mapping[str, Any]) -> bool:
+    return any(key in payload for key in TEXT_KEYS)
 
 
 def _parse_mode(value: object) -> str | None:
@@ -274,22 +357,3 @@ def _upload(document: object) -> Upload:
     if len(data) > MAX_UPLOAD_BYTES:
         raise RenderError("document is over 50 MB")
     return Upload(filename, data)
-
-
-def _keyboard(rows: object, language: str) -> dict[str, Any] | None:
-    if rows is None:
-        return None
-    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise RenderError("buttons must be a list of rows")
-    return {"inline_keyboard": [[_button(button, language) for button in row] for row in rows]}
-
-
-def _button(button: object, language: str) -> dict[str, str]:
-    if not isinstance(button, Mapping):
-        raise RenderError("a button must be an object")
-    data = button.get("callback_data")
-    if not isinstance(data, str) or not data:
-        raise RenderError("a button needs callback_data")
-    if len(data.encode()) > MAX_CALLBACK_DATA_BYTES:
-        raise RenderError(f"callback_data over {MAX_CALLBACK_DATA_BYTES} bytes: {data[:16]!r}…")
-    return {"text": pick(button.get("text"), language), "callback_data": data}

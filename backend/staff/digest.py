@@ -6,6 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.delivery.render import Part, render_text
+from backend.i18n import N_, Message, language_or_default, msg, msg_plural, translations
+
 
 @dataclass(frozen=True)
 class DigestRow:
@@ -33,161 +36,94 @@ DIGEST_LIST_LIMIT = 15  # names per section in the message; the attachment has e
 NAME_LIMIT = 60  # characters of a name in the message (positions are in the file only)
 MESSAGE_LIMIT = 4000  # Telegram takes 4096 characters
 
-_TEXT = {
-    "title": {
-        "kk": "📋 Апталық шолу: {org}",
-        "ru": "📋 Еженедельная сводка: {org}",
-        "en": "📋 Weekly digest: {org}",
-    },
-    "title_now": {  # the same lists asked for at any time: not "weekly"
-        "kk": "📋 Курстар бойынша шолу: {org}",
-        "ru": "📋 Сводка по курсам: {org}",
-        "en": "📋 Course digest: {org}",
-    },
-    "overdue": {
-        "kk": "⛔ Курс мерзімі өткен ({count}):",
-        "ru": "⛔ Срок курса истёк ({count}):",
-        "en": "⛔ Overdue ({count}):",
-    },
-    "due_soon": {
-        "kk": "⏳ {days} күн ішінде курс өту керек ({count}):",
-        "ru": "⏳ Курс нужно пройти в ближайшие {days} дней ({count}):",
-        "en": "⏳ Due within {days} days ({count}):",
-    },
-    "without_date": {
-        "kk": "❔ Курс күні белгісіз: {count}",
-        "ru": "❔ Дата курса неизвестна: {count}",
-        "en": "❔ No course date: {count}",
-    },
-    "all_good": {
-        "kk": "✅ Мерзімі өткен де, жақында өтетін де курс жоқ.",
-        "ru": "✅ Нет ни просроченных, ни близких сроков курсов.",
-        "en": "✅ Nobody is overdue or due soon.",
-    },
-    "more": {
-        "kk": "…және тағы {count} (толығы файлда)",
-        "ru": "…и ещё {count} (полный список в файле)",
-        "en": "…and {count} more (see the file)",
-    },
-    "total": {
-        "kk": "Тізімде барлығы: {count}",
-        "ru": "Всего в списке: {count}",
-        "en": "On the roster: {count}",
-    },
-    "overdue_by": {
-        "kk": "{days} күн өтті",
-        "ru": "просрочено на {days} дн.",
-        "en": "{days} days late",
-    },
-    "days_left": {"kk": "{days} күн қалды", "ru": "осталось {days} дн.", "en": "{days} days left"},
-    "caption": {
-        "kk": "Апталық шолу файлы: {org}",
-        "ru": "Файл еженедельной сводки: {org}",
-        "en": "Weekly digest file: {org}",
-    },
-}
 LANGUAGES = ("kk", "ru", "en")
 
-HEADER = {
-    "kk": (
-        "Аты-жөні",
-        "Лауазымы",
-        "Соңғы курс",
-        "Мерзімі",
-        "Қалған күн",
-        "Ботқа қосылған",
-        "Күйі",
-    ),
-    "ru": (
-        "ФИО",
-        "Должность",
-        "Последний курс",
-        "Срок",
-        "Осталось дней",
-        "Подключён к боту",
-        "Статус",
-    ),
-    "en": (
-        "Full name",
-        "Position",
-        "Last course",
-        "Due on",
-        "Days left",
-        "Uses the bot",
-        "Status",
-    ),
-}
+# The attachment's columns and statuses (msgids, translated into the recipient's language).
+HEADER = (
+    N_("Full name"),
+    N_("Position"),
+    N_("Last course"),
+    N_("Due on"),
+    N_("Days left"),
+    N_("Uses the bot"),
+    N_("Status"),
+)
 STATUS = {
-    "overdue": {"kk": "мерзімі өткен", "ru": "просрочен", "en": "overdue"},
-    "due_soon": {"kk": "жақында", "ru": "скоро", "en": "due soon"},
-    "without_date": {"kk": "күні белгісіз", "ru": "дата неизвестна", "en": "no date"},
+    "overdue": N_("overdue"),
+    "due_soon": N_("due soon"),
+    "without_date": N_("no date"),
 }
-YES_NO = {"kk": ("иә", "жоқ"), "ru": ("да", "нет"), "en": ("yes", "no")}
-
-
-def _language(language: str | None) -> str:
-    return language if language in LANGUAGES else "ru"
 
 
 def _date(value: dt.date | None) -> str:
     return value.strftime("%d.%m.%Y") if value else "—"
 
 
-def _line(row: DigestRow, language: str) -> str:
+def _line(row: DigestRow) -> Message:
     days = row.days_left or 0
-    when = (
-        _TEXT["overdue_by"][language].format(days=-days)
-        if days < 0
-        else _TEXT["days_left"][language].format(days=days)
-    )
+    if days < 0:
+        when = msg_plural("{days} day late", "{days} days late", -days, days=-days)
+    else:
+        when = msg_plural("{days} day left", "{days} days left", days, days=days)
     name = row.full_name if len(row.full_name) <= NAME_LIMIT else row.full_name[:NAME_LIMIT] + "…"
-    return f"• {name} — {_date(row.due_on)} ({when})"
+    return msg(N_("• {name} — {date} ({when})"), name=name, date=_date(row.due_on), when=when)
 
 
-def _section(key: str, rows: list[DigestRow], language: str, **extra: int) -> list[str]:
-    lines = [_TEXT[key][language].format(count=len(rows), **extra)]
-    lines += [_line(row, language) for row in rows[:DIGEST_LIST_LIMIT]]
+def _section(heading: Message, rows: list[DigestRow]) -> list[Part]:
+    lines: list[Part] = [heading, *(_line(row) for row in rows[:DIGEST_LIST_LIMIT])]
     if len(rows) > DIGEST_LIST_LIMIT:
-        lines.append(_TEXT["more"][language].format(count=len(rows) - DIGEST_LIST_LIMIT))
+        more = len(rows) - DIGEST_LIST_LIMIT
+        lines.append(msg(N_("…and {count} more (see the file)"), count=more))
     return lines
 
 
-def digest_text(digest: Digest, language: str, due_soon_days: int, *, weekly: bool = True) -> str:
-    """The digest message in one language; long lists are cut (the file has everyone).
-
-    ``weekly=False``: an export asked for now, titled without "weekly".
+def digest_parts(digest: Digest, due_soon_days: int, *, weekly: bool = True) -> list[Part]:
+    """The digest message as lines of message keys, translated when sent (long lists are cut:
+    the file has everyone). ``weekly=False``: an export asked for now, titled without "weekly".
     """
-    language = _language(language)
-    title = _TEXT["title" if weekly else "title_now"][language]
-    lines = [title.format(org=digest.organisation_name), ""]
+    org = digest.organisation_name
+    title = msg(N_("📋 Weekly digest: {org}"), org=org)
+    if not weekly:  # the same lists asked for at any time
+        title = msg(N_("📋 Course digest: {org}"), org=org)
+    lines: list[Part] = [title, ""]
     if digest.overdue:
-        lines += [*_section("overdue", digest.overdue, language), ""]
+        heading = msg(N_("⛔ Overdue ({count}):"), count=len(digest.overdue))
+        lines += [*_section(heading, digest.overdue), ""]
     if digest.due_soon:
-        lines += [*_section("due_soon", digest.due_soon, language, days=due_soon_days), ""]
+        heading = msg(
+            N_("⏳ Due within {days} days ({count}):"),
+            days=due_soon_days,
+            count=len(digest.due_soon),
+        )
+        lines += [*_section(heading, digest.due_soon), ""]
     if not digest.overdue and not digest.due_soon:
-        lines += [_TEXT["all_good"][language], ""]
+        lines += [msg(N_("✅ Nobody is overdue or due soon.")), ""]
     if digest.without_date:
-        lines.append(_TEXT["without_date"][language].format(count=len(digest.without_date)))
-    lines.append(_TEXT["total"][language].format(count=digest.total))
-    text = "\n".join(lines)
+        lines.append(msg(N_("❔ No course date: {count}"), count=len(digest.without_date)))
+    lines.append(msg(N_("On the roster: {count}"), count=digest.total))
+    return lines
+
+
+def digest_payload(digest: Digest, due_soon_days: int) -> dict[str, Any]:
+    """The outbox payload of the digest message."""
+    return {"parts": digest_parts(digest, due_soon_days)}
+
+
+def digest_text(digest: Digest, language: str, due_soon_days: int, *, weekly: bool = True) -> str:
+    """The digest message in one language now (the bot's on-demand export: ``weekly=False``)."""
+    text = render_text({"parts": digest_parts(digest, due_soon_days, weekly=weekly)}, language)
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
 
 
-def digest_texts(digest: Digest, due_soon_days: int) -> dict[str, str]:
-    return {language: digest_text(digest, language, due_soon_days) for language in LANGUAGES}
-
-
-def digest_captions(digest: Digest) -> dict[str, str]:
-    return {
-        language: _TEXT["caption"][language].format(org=digest.organisation_name)[:1000]
-        for language in LANGUAGES
-    }
+def digest_caption(digest: Digest) -> Message:
+    return msg(N_("Weekly digest file: {org}"), org=digest.organisation_name[:900])
 
 
 def digest_table(digest: Digest, language: str) -> tuple[tuple[str, ...], list[list[Any]]]:
     """The header and rows of the attachment: overdue, due soon, then unknown dates."""
-    language = _language(language)
-    yes, no = YES_NO[language]
+    language = language_or_default(language)
+    t = translations(language)
+    yes, no = t.gettext("yes"), t.gettext("no")
     rows: list[list[Any]] = []
     for status, group in (
         ("overdue", digest.overdue),
@@ -203,10 +139,10 @@ def digest_table(digest: Digest, language: str) -> tuple[tuple[str, ...], list[l
                     row.due_on,
                     row.days_left,
                     yes if row.linked else no,
-                    STATUS[status][language],
+                    t.gettext(STATUS[status]),
                 ]
             )
-    return HEADER[language], rows
+    return tuple(t.gettext(column) for column in HEADER), rows
 
 
 def digest_filename(digest: Digest, extension: str) -> str:

@@ -25,10 +25,10 @@ from backend.settings import Settings
 from backend.staff.digest import (
     Digest,
     DigestRow,
-    digest_captions,
+    digest_caption,
     digest_filename,
+    digest_payload,
     digest_table,
-    digest_texts,
 )
 from backend.staff.organisations import STAFF_ROLES, get_organisation, list_organisations
 from backend.staff.roster_import import roster_entries
@@ -135,9 +135,9 @@ async def _digest_recipients(session: AsyncSession, organisation_id: int) -> lis
 def _outbox_rows(
     report: Digest, recipients: list[User], *, week: str, send_at: dt.datetime, now: dt.datetime
 ) -> list[dict[str, Any]]:
-    """Per recipient: the message in every language and the XLSX in theirs, as a document."""
-    texts = digest_texts(report, DUE_SOON_DAYS)
-    captions = digest_captions(report)
+    """Per recipient: the message (translated when sent) and the XLSX in their language."""
+    message = digest_payload(report, DUE_SOON_DAYS)
+    caption = digest_caption(report)
     rows: list[dict[str, Any]] = []
     for user in recipients:
         key = f"digest:{report.organisation_id}:{user.id}:{week}"
@@ -150,7 +150,7 @@ def _outbox_rows(
             "next_attempt_at": send_at,  # not in the quiet hours
             "created_at": now,
         }
-        rows.append({**common, "kind": DIGEST_KIND, "dedupe_key": key, "payload": {"text": texts}})
+        rows.append({**common, "kind": DIGEST_KIND, "dedupe_key": key, "payload": message})
         document = {
             "filename": digest_filename(report, "xlsx"),
             "content_b64": base64.b64encode(xlsx).decode("ascii"),
@@ -160,7 +160,7 @@ def _outbox_rows(
                 **common,
                 "kind": DIGEST_FILE_KIND,
                 "dedupe_key": f"{key}:xlsx",
-                "payload": {"document": document, "text": captions},
+                "payload": {"document": document, **caption},
             }
         )
     return rows

@@ -100,6 +100,25 @@ async def test_done_today_records_a_course_and_shows_the_next_due_date(
     assert len(await stored_courses(session_pool, user_id)) == 1
 
 
+async def test_the_course_done_by_the_reminder_is_titled_in_the_language_shown(
+    dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
+) -> None:
+    chat = await started_chat(dispatcher, bot, 7110)
+    user_id = await user_id_of(session_pool, chat)
+    await chat.press_data(f"rem:done:{DUE}")
+    await chat.press("Сегодня")  # recorded while the bot speaks Russian
+    assert "Курс повышения квалификации" in chat.last_screen().text
+    await chat.send("/language")
+    await chat.press("Қазақша")
+    await chat.send("/courses")
+    screen = chat.last_screen().text
+    assert "Біліктілікті арттыру курсы" in screen
+    assert "Курс повышения квалификации" not in screen
+    assert any("Біліктілікті арттыру" in label for label, _ in chat.buttons())
+    [course] = await stored_courses(session_pool, user_id)
+    assert course.title == "Курс повышения квалификации"  # stored as it was; shown per reader
+
+
 async def test_done_on_another_date_with_a_bad_then_a_good_date(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool
 ) -> None:

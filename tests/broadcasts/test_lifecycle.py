@@ -27,6 +27,7 @@ from backend.db import SessionPool
 from backend.models import Broadcast, Notification, User
 from backend.settings import Settings
 from tests.broadcasts.helpers import TEXT, admin, curator, person
+from tests.rendering import LANGUAGES, button_labels
 
 NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
 
@@ -84,7 +85,10 @@ async def test_start_enqueues_one_row_per_recipient_with_the_agreed_payload(
     assert row.payload["params"] == {"name": "Ерлан"}
     [[button]] = row.payload["buttons"]
     assert button["callback_data"] == "unsub:courses"
-    assert set(button["text"]) == {"kk", "ru", "en"}
+    labels = {language: button_labels(row.payload, language)[0] for language in LANGUAGES}
+    assert labels["kk"] == "🔕 «Біліктілікті арттыру курстары» тақырыбынан жазылымнан шығу"
+    assert labels["ru"] == "🔕 Отписаться от темы «Курсы повышения квалификации»"
+    assert labels["en"].startswith("🔕 Unsubscribe from")
     async with session_pool() as session:
         user = await session.get(User, reader)
         assert user is not None
@@ -243,6 +247,55 @@ async def test_report_csv_has_a_line_per_recipient(session_pool: SessionPool) ->
     assert by_user[str(reader)][3] == "sent"
     assert by_user[str(blocked)][3] == "blocked"
     assert (progress.sent, progress.blocked, progress.failed) == (2, 1, 0)
+
+
+async def test_the_curators_report_speaks_their_language_in_almaty_time(
+    session_pool: SessionPool,
+) -> None:
+    boss = await admin(session_pool)
+    retried = await person(session_pool, name="Сәтті")
+    failed = await person(session_pool, name="Қате")
+    bid = await draft(session_pool, boss)
+    async with session_pool() as session:
+        await broadcasts.start(session=session, actor_id=boss, broadcast_id=bid)
+        for row in await rows(session_pool, bid):
+            stored = await session.get(Notification, row.id)
+            assert stored is not None
+            if row.user_id == failed:
+                stored.status, stored.last_error = "failed", "Bad Request:\nchat not found"
+            else:  # sent at last, after a 429 on an earlier attempt
+                stored.status, stored.sent_at = "sent", NOW
+                stored.last_error = "Too Many Requests:\nretry after 5"
+        await session.commit()
+        kazakh = await broadcasts.report_csv(
+            session=session, actor_id=boss, broadcast_id=bid, language="kk"
+        )
+        russian = await broadcasts.report_csv(
+            session=session, actor_id=boss, broadcast_id=bid, language="ru"
+        )
+        machine = await broadcasts.report_csv(session=session, actor_id=boss, broadcast_id=bid)
+    kk_table = list(csv.reader(io.StringIO(kazakh.decode("utf-8-sig"))))
+    ru_table = list(csv.reader(io.StringIO(russian.decode("utf-8-sig"))))
+    assert kk_table[0][3] == "Күйі"
+    assert ru_table[0] == [
+        "ID пользователя",
+        "Имя",
+        "Имя пользователя",
+        "Статус",
+        "Время отправки (время Алматы)",
+        "Ошибка",
+    ]
+    by_user = {line[0]: line for line in ru_table[1:]}
+    assert by_user[str(retried)][3] == "отправлено"
+    assert by_user[str(retried)][4] == "04.12.2026 14:00"  # 09:00 UTC is 14:00 in Almaty
+    assert by_user[str(retried)][5] == ""  # the 429 it overcame is no error of a sent row
+    assert by_user[str(failed)][3] == "не доставлено"
+    assert by_user[str(failed)][5] == "Bad Request: chat not found"  # on one line
+    assert {line[0]: line for line in kk_table[1:]}[str(failed)][3] == "жеткізілмеді"
+    for data in (kazakh, russian, machine):
+        assert data.decode("utf-8-sig").count("\n") == len(ru_table)  # no newline in a cell
+    machine_table = list(csv.reader(io.StringIO(machine.decode("utf-8-sig"))))
+    assert machine_table[0] == list(broadcasts.REPORT_HEADER)  # the API keeps its codes
 
 
 async def test_twenty_thousand_recipients_are_enqueued_in_one_statement(

@@ -16,6 +16,7 @@ from backend.db import SessionPool
 from backend.models import Channel, Notification, Organisation
 from testing.mocked_bot import MockedBot
 from tests.broadcasts.helpers import TEXT, admin, curator, deliver, organisation, person
+from tests.rendering import rendered
 
 NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
 
@@ -178,7 +179,9 @@ async def test_tick_keeps_a_stopped_broadcast_stopped_and_reports_a_cancel(
             )
         ).all()
     assert [r.dedupe_key for r in reports] == [f"bc:{bid}:report"]
-    assert "Cancelled: 2" in reports[0].payload["text"]["en"]
+    assert "Cancelled: 2" in rendered(reports[0].payload, "en")
+    assert "Отменено: 2" in rendered(reports[0].payload, "ru")
+    assert "Тарату аяқталды" in rendered(reports[0].payload, "kk")
 
 
 async def test_tick_edits_only_when_the_message_would_change(session_pool: SessionPool) -> None:

@@ -14,6 +14,7 @@ from backend.models.types import utcnow
 from backend.scheduler import create_scheduler
 from backend.settings import Settings
 from tests.channels.helpers import make_channel, make_org, make_user, outbox
+from tests.rendering import LANGUAGES, button_labels, rendered
 
 
 def local(settings: Settings, *args: int) -> dt.datetime:
@@ -45,7 +46,12 @@ async def test_the_reminder_waits_for_the_day_and_the_time_then_comes_once(
     assert row.dedupe_key == f"duty:{org}:2026-03"
     assert (row.user_id, row.chat_id) == (employee, 8001)
     assert row.payload["buttons"][0][0]["callback_data"] == f"duty:{org}"
-    assert set(row.payload["text"]) == {"kk", "ru", "en"}
+    texts = {language: rendered(row.payload, language) for language in LANGUAGES}
+    assert "айына кемінде бір рет" in texts["kk"]
+    assert "не реже одного раза в месяц" in texts["ru"]
+    assert "at least once a month" in texts["en"]
+    assert button_labels(row.payload, "kk") == ["📤 Материал жіберу"]
+    assert button_labels(row.payload, "ru") == ["📤 Отправить материал"]
     # the next month asks again; a day past the duty day still counts (the job may have slept)
     assert await run(session_pool, settings, local(settings, 2026, 4, 20, 18)) == 1
     assert [r.dedupe_key for r in await outbox(session_pool, duty.DUTY_KIND)][-1] == (
@@ -130,8 +136,8 @@ async def test_september_reminder_carries_the_organisations_channel_links(
     }
     for row in rows:
         for language in ("kk", "ru", "en"):
-            assert "https://t.me/+Org1" in row.payload["text"][language]
-            assert "national" not in row.payload["text"][language]
+            assert "https://t.me/+Org1" in rendered(row.payload, language)
+            assert "national" not in rendered(row.payload, language)
     # next year again
     assert await run(session_pool, settings, local(settings, 2027, 9, 2, 11)) == 3
 
@@ -146,7 +152,7 @@ async def test_september_reminder_falls_back_to_the_national_channel_then_to_the
     now = local(settings, 2026, 9, 3, 12)
     assert await duty.enqueue_september_reminders(session_pool, settings, now) == 1
     [row] = await outbox(session_pool)
-    assert "https://t.me/zhastalapeducation" in row.payload["text"]["en"]
+    assert "https://t.me/zhastalapeducation" in rendered(row.payload, "en")
     assert row.dedupe_key == f"september:{with_fallback}:{head}:2026"
     # without any links: asked to get them from the curator, and no URL is made up
     async with session_pool() as session:
@@ -156,8 +162,10 @@ async def test_september_reminder_falls_back_to_the_national_channel_then_to_the
     assert await duty.enqueue_september_reminders(session_pool, settings, now) == 1
     last = (await outbox(session_pool))[-1]
     assert last.user_id == other_head
-    assert "ask your curator" in last.payload["text"]["en"]
-    assert all("t.me" not in text for text in last.payload["text"].values())
+    assert "ask your curator" in rendered(last.payload, "en")
+    assert "куратордан сұраңыз" in rendered(last.payload, "kk")
+    assert "уточните у куратора" in rendered(last.payload, "ru")
+    assert all("t.me" not in rendered(last.payload, language) for language in LANGUAGES)
 
 
 async def test_unreachable_people_get_neither_reminder(

@@ -20,6 +20,7 @@ from tests.channels.helpers import (
     outbox,
     photo_update,
 )
+from tests.rendering import rendered
 
 
 async def submissions(pool: SessionPool) -> list[Submission]:
@@ -95,8 +96,10 @@ async def test_material_goes_to_the_covering_curators_and_is_relayed_once(
             f"sub:r:{submission.id}",
             f"sub:x:{submission.id}",
         ]
-    notes = [r for r in rows if "text" in r.payload]
-    assert all("Семей колледжі" in r.payload["text"]["ru"] for r in notes)
+    notes = [r for r in rows if "message_key" in r.payload]
+    assert all("Семей колледжі" in rendered(r.payload, "ru") for r in notes)
+    assert all("Проверьте" in rendered(r.payload, "ru") for r in notes)
+    assert all("Қарап шығыңыз" in rendered(r.payload, "kk") for r in notes)
     assert len(notes) == 2
 
     # a curator of another region presses the forwarded button: nothing happens

@@ -215,8 +215,8 @@ async def test_staff_sign_in_roster_upload_filters_and_refusals(
 def _compose(driver: Any, region: str) -> str:
     from selenium.webdriver.support.ui import Select
 
-    driver.find_element("name", "ru").send_keys("Уважаемые коллеги, собрание завтра.")
-    driver.find_element("name", "kk").send_keys("Жиналыс ертең.")
+    driver.find_element("name", "text_ru").send_keys("Уважаемые коллеги, собрание завтра.")
+    driver.find_element("name", "text_kk").send_keys("Жиналыс ертең.")
     Select(driver.find_element("name", "region")).select_by_value(region)
     _submit(driver, driver.find_element("id", "count-recipients"))
     return str(driver.find_element("id", "count").text)

@@ -438,8 +438,8 @@ async def test_a_curator_counts_sends_and_follows_a_broadcast_to_its_end(
     form_page = await (await client.get("/console/broadcasts/new", headers=as_user(token))).text()
     form = {
         "csrf": csrf_of(form_page),
-        "ru": "Привет, <b>коллеги</b>",
-        "kk": "Сәлем",
+        "text_ru": "Привет, <b>коллеги</b>",
+        "text_kk": "Сәлем",
         "topic": "news",
         "region": region,
         "role": "",

@@ -18,6 +18,7 @@ from backend.db import SessionPool
 from backend.models import Membership, User
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
+from tests.rendering import LANGUAGES, rendered
 from tests.staff.helpers import (
     HEADER_RU,
     TODAY,
@@ -159,13 +160,18 @@ async def test_weekly_digest_goes_once_a_week_to_staff_only(
         (head, 801, f"digest:{organisation_id}:{head}:2026-W20"),
         (head, 801, f"digest:{organisation_id}:{head}:2026-W20:xlsx"),
     ]
-    text = rows[0].payload["text"]
-    assert set(text) == {"kk", "ru", "en"}
+    text = {language: rendered(rows[0].payload, language) for language in LANGUAGES}
+    assert "Апталық шолу" in text["kk"]
+    assert "Еженедельная сводка" in text["ru"]
+    assert "⛔ Срок курса истёк (4):" in text["ru"]
+    assert "(просрочено на 6 дней)" in text["ru"]
+    assert "Курс мерзімі өткен (4)" in text["kk"]
     # as of Monday 11.05: "Due Today" (05.05) is 6 days late now and "Due Later" is 85 days off
     assert "Overdue (4)" in text["en"]
     assert "— 05.05.2026 (6 days late)" in text["en"]
     assert "Due within 90 days (2)" in text["en"]
     assert "Overdue Short" in text["kk"]
+    assert rendered(rows[1].payload, "kk").startswith("Апталық шолу файлы")
     document = rows[1].payload["document"]
     assert document["filename"].endswith(".xlsx")
     sheet = load_workbook(io.BytesIO(base64.b64decode(document["content_b64"]))).worksheets[0]

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from backend.broadcasts import service as broadcasts
 from backend.broadcasts.audience import ROLE_FILTERS, Audience
-from backend.broadcasts.texts import status_label
+from backend.broadcasts.statuses import BROADCAST_STATUS
 from backend.channels.duty import local_month
 from backend.channels.registration import covers, list_channels, reach_of
 from backend.curators import NotCuratorError
@@ -27,6 +27,7 @@ from backend.web.keys import session_pool_key, settings_key
 routes = web.RouteTableDef()
 ONE = r"/broadcasts/{broadcast_id:\d{1,9}}"
 TEXT_LIMIT = 4000
+FIELDS = ("text_kk", "text_ru", "topic", "region", "role", "at")  # the new-broadcast form
 REFRESH_SECONDS = 3
 
 
@@ -38,8 +39,11 @@ def _curator(request: web.Request) -> int:
 
 
 def _labels(request: web.Request) -> Any:
-    lang = language_of(request)
-    return lambda status: status_label(status, lang)
+    """A broadcast's status as people read it, in the page's language."""
+    gettext = gettext_of(request).gettext
+    return lambda status: (
+        gettext(BROADCAST_STATUS[status]) if status in BROADCAST_STATUS else status
+    )
 
 
 def _local(value: dt.datetime | None, request: web.Request) -> str:
@@ -136,7 +140,7 @@ def _form_context(request: web.Request, form: dict[str, str], **extra: Any) -> d
 @routes.get("/broadcasts/new")
 async def new_broadcast(request: web.Request) -> web.Response:
     _curator(request)
-    empty = {"ru": "", "kk": "", "topic": TOPICS[0].code, "region": "", "role": "", "at": ""}
+    empty = dict.fromkeys(FIELDS, "") | {"topic": TOPICS[0].code}
     return render(request, "broadcast_new.html", _form_context(request, empty))
 
 
@@ -156,14 +160,11 @@ async def create_broadcast(request: web.Request) -> web.StreamResponse:
     actor = _curator(request)
     _ = gettext_of(request).gettext
     posted = await request.post()
-    form = {
-        key: str(posted.get(key) or "")[:TEXT_LIMIT]
-        for key in ("ru", "kk", "topic", "region", "role", "at", "action")
-    }
+    form = {key: str(posted.get(key) or "")[:TEXT_LIMIT] for key in (*FIELDS, "action")}
     content = {
-        lang: {"type": "text", "text": form[lang].strip()}
+        lang: {"type": "text", "text": form[f"text_{lang}"].strip()}
         for lang in ("kk", "ru")
-        if form[lang].strip()
+        if form[f"text_{lang}"].strip()
     }
     audience = Audience(
         roles=(form["role"],) if form["role"] in ROLE_FILTERS else (),

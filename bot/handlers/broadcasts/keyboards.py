@@ -19,6 +19,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.broadcasts import service as broadcasts
+from backend.broadcasts.statuses import BROADCAST_STATUS
 from backend.curators import Scope
 from backend.directory import REGIONS, TOPICS, region, topic
 from backend.models.types import utcnow
@@ -47,15 +48,8 @@ class ComposeCallback(CallbackData, prefix="bk"):
 
 
 def status_name(status: str) -> str:
-    names = {
-        "draft": _("draft"),
-        "scheduled": _("scheduled"),
-        "running": _("sending"),
-        "paused": _("paused"),
-        "done": _("finished"),
-        "cancelled": _("cancelled"),
-    }
-    return names.get(status, status)
+    """The broadcast status as the backend's progress message names it (one set of names)."""
+    return _(BROADCAST_STATUS[status]) if status in BROADCAST_STATUS else status
 
 
 # --- building blocks shared by the screens below and News -------------------------------
@@ -240,11 +234,10 @@ def categories_screen(draft: dict[str, Any], ruleset: Ruleset, language: str) ->
 
 
 def unsubscribe_markup(topic_code: str, language: str) -> InlineKeyboardMarkup:
-    """The very button recipients get (its texts come from the outbox payload builder)."""
-    texts = broadcasts.unsubscribe_buttons(topic_code)[0][0]["text"]
+    """The very button recipients get (the same message key as the outbox payload's)."""
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=texts.get(language) or texts["ru"],
+        text=broadcasts.unsubscribe_label(topic_code, language),
         callback_data=UnsubscribeCallback(topic=topic_code),
     )
     return builder.as_markup()

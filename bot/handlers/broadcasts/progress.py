@@ -66,7 +66,7 @@ async def show_progress(message: Message, current: broadcasts.Progress, language
 async def _send_report(query: CallbackQuery, broadcast_id: int, ctx: BotContext) -> None:
     """The per-recipient CSV and, beside it, the reach chart (who got it, when, where)."""
     body = await broadcasts.report_csv(
-        session=ctx.session, actor_id=ctx.user.id, broadcast_id=broadcast_id
+        session=ctx.session, actor_id=ctx.user.id, broadcast_id=broadcast_id, language=ctx.lang
     )
     bot: Bot = ctx.bot
     await bot.send_document(

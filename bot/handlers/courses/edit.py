@@ -38,7 +38,7 @@ from bot.handlers.courses.handlers import (
     open_courses,
     with_notice,
 )
-from bot.handlers.courses.screens import course_detail_screen, edit_providers_screen
+from bot.handlers.courses.screens import course_detail_screen, course_title, edit_providers_screen
 from bot.handlers.courses.states import CourseStates
 from bot.shared.screen import Screen, show
 
@@ -111,7 +111,7 @@ async def confirm_delete(
     builder.button(text=_("No, keep it"), callback_data=CourseCallback(a="show", id=course_id))
     builder.adjust(2)
     text = _("Delete the course «{title}» completed on {date}?").format(
-        title=escape(course.title), date=format_date(course.completed_on)
+        title=escape(course_title(course)), date=format_date(course.completed_on)
     )
     await show(query, Screen(text, builder.as_markup()))
 

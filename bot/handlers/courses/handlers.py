@@ -24,7 +24,13 @@ from backend.courses import SNOOZE_DAYS, CourseInputError, validate_course
 from backend.courses import service as courses
 from backend.courses.ics import render_calendar
 from backend.courses.timeline import timeline_png
-from backend.courses.validation import MAX_CERTIFICATE_NUMBER, MAX_HOURS, MAX_TITLE, format_date
+from backend.courses.validation import (
+    DEFAULT_TITLE,
+    MAX_CERTIFICATE_NUMBER,
+    MAX_HOURS,
+    MAX_TITLE,
+    format_date,
+)
 from backend.models import UserRead
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
@@ -145,7 +151,7 @@ async def _record_completion(
 ) -> None:
     """Store "I finished the course" on a date; raises CourseInputError when it is invalid."""
     course = validate_course(
-        {"completed_on": raw_date, "title": _("Refresher course"), "provider": "other"},
+        {"completed_on": raw_date, "title": _(DEFAULT_TITLE), "provider": "other"},
         ctx.today(),
     )
     await courses.add_course(session=ctx.session, user_id=ctx.user.id, course=course)

@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from backend.courses.validation import PROVIDERS, format_date
+from backend.courses.validation import PROVIDERS, format_date, is_default_title
 from backend.models import CourseRecord
 from bot.handlers.courses.callbacks import (
     CourseCallback,
@@ -70,7 +70,7 @@ def courses_screen(
         lines.append("")
         for course in courses:
             lines.append(
-                f"• {format_date(course.completed_on)} — {escape(course.title)} "
+                f"• {format_date(course.completed_on)} — {escape(course_title(course))} "
                 f"({escape(provider_label(course.provider))})"
             )
     lines.append("")
@@ -89,7 +89,7 @@ def courses_screen(
         assert course.id is not None
         builder.button(
             text=_("📄 {date} {title}").format(
-                date=format_date(course.completed_on), title=short(course.title, 30)
+                date=format_date(course.completed_on), title=short(course_title(course), 30)
             ),
             callback_data=CourseCallback(a="show", id=course.id),
         )
@@ -137,6 +137,11 @@ def providers_screen() -> Screen:
     )
 
 
+def course_title(course: CourseRecord) -> str:
+    """The title as typed, or Sanat's default title in the reader's language."""
+    return _("Refresher course") if is_default_title(course.title) else course.title
+
+
 def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.date) -> Screen:
     """One recorded course: every field, and a button to change each of them."""
     assert course.id is not None
@@ -145,7 +150,7 @@ def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.da
     number = escape(course.certificate_number) if course.certificate_number else missing
     attached = _("attached") if course.certificate_file_id is not None else _("not attached")
     lines = [
-        f"<b>{escape(course.title)}</b>",
+        f"<b>{escape(course_title(course))}</b>",
         "",
         _("Completed on: {date}").format(date=format_date(course.completed_on)),
         _("Provider: {provider}").format(provider=escape(provider_label(course.provider))),
