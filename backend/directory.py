@@ -79,6 +79,27 @@ REGIONS: tuple[Entry, ...] = (
     Entry("shymkent", "Шымкент қаласы", "город Шымкент", "Shymkent"),
 )
 REGION_CODES = frozenset(region.code for region in REGIONS)
+CITY_CODES = frozenset({"astana", "almaty", "shymkent"})  # cities of republican significance
+
+
+def _collation_key(name: str) -> str:
+    """Russian alphabetical order: code points, except Ё, which sorts right after Е."""
+    return name.casefold().replace("ё", "е\uffff")
+
+
+def regions_in_order(language: str | None) -> tuple[Entry, ...]:
+    """Regions as a list should show them in ``language``: REGIONS is in Kazakh alphabetical
+    order; Russian and English sort their own names, regions first, then the three cities."""
+    if language == "kk":
+        return REGIONS
+
+    def key(entry: Entry) -> tuple[bool, str]:
+        name = entry.name(language)
+        for prefix in ("город ", "city of "):
+            name = name.removeprefix(prefix)
+        return entry.code in CITY_CODES, _collation_key(name)
+
+    return tuple(sorted(REGIONS, key=key))
 
 
 def topic(code: str) -> Topic:

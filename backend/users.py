@@ -79,3 +79,12 @@ async def find_user_id_by_username(*, session: AsyncSession, username: str) -> i
         return None
     rows = await session.exec(select(User.id).where(func.lower(col(User.username)) == wanted))
     return rows.first()
+
+
+async def get_user(*, session: AsyncSession, user_id: int) -> UserRead | None:
+    """A user and their roles by Sanat id (for someone other than the sender of an update)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        return None
+    rows = await session.exec(select(UserRole.role).where(col(UserRole.user_id) == user_id))
+    return _read(user, sorted(rows.all()))

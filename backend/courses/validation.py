@@ -17,6 +17,7 @@ EARLIEST_COMPLETION: Final = dt.date(1991, 1, 1)  # no Kazakh certificate predat
 PROVIDERS: Final = ("orleu", "talap", "other")
 MIN_HOURS, MAX_HOURS = 1, 2000
 MAX_TITLE, MAX_CERTIFICATE_NUMBER, MAX_FILE_ID = 512, 64, 256
+MAX_PROVIDER_NAME = 128  # the name of an "other" provider, as typed
 DISPLAY_FORMAT: Final = "%d.%m.%Y"
 
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
@@ -27,6 +28,7 @@ FIELDS: Final = (
     "completed_on",
     "title",
     "provider",
+    "provider_name",
     "hours",
     "certificate_number",
     "certificate_file_id",
@@ -139,6 +141,7 @@ def _sha256(value: Any) -> str | None:
 _CHECKS: Final = {
     "title": _title,
     "provider": _provider,
+    "provider_name": _optional_text(MAX_PROVIDER_NAME, "provider_name_invalid"),
     "hours": _hours,
     "certificate_number": _optional_text(MAX_CERTIFICATE_NUMBER, "certificate_number_invalid"),
     "certificate_file_id": _optional_text(MAX_FILE_ID, "certificate_file_id_invalid"),
@@ -151,6 +154,7 @@ class CourseInput:
     completed_on: dt.date
     title: str
     provider: str
+    provider_name: str | None = None
     hours: int | None = None
     certificate_number: str | None = None
     certificate_file_id: str | None = None

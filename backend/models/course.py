@@ -25,6 +25,7 @@ class CourseRecord(CourseRecordBase, table=True):
             Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
+    provider_name: str | None = Field(default=None, max_length=128)  # "other": whose course
     certificate_file_id: str | None = Field(default=None, max_length=256)
     certificate_sha256: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

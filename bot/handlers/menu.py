@@ -8,10 +8,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.models import UserRead
 from backend.rules import assessments
+from bot.commands import set_chat_commands
 from bot.context import BotContext
 from bot.handlers.assessment import dialog as dialogs
 from bot.handlers.assessment.callbacks import NavCallback
@@ -24,6 +24,7 @@ from bot.handlers.news import handlers as news
 from bot.handlers.staff import handlers as staff
 from bot.handlers.start import LANGUAGE_PROMPT, help_text
 from bot.shared.callbacks import DeleteCallback, MenuCallback
+from bot.shared.keyboards import KeyboardBuilder
 from bot.shared.menu import language_keyboard, menu_screen
 from bot.shared.screen import Screen, show
 
@@ -36,15 +37,17 @@ class MenuStates(StatesGroup):
     confirm_delete = State()
 
 
-async def cmd_start(message: Message, state: FSMContext, user: UserRead) -> None:
+async def cmd_start(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    user = ctx.user
     if user.language is None:
         await message.answer(LANGUAGE_PROMPT, reply_markup=language_keyboard())
         return
+    await set_chat_commands(ctx.bot, ctx.i18n, user)  # roles granted elsewhere (CLI, API) too
     dialog = await dialogs.load(state)
     current = await state.get_state()
     in_dialog = current in {s.state for s in AssessmentStates.__states__}
     if dialog is not None and in_dialog:
-        builder = InlineKeyboardBuilder()
+        builder = KeyboardBuilder()
         builder.button(
             text=_("▶ Continue"), callback_data=NavCallback(t=dialog.token, a="continue")
         )
@@ -95,19 +98,27 @@ async def open_language(query: CallbackQuery) -> None:
     await show(query, Screen(LANGUAGE_PROMPT, language_keyboard()), new=True)
 
 
-async def open_help(query: CallbackQuery) -> None:
-    await show(query, Screen(help_text()), new=True)
+async def open_help(query: CallbackQuery, user: UserRead) -> None:
+    await show(query, Screen(help_text(user.roles)), new=True)
 
 
 async def ask_delete(query: CallbackQuery, state: FSMContext) -> None:
-    builder = InlineKeyboardBuilder()
+    builder = KeyboardBuilder()
     builder.button(text=_("Yes, delete everything"), callback_data=DeleteCallback(confirm=True))
     builder.button(text=_("No, keep it"), callback_data=DeleteCallback(confirm=False))
     builder.adjust(1)
     await state.set_state(MenuStates.confirm_delete)
+    # What ``assessments.delete_user_data`` removes: the user row, and every table whose foreign
+    # key to it cascades; roster entries only lose their link (ON DELETE SET NULL).
     text = _(
-        "Delete everything Sanat keeps about you: saved answers, assessment results and "
-        "settings? This cannot be undone."
+        "Delete everything Sanat keeps about you? This deletes:\n"
+        "• your saved answers and assessment results;\n"
+        "• your settings: language, region, news topics and reminders;\n"
+        "• your refresher courses with their certificates;\n"
+        "• your roles and your membership of organisations;\n"
+        "• the link between you and your line on an organisation's roster (the line stays "
+        "with the organisation).\n\n"
+        "This cannot be undone."
     )
     await show(query, Screen(text, builder.as_markup()), new=True)
 

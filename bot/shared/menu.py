@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.shared.callbacks import LanguageCallback, MenuCallback
+from bot.shared.keyboards import KeyboardBuilder
 from bot.shared.screen import Screen
 
 # Language names are shown in their own language, whatever the current locale.
@@ -16,7 +16,7 @@ LANGUAGE_LABELS = {"kk": "Қазақша", "ru": "Русский"}
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = KeyboardBuilder()
     for code, label in LANGUAGE_LABELS.items():
         builder.button(text=label, callback_data=LanguageCallback(code=code))
     builder.adjust(2)
@@ -32,7 +32,7 @@ CURATOR_ROLES = frozenset({"curator", "admin"})
 def menu_screen(roles: Iterable[str] = ()) -> Screen:
     """The main menu; staff and curators see their sections too."""
     held = set(roles)
-    builder = InlineKeyboardBuilder()
+    builder = KeyboardBuilder()
     items = [
         ("assess", _("📝 Self-assessment")),
         ("courses", _("📚 My courses")),

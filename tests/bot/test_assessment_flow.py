@@ -17,6 +17,12 @@ async def open_assessment(chat: Chat, language: str = "Русский") -> None:
     await chat.press("📝")
 
 
+async def tick_all_and_submit(chat: Chat) -> None:
+    """ "Tick all" only ticks every box; Done submits the checklist."""
+    await chat.press("Отметить все")
+    await chat.press("✔")
+
+
 async def to_years_question(chat: Chat) -> None:
     """Subject teacher (3.7) with higher pedagogical education: the years question is next."""
     await open_assessment(chat)
@@ -38,7 +44,7 @@ async def test_full_assessment_in_russian(
     await chat.press("Да")  # pedagogical education
     await chat.send("5,5 лет")
     for _category in range(5):
-        await chat.press("Все пункты")
+        await tick_all_and_submit(chat)
     result = chat.last_screen().text
     assert "Оценка: <b>педагог-мастер</b>" in result
     assert "не решение аттестационной комиссии" in result
@@ -176,7 +182,7 @@ async def test_rerun_from_saved_answers_without_retyping(
     await to_years_question(chat)
     await chat.send("3")
     for _ in range(3):
-        await chat.press("Все пункты")
+        await tick_all_and_submit(chat)
     assert "Оценка:" in chat.last_screen().text
     await chat.press("💾")
     await chat.press("🔁")  # a new assessment
@@ -195,7 +201,7 @@ async def test_delete_my_data_forgets_everything(
     await to_years_question(chat)
     await chat.send("2")
     for _ in range(2):
-        await chat.press("Все пункты")
+        await tick_all_and_submit(chat)
     await chat.press("💾")
     await chat.press("🏠")
     await chat.press("🗑")

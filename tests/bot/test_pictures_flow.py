@@ -91,9 +91,9 @@ async def test_the_timeline_is_a_photo_in_the_users_language(
 
 PATH_TO_RESULT = {
     # the school kind, subject teachers (3.7), higher pedagogical education, 5.5 years, and
-    # every competency ticked for each of the five categories
-    "kk": ("Бастауыш", "Барлық мамандықтардың пән мұғалімдері", "Жоғары", "Иә", "Барлығы"),
-    "ru": ("Начальное", "Учителя всех специальностей", "Высшее", "Да", "Все пункты"),
+    # every competency ticked ("Tick all", then Done) for each of the five categories
+    "kk": ("Бастауыш", "Барлық мамандықтардың пән мұғалімдері", "Жоғары", "Иә", "Барлығын"),
+    "ru": ("Начальное", "Учителя всех специальностей", "Высшее", "Да", "Отметить все"),
 }
 CARD_CAPTION = {"kk": "Нәтижеңіз сурет түрінде", "ru": "Ваш результат картинкой"}
 
@@ -118,6 +118,7 @@ async def test_the_result_card_is_sent_in_the_users_language(
     await chat.send("5,5")
     for _category in range(5):
         await chat.press(everything)
+        await chat.press("✔")
     await chat.press("🖼")
     [sent] = bot.sent("SendPhoto") or bot.sent("SendDocument")
     picture = sent.photo if hasattr(sent, "photo") else sent.document

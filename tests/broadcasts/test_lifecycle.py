@@ -22,6 +22,7 @@ from backend.broadcasts.service import (
     BroadcastStateError,
     OutOfScopeError,
 )
+from backend.broadcasts.texts import progress_text
 from backend.curators import Scope
 from backend.db import SessionPool
 from backend.models import Broadcast, Notification, User
@@ -357,13 +358,34 @@ async def test_eta_follows_the_rate_observed_in_the_last_minute(
             stored.status, stored.sent_at = "sent", NOW - dt.timedelta(seconds=30)
         await session.commit()
         progress = await broadcasts.progress(session=session, broadcast_id=bid, now=NOW)
-        # Two sent in the last minute, two left: about a minute to go.
+        # Two sent in the 30 s observed so far, two left: about 30 s to go.
         assert progress.remaining == 2
-        assert progress.eta_seconds == pytest.approx(60.0)
+        assert progress.eta_seconds == pytest.approx(30.0)
         stale = await broadcasts.progress(
             session=session, broadcast_id=bid, now=NOW + dt.timedelta(minutes=5)
         )
         assert stale.eta_seconds is None
+
+
+async def test_eta_of_a_broadcast_that_just_began_uses_the_seconds_observed(
+    session_pool: SessionPool,
+) -> None:
+    """Issue 16: 3 of 11 sent in the first 6 s said "about 3 min"; it ended 17 s later."""
+    boss = await admin(session_pool)
+    for _ in range(10):
+        await person(session_pool)
+    bid = await draft(session_pool, boss)
+    async with session_pool() as session:
+        await broadcasts.start(session=session, actor_id=boss, broadcast_id=bid)
+        for index, row in enumerate((await rows(session_pool, bid))[:3]):
+            stored = await session.get(Notification, row.id)
+            assert stored is not None
+            stored.status, stored.sent_at = "sent", NOW - dt.timedelta(seconds=6 - 2 * index)
+        await session.commit()
+        progress = await broadcasts.progress(session=session, broadcast_id=bid, now=NOW)
+    assert progress.remaining == 8
+    assert progress.eta_seconds == pytest.approx(16.0)  # 3 in 6 s: 0.5 a second, 8 left
+    assert "About 1 min left" in progress_text(progress, "en")
 
 
 async def test_the_ticker_job_is_registered_once_with_a_fixed_id(

@@ -103,14 +103,18 @@ async def test_full_assessment_in_kazakh(bot_process: BotProcess) -> None:
     await user.send("4 жыл")
     for _ in range(4):
         await shows(user, "белгілеп")
-        await user.press("Барлығы")
+        await user.press("☑ Барлығын белгілеу")  # ticks every item; Done submits them
+        await shows(user, "☑ 1")
+        await user.press("✔ Дайын")
     result = await shows(user, "Бағалау:")
     assert "педагог-зерттеуші" in (result.text or "")
     assert "аттестаттау комиссиясының шешімі емес" in (result.text or "")
     assert result.find_button("📜 Тармақ мәтіні") is not None
     commands = bot_process.api.commands(language_code="kk")
-    assert [c["command"] for c in commands][:3] == ["start", "courses", "news"]
-    assert {"broadcast", "language", "cancel", "help"} <= {c["command"] for c in commands}
+    assert [c["command"] for c in commands][:4] == ["start", "menu", "courses", "news"]
+    assert {"language", "cancel", "help"} <= {c["command"] for c in commands}
+    # the curators' and staff's commands are only in their own chats' lists
+    assert not {"broadcast", "channels", "duty"} & {c["command"] for c in commands}
 
 
 async def test_restart_mid_dialog_stale_button_and_bad_input_in_russian(

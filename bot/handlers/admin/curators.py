@@ -19,6 +19,8 @@ from backend.courses import service as courses
 from backend.curators import Scope, ScopeError
 from backend.directory import REGION_CODES, region
 from backend.models import UserRead
+from bot.commands import set_chat_commands
+from bot.context import BotContext
 
 
 class UsageError(ValueError):
@@ -77,11 +79,19 @@ async def _target(session: AsyncSession, word: str) -> int | None:
     return await courses.find_user_id(session=session, telegram_id=int(word))
 
 
+async def _refresh_commands(user_id: int, ctx: BotContext) -> None:
+    """The person's own command list after their roles changed (/broadcast, /channels)."""
+    target = await users.get_user(session=ctx.session, user_id=user_id)
+    if target is not None:
+        await set_chat_commands(ctx.bot, ctx.i18n, target)
+
+
 async def cmd_curator(
     message: Message,
     command: CommandObject,
     session: AsyncSession,
     user: UserRead,
+    ctx: BotContext,
 ) -> None:
     if not await curators.is_admin(session=session, user_id=user.id):
         await message.answer(not_for_you())
@@ -102,6 +112,7 @@ async def cmd_curator(
         return
     if action == "revoke":
         if await curators.revoke_curator(session=session, user_id=target):
+            await _refresh_commands(target, ctx)
             await message.answer(_("✅ The curator role is revoked."))
         else:
             await message.answer(_("That user was not a curator."))
@@ -121,6 +132,7 @@ async def cmd_curator(
             )
         )
         return
+    await _refresh_commands(target, ctx)
     name = entry.user.full_name or entry.user.username or str(entry.user.telegram_id)
     await message.answer(
         _("✅ {name} is a curator now; scope: {scope}.").format(

@@ -10,7 +10,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.models import UserRead
 from backend.rules import assessments
@@ -42,6 +41,7 @@ from bot.handlers.assessment.flow import (
 from bot.handlers.assessment.result_text import render_outcome
 from bot.handlers.assessment.screens import org_kinds, result_keyboard, search_screen
 from bot.handlers.assessment.states import AssessmentStates
+from bot.shared.keyboards import KeyboardBuilder
 from bot.shared.menu import menu_screen
 from bot.shared.parsing import YearsError, parse_years
 from bot.shared.screen import Screen, show
@@ -100,7 +100,7 @@ async def start_assessment(
     ):
         await dialogs.save(state, dialog)
         name = ctx.ruleset.positions[profile.position_id].name.get(ctx.lang)
-        builder = InlineKeyboardBuilder()
+        builder = KeyboardBuilder()
         builder.button(
             text=_("Use my saved answers"), callback_data=NavCallback(t=dialog.token, a="profile")
         )
@@ -275,7 +275,7 @@ async def answer_text(message: Message, state: FSMContext, ctx: BotContext) -> N
     await advance(message, state, dialog, new_message=True, ctx=ctx)
 
 
-CHECK_ACTIONS = {CHECK_ALL: "all", CHECK_NONE: "none", CHECK_UNKNOWN: "unknown"}
+CHECK_ACTIONS = {CHECK_UNKNOWN: "unknown"}
 
 
 async def checklist(
@@ -298,6 +298,16 @@ async def checklist(
     ids = [item["id"] for item in question.items]
     action = callback_data.i
     value: Any = None
+    if action in (CHECK_ALL, CHECK_NONE):
+        # Tick or clear every box, nothing submitted: the person looks, changes, presses Done.
+        dialog.checklist = list(ids) if action == CHECK_ALL else []
+        callback_answer.text = (
+            _("Every item is ticked: check them, then press Done.")
+            if action == CHECK_ALL
+            else _("Every tick is cleared: press Done if you meet none of these.")
+        )
+        await advance(query, state, dialog, ctx=ctx)  # same step: buttons stay valid
+        return
     if action in CHECK_ACTIONS:
         value = CHECK_ACTIONS[action]
     elif action == CHECK_DONE:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
@@ -42,7 +43,18 @@ def missing_text(missing: dict[str, Any], ruleset: Ruleset, lang: str) -> str:
     return _("the position's qualification requirements")
 
 
-def category_reason(category: dict[str, Any], ruleset: Ruleset, lang: str) -> str:
+def pending_answers(
+    category: dict[str, Any], unknown_answers: Sequence[str], ruleset: Ruleset, lang: str
+) -> str:
+    """The answers an "unknown" category waits for, by name: the ones still to give, else the
+    ones given as «I don't know»."""
+    facts = [m["fact"] for m in category["missing"] if m["kind"] == "fact"] or unknown_answers
+    return ", ".join(f"«{texts.fact_label(fact, ruleset, lang)}»" for fact in dict.fromkeys(facts))
+
+
+def category_reason(
+    category: dict[str, Any], ruleset: Ruleset, lang: str, unknown_answers: Sequence[str] = ()
+) -> str:
     status = category["status"]
     if status == "not_provided":
         return _("the text of the order gives no route to it")
@@ -51,6 +63,9 @@ def category_reason(category: dict[str, Any], ruleset: Ruleset, lang: str) -> st
         quote = (note.get("quote") or "")[:QUOTE_LIMIT]
         return _("the text is garbled here: «{quote}»").format(quote=quote)
     if status == "unknown":
+        answers = pending_answers(category, unknown_answers, ruleset, lang)
+        if answers:
+            return _("not known yet: depends on {answers}").format(answers=answers)
         return _("depends on an answer you gave as «I don't know» or have not given")
     if status == "not_met" and category["missing"]:
         return missing_text(category["missing"][0], ruleset, lang)
@@ -99,7 +114,7 @@ def render_outcome(outcome: dict[str, Any], ruleset: Ruleset, lang: str) -> str:
         lines.append("")
         for category in outcome["categories"]:
             name = ruleset.category_name(category["id"], lang)
-            reason = category_reason(category, ruleset, lang)
+            reason = category_reason(category, ruleset, lang, outcome.get("unknown_answers") or [])
             lines.append(f"{MARKS[category['status']]} {escape(name)} — {escape(reason)}")
     else:
         lines += ["", _("The order gives this position no ladder of categories.")]

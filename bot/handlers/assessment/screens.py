@@ -9,7 +9,6 @@ from html import escape
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.rules.loader import Ruleset
 from backend.rules.questions import Question
@@ -32,7 +31,8 @@ from bot.handlers.assessment.callbacks import (
 )
 from bot.handlers.assessment.dialog import Dialog
 from bot.shared.callbacks import MenuCallback
-from bot.shared.screen import Screen, short
+from bot.shared.keyboards import KeyboardBuilder
+from bot.shared.screen import Screen, distinct_labels, sentence
 
 PAGE_SIZE = 8
 
@@ -42,17 +42,18 @@ def org_kinds(ruleset: Ruleset) -> list[str]:
 
 
 def org_kind_screen(dialog: Dialog, ruleset: Ruleset, lang: str) -> Screen:
-    builder = InlineKeyboardBuilder()
-    for index, kind in enumerate(org_kinds(ruleset)):
-        label = ruleset.meta.org_kinds[kind].get(lang)  # type: ignore[index]
-        builder.button(text=short(label), callback_data=OrgKindCallback(t=dialog.token, k=index))
+    builder = KeyboardBuilder()
+    names = [ruleset.meta.org_kinds[kind].get(lang) for kind in org_kinds(ruleset)]  # type: ignore[index]
+    labels = distinct_labels(names)
+    for index, label in enumerate(labels):
+        builder.button(text=label, callback_data=OrgKindCallback(t=dialog.token, k=index))
     builder.button(text=_("✖ Cancel"), callback_data=NavCallback(t=dialog.token, a="cancel"))
     builder.adjust(1)
     text = _(
         "Where do you work? Choose the kind of organisation, or just type the name of your "
         "position (for example: «учитель», «тәрбиеші»)."
     )
-    return Screen(text, builder.as_markup())
+    return Screen(text + full_names(names, labels), builder.as_markup())
 
 
 def positions_of_kind(ruleset: Ruleset, kind: str) -> list[str]:
@@ -66,11 +67,13 @@ def positions_screen(dialog: Dialog, ruleset: Ruleset, lang: str) -> Screen:
     ids = positions_of_kind(ruleset, kind)
     pages = max(1, -(-len(ids) // PAGE_SIZE))
     page = min(max(dialog.page, 0), pages - 1)
-    builder = InlineKeyboardBuilder()
-    for pid in ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
-        name = ruleset.positions[pid].name.get(lang)
-        builder.button(text=short(name), callback_data=PositionCallback(t=dialog.token, id=pid))
-    sizes = [1] * len(ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE])
+    builder = KeyboardBuilder()
+    shown = ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    names = [ruleset.positions[pid].name.get(lang) for pid in shown]
+    labels = distinct_labels(names)
+    for pid, label in zip(shown, labels, strict=True):
+        builder.button(text=label, callback_data=PositionCallback(t=dialog.token, id=pid))
+    sizes = [1] * len(shown)
     index = kinds.index(kind)
     nav = 0
     if page > 0:
@@ -92,22 +95,30 @@ def positions_screen(dialog: Dialog, ruleset: Ruleset, lang: str) -> Screen:
     text = _("{kind}: choose your position (page {page} of {pages}), or type its name.").format(
         kind=escape(kind_name), page=page + 1, pages=pages
     )
-    return Screen(text, builder.as_markup())
+    return Screen(text + full_names(names, labels), builder.as_markup())
+
+
+def full_names(names: list[str], labels: list[str]) -> str:
+    """The whole names behind buttons whose label had to be cut, for the message text."""
+    cut = [(label, name) for name, label in zip(names, labels, strict=True) if label != name]
+    if not cut:
+        return ""
+    return "\n\n" + "\n".join(f"• <b>{escape(label)}</b> — {escape(name)}" for label, name in cut)
 
 
 def search_screen(
     dialog: Dialog, ruleset: Ruleset, lang: str, found: list[str], query: str
 ) -> Screen:
-    builder = InlineKeyboardBuilder()
-    for pid in found:
-        builder.button(
-            text=short(ruleset.positions[pid].name.get(lang)),
-            callback_data=PositionCallback(t=dialog.token, id=pid),
-        )
+    builder = KeyboardBuilder()
+    names = [ruleset.positions[pid].name.get(lang) for pid in found]
+    labels = distinct_labels(names)
+    for pid, label in zip(found, labels, strict=True):
+        builder.button(text=label, callback_data=PositionCallback(t=dialog.token, id=pid))
     builder.button(text=_("⬅ Back"), callback_data=NavCallback(t=dialog.token, a="kinds"))
     builder.adjust(1)
     if found:
         text = _("Positions matching «{query}»:").format(query=escape(query))
+        text += full_names(names, labels)
     else:
         text = _(
             "No position matches «{query}». Check the spelling, try another word, or choose "
@@ -117,6 +128,11 @@ def search_screen(
 
 
 def progress(dialog: Dialog, question: Question) -> str:
+    if dialog.editing is not None and dialog.editing in dialog.history:
+        # one answer is being changed: no step count, which would read "Step 6 of about 6"
+        return _("Changing answer {number}").format(
+            number=dialog.history.index(dialog.editing) + 1
+        )
     current = len(dialog.history) + 1
     total = current + question.remaining - 1
     return _("Step {current} of about {total}").format(current=current, total=total)
@@ -125,27 +141,26 @@ def progress(dialog: Dialog, question: Question) -> str:
 def question_screen(dialog: Dialog, question: Question, ruleset: Ruleset, lang: str) -> Screen:
     assert dialog.position is not None
     position = ruleset.positions[dialog.position]
-    lines = [
-        f"<i>{escape(short(position.name.get(lang), 80))}</i>",
+    question_text = texts.question_text(question.fact, ruleset, lang, dialog.position)
+    lines = [  # a message holds 4096 characters: the position's name is never cut
+        f"<i>{escape(position.name.get(lang))}</i>",
         f"<i>{progress(dialog, question)}</i>",
         "",
-        f"<b>{escape(texts.question_text(question.fact, ruleset, lang, dialog.position))}</b>",
+        f"<b>{escape(sentence(question_text))}</b>",
     ]
-    builder = InlineKeyboardBuilder()
+    builder = KeyboardBuilder()
     sizes: list[int] = []
     token, step = dialog.token, dialog.step
     if question.kind in ("choice", "category"):
-        for index, option in enumerate(question.options):
-            names = question.option_names.get(option)
-            label = (
-                names.get(lang, names.get("ru", option))
-                if names
-                else texts.option_label(question.fact, option, ruleset, lang)
-            )
-            builder.button(
-                text=short(label), callback_data=AnswerCallback(t=token, s=step, v=str(index))
-            )
+        options = [
+            texts.option_name(question, option, ruleset, lang) for option in question.options
+        ]
+        labels = distinct_labels(options)
+        for index, label in enumerate(labels):
+            builder.button(text=label, callback_data=AnswerCallback(t=token, s=step, v=str(index)))
             sizes.append(1)
+        if cut := full_names(options, labels):
+            lines.append(cut.rstrip())
     elif question.kind == "boolean":
         builder.button(text=texts.yes(), callback_data=AnswerCallback(t=token, s=step, v="y"))
         builder.button(text=texts.no(), callback_data=AnswerCallback(t=token, s=step, v="n"))
@@ -167,10 +182,10 @@ def question_screen(dialog: Dialog, question: Question, ruleset: Ruleset, lang: 
             + ([len(question.items) % 5] if len(question.items) % 5 else [])
         )
         builder.button(
-            text=_("All of these"), callback_data=ChecklistCallback(t=token, s=step, i=CHECK_ALL)
+            text=_("☑ Tick all"), callback_data=ChecklistCallback(t=token, s=step, i=CHECK_ALL)
         )
         builder.button(
-            text=_("None of these"), callback_data=ChecklistCallback(t=token, s=step, i=CHECK_NONE)
+            text=_("☐ Clear all"), callback_data=ChecklistCallback(t=token, s=step, i=CHECK_NONE)
         )
         builder.button(
             text=_("✔ Done"), callback_data=ChecklistCallback(t=token, s=step, i=CHECK_DONE)
@@ -202,12 +217,12 @@ def review_screen(dialog: Dialog, ruleset: Ruleset, lang: str) -> Screen:
     assert dialog.position is not None
     position = ruleset.positions[dialog.position]
     lines = [f"<b>{escape(position.name.get(lang))}</b>", _("Your answers:"), ""]
-    builder = InlineKeyboardBuilder()
+    builder = KeyboardBuilder()
     for index, fact in enumerate(dialog.history):
         value = get_fact(dialog.answers, fact)
         label = texts.answer_label(fact, value, ruleset, lang)
         lines.append(
-            f"{index + 1}. {escape(_short_fact(fact, ruleset, lang))}: <b>{escape(label)}</b>"
+            f"{index + 1}. {escape(texts.fact_label(fact, ruleset, lang))}: <b>{escape(label)}</b>"
         )
         builder.button(
             text=f"✎ {index + 1}", callback_data=ReviewCallback(t=dialog.token, i=index)
@@ -221,17 +236,8 @@ def review_screen(dialog: Dialog, ruleset: Ruleset, lang: str) -> Screen:
     return Screen("\n".join(lines), builder.as_markup())
 
 
-def _short_fact(fact: str, ruleset: Ruleset, lang: str) -> str:
-    if fact.startswith("experience."):
-        return _("Years of {kind}").format(kind=texts.experience_kind(fact.split(".")[1]))
-    if fact.startswith("competencies."):
-        name = ruleset.category_name(fact.split(".")[1], lang)  # type: ignore[arg-type]
-        return _("Requirements for «{category}»").format(category=name)
-    return texts.question_text(fact, ruleset, lang, "")
-
-
 def result_keyboard(dialog: Dialog, saved: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = KeyboardBuilder()
     builder.button(
         text=_("📜 The clause's text"), callback_data=ResultCallback(t=dialog.token, a="clause")
     )

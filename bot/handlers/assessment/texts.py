@@ -10,6 +10,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from backend.rules.loader import Ruleset
+from backend.rules.questions import Question
+from bot.shared.screen import sentence
 
 
 def years(value: float) -> str:
@@ -45,6 +47,40 @@ def question_text(fact: str, ruleset: Ruleset, lang: str, position_id: str) -> s
         "variant": _("Which of these describes your post?"),
     }
     return texts[fact]
+
+
+def fact_label(fact: str, ruleset: Ruleset, lang: str) -> str:
+    """A fact as a short noun phrase ("Education"), for "label: answer" lines."""
+    if fact.startswith("experience."):
+        return sentence(_("Years of {kind}").format(kind=experience_kind(fact.split(".")[1])))
+    if fact.startswith("competencies."):
+        name = ruleset.category_name(fact.split(".")[1], lang)  # type: ignore[arg-type]
+        return sentence(_("Requirements for «{category}»").format(category=name))
+    return fact_name(fact)
+
+
+def fact_name(fact: str) -> str:
+    """A fact other than years or a checklist as a short noun phrase: "Education"."""
+    names = {
+        "education": _("Education"),
+        "education_pedagogical": _("Pedagogical or profile education"),
+        "pedagogical_retraining": _("Pedagogical retraining"),
+        "qualification_level": _("Qualification level"),
+        "locality": _("Location of the organisation"),
+        "centre_level": _("Level of the methodological centre"),
+        "academic_degree": _("Academic degree"),
+        "current_category": _("Current category"),
+        "variant": _("Your post"),
+    }
+    return names[fact]
+
+
+def option_name(question: Question, option: str, ruleset: Ruleset, lang: str) -> str:
+    """One option of a choice question, in full: from the rules data, else from here."""
+    names = question.option_names.get(option)
+    if names:
+        return str(names.get(lang, names.get("ru", option)))
+    return option_label(question.fact, option, ruleset, lang)
 
 
 def experience_kind(kind: str) -> str:

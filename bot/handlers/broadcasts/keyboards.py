@@ -21,7 +21,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from backend.broadcasts import service as broadcasts
 from backend.broadcasts.statuses import BROADCAST_STATUS
 from backend.curators import Scope
-from backend.directory import REGIONS, TOPICS, region, topic
+from backend.directory import TOPICS, region, regions_in_order, topic
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
@@ -114,12 +114,14 @@ def topic_screen(language: str) -> Screen:
     return Screen(text, builder.as_markup())
 
 
-def regions_in(scope: Scope) -> list[str]:
+def regions_in(scope: Scope, language: str | None = "kk") -> list[str]:
     """Regions the curator may narrow to: their own for a regional scope, all for everyone;
-    a curator of listed organisations narrows by organisation instead."""
+    a curator of listed organisations narrows by organisation instead. In ``language``'s
+    order."""
+    ordered = [r.code for r in regions_in_order(language)]
     if scope.kind == "region":
-        return [code for code in (r.code for r in REGIONS) if code in scope.regions]
-    return [r.code for r in REGIONS] if scope.kind == "everyone" else []
+        return [code for code in ordered if code in scope.regions]
+    return ordered if scope.kind == "everyone" else []
 
 
 def orgs_in(scope: Scope) -> list[int]:
@@ -181,7 +183,7 @@ def audience_screen(draft: dict[str, Any], scope: Scope, language: str) -> Scree
 
 
 def regions_screen(draft: dict[str, Any], scope: Scope, page: int, language: str) -> Screen:
-    page, pages, shown = page_of(regions_in(scope), page, REGION_PAGE_SIZE)
+    page, pages, shown = page_of(regions_in(scope, language), page, REGION_PAGE_SIZE)
     chosen = set(draft.get("regions") or ())
     builder = InlineKeyboardBuilder()
     for code in shown:

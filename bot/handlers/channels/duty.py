@@ -91,7 +91,7 @@ async def _duty_screen(session: AsyncSession, organisation: Organisation) -> Scr
             _("Duty day: {day}").format(
                 day=organisation.duty_day if organisation.duty_day else _("not set")
             ),
-            _("Responsible: {name}").format(
+            _("Responsible person: {name}").format(
                 name=escape(responsible) if responsible else _("not set")
             ),
         ]

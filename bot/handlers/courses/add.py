@@ -45,6 +45,7 @@ TYPED_FIELDS = {
     "title": "title",
     "hours": "hours",
     "num": "certificate_number",
+    "org": "provider_name",
 }
 # the optional steps of adding a course, in order; Skip or an answer goes on to the next one
 OPTIONAL_STEPS: tuple[tuple[State, str], ...] = (
@@ -67,6 +68,7 @@ def question_text(field: str) -> str:
         "hours": _("How many hours was the course? Type a number, for example 72."),
         "num": _("Type the certificate number, as it is printed on the certificate."),
         "file": _("Send the certificate as a document or a photo (up to 20 MB)."),
+        "org": _("Type the name of the organisation that ran the course."),
     }
     return texts[field]
 
@@ -186,7 +188,26 @@ async def choose_provider(
         await open_courses(query, state, new=True, ctx=ctx)
         return
     await state.update_data({KEY: {**draft, **changes}})
+    if changes["provider"] == "other":  # whose course it was: asked, not left as "other"
+        await state.set_state(CourseStates.add_provider_name)
+        await show(query, provider_name_question())
+        return
     await _next_step(query, state, None, ctx=ctx)
+
+
+def provider_name_question() -> Screen:
+    return Screen(question_text("org"), cancel_markup())
+
+
+async def add_provider_name_typed(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    changes = await validated_text(message, "org", provider_name_question(), ctx=ctx)
+    if changes is None:
+        return
+    if changes["provider_name"] is None:  # only spaces: ask again
+        await show(message, provider_name_question())
+        return
+    await state.update_data({KEY: {**await _draft(state), **changes}})
+    await _next_step(message, state, None, ctx=ctx)
 
 
 async def _next_step(
@@ -264,6 +285,8 @@ def create_router() -> Router:
     router.message.register(add_date_typed, StateFilter(CourseStates.add_date), *typed)
     router.message.register(add_title_typed, StateFilter(CourseStates.add_title), *typed)
     router.message.register(add_provider_typed, StateFilter(CourseStates.add_provider), *typed)
+    naming = StateFilter(CourseStates.add_provider_name)
+    router.message.register(add_provider_name_typed, naming, *typed)
     hours_or_number = StateFilter(CourseStates.add_hours, CourseStates.add_certificate_number)
     router.message.register(add_optional_typed, hours_or_number, *typed)
     file_step = StateFilter(CourseStates.add_certificate_file)

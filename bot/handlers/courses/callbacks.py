@@ -18,8 +18,8 @@ class CourseDoneCallback(CallbackData, prefix="rd"):
 
 
 class CourseCallback(CallbackData, prefix="cs"):
-    a: str  # open | add | cal | tl | on | off | del | delok | show | skip
-    id: int = 0  # course id, for del, delok and show
+    a: str  # open | add | cal | tl | on | off | del | delok | show | cert | skip
+    id: int = 0  # course id, for del, delok, show and cert
 
 
 class CourseEditCallback(CallbackData, prefix="ce"):
@@ -36,4 +36,4 @@ class ProviderCallback(CallbackData, prefix="cp"):
 
 # The CourseCallback actions each module answers; My courses itself answers the rest.
 ADD_ACTIONS = ("add", "skip")
-EDIT_ACTIONS = ("show", "del", "delok")
+EDIT_ACTIONS = ("show", "cert", "del", "delok")

@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -133,6 +134,33 @@ async def course_show(
     await show_course(query, state, callback_data.id, ctx=ctx)
 
 
+async def course_certificate(
+    query: CallbackQuery, callback_data: CourseCallback, state: FSMContext, ctx: BotContext
+) -> None:
+    """The attached certificate, sent back by its Telegram file id (Sanat keeps no copy)."""
+    try:
+        course = await courses.get_course(
+            session=ctx.session, user_id=ctx.user.id, course_id=callback_data.id
+        )
+    except courses.CourseNotFoundError:
+        await _course_gone(query, state, ctx=ctx)
+        return
+    file_id = course.certificate_file_id
+    if file_id is None or not isinstance(query.message, Message):
+        await show_course(query, state, callback_data.id, new=True, ctx=ctx)
+        return
+    caption = escape(course.title)
+    try:  # stored from a document or a photo; Telegram refuses the other kind's method
+        await query.message.answer_document(file_id, caption=caption)
+    except TelegramBadRequest:
+        try:
+            await query.message.answer_photo(file_id, caption=caption)
+        except TelegramBadRequest:
+            await query.message.answer(
+                _("Telegram no longer has this file. Please attach the certificate again.")
+            )
+
+
 async def course_delete_asked(
     query: CallbackQuery,
     callback_data: CourseCallback,
@@ -249,6 +277,7 @@ def create_router() -> Router:
     router = Router(name=__name__)
     # EDIT_ACTIONS: the CourseCallback actions My courses leaves to this router
     router.callback_query.register(course_show, CourseCallback.filter(F.a == "show"))
+    router.callback_query.register(course_certificate, CourseCallback.filter(F.a == "cert"))
     router.callback_query.register(course_delete_asked, CourseCallback.filter(F.a == "del"))
     router.callback_query.register(course_delete_confirmed, CourseCallback.filter(F.a == "delok"))
     router.callback_query.register(edit_field, CourseEditCallback.filter())

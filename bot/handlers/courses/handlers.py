@@ -28,6 +28,7 @@ from backend.courses.validation import (
     DEFAULT_TITLE,
     MAX_CERTIFICATE_NUMBER,
     MAX_HOURS,
+    MAX_PROVIDER_NAME,
     MAX_TITLE,
     format_date,
 )
@@ -74,6 +75,9 @@ def input_hint(codes: list[str]) -> str:
         "hours_range": _("Please type a number of hours from 1 to {limit}.").format(
             limit=MAX_HOURS
         ),
+        "provider_name_invalid": _(
+            "That name is too long: please keep it under {limit} characters."
+        ).format(limit=MAX_PROVIDER_NAME),
         "certificate_number_invalid": _(
             "That certificate number is too long: please keep it under {limit} characters."
         ).format(limit=MAX_CERTIFICATE_NUMBER),

@@ -30,6 +30,13 @@ def provider_label(provider: str) -> str:
     return labels.get(provider, provider)
 
 
+def course_provider(course: CourseRecord) -> str:
+    """Who ran the course: the typed name of an "other" organisation, else the provider."""
+    if course.provider == "other" and course.provider_name:
+        return course.provider_name
+    return provider_label(course.provider)
+
+
 def due_line(due: dt.date, today: dt.date) -> str:
     days = (due - today).days
     when = format_date(due)
@@ -71,7 +78,7 @@ def courses_screen(
         for course in courses:
             lines.append(
                 f"• {format_date(course.completed_on)} — {escape(course_title(course))} "
-                f"({escape(provider_label(course.provider))})"
+                f"({escape(course_provider(course))})"
             )
     lines.append("")
     if stopped:
@@ -153,7 +160,7 @@ def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.da
         f"<b>{escape(course_title(course))}</b>",
         "",
         _("Completed on: {date}").format(date=format_date(course.completed_on)),
-        _("Provider: {provider}").format(provider=escape(provider_label(course.provider))),
+        _("Provider: {provider}").format(provider=escape(course_provider(course))),
         _("Hours: {hours}").format(hours=hours),
         _("Certificate number: {number}").format(number=number),
         _("Certificate file: {state}").format(state=attached),
@@ -175,9 +182,15 @@ def course_detail_screen(course: CourseRecord, due: dt.date | None, today: dt.da
         ),
     ):
         builder.button(text=label, callback_data=CourseEditCallback(id=course.id, f=field))
+    sizes = [2, 2, 2]
+    if course.certificate_file_id is not None:
+        builder.button(
+            text=_("👁 Show the certificate"), callback_data=CourseCallback(a="cert", id=course.id)
+        )
+        sizes.append(1)
     builder.button(text=_("🗑 Delete"), callback_data=CourseCallback(a="del", id=course.id))
     builder.button(text=_("⬅ Back"), callback_data=CourseCallback(a="open"))
-    builder.adjust(2, 2, 2, 1, 1)
+    builder.adjust(*sizes, 1, 1)
     return Screen("\n".join(lines), builder.as_markup())
 
 

@@ -10,6 +10,7 @@ class CourseStates(StatesGroup):
     add_date = State()  # adding a course: type its completion date
     add_title = State()  # adding a course: type its title
     add_provider = State()  # adding a course: choose the provider
+    add_provider_name = State()  # adding a course: "other" provider: type its name
     add_hours = State()  # adding a course: type its hours, or skip
     add_certificate_number = State()  # adding a course: type the certificate number, or skip
     add_certificate_file = State()  # adding a course: send the certificate file, or skip

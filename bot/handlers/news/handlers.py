@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.broadcasts import topics
-from backend.directory import REGION_CODES, REGIONS, TOPIC_CODES, TOPICS, region, topic
+from backend.directory import REGION_CODES, TOPIC_CODES, TOPICS, region, regions_in_order, topic
 from backend.models import UserRead
 from bot.context import BotContext
 from bot.handlers.news.callbacks import (
@@ -41,7 +41,10 @@ def news_screen(chosen: dict[str, bool], region_code: str | None, language: str)
         )
     region_name = region(region_code).name(language) if region_code in REGION_CODES else None
     builder.button(
-        text=_("📍 Region: {region}").format(region=region_name or _("not set")),
+        # a whole line each: "not chosen" agrees with "region" (masculine in Russian)
+        text=_("📍 Region: {region}").format(region=region_name)
+        if region_name
+        else _("📍 Region: not chosen"),
         callback_data=RegionPageCallback(page=0),
     )
     builder.button(text=_("⬅ Back"), callback_data=MenuCallback(item="home"))
@@ -54,7 +57,7 @@ def news_screen(chosen: dict[str, bool], region_code: str | None, language: str)
 
 
 def regions_screen(page: int, current: str | None, language: str) -> Screen:
-    page, pages, shown = page_of(REGIONS, page, REGION_PAGE_SIZE)
+    page, pages, shown = page_of(regions_in_order(language), page, REGION_PAGE_SIZE)
     builder = InlineKeyboardBuilder()
     for entry in shown:
         mark = "✅ " if entry.code == current else ""

@@ -211,9 +211,10 @@ async def invite_entry(
         ttl_days=settings.staff.invitation_ttl_days,
     )
     link = await _invitation_link(bot, settings, created.token)
+    # The name stands alone after a label: Russian and Kazakh would otherwise decline it.
     text = _(
-        "Invitation link for {name}:\n{link}\n\nSend it to them: when they open it, Sanat "
-        "links them to their record on the roster. The link is shown only once."
+        "Personal invitation link\nStaff member: {name}\n{link}\n\nSend it to this person: "
+        "whoever opens it is linked to this record on the roster. The link is shown only once."
     ).format(name=escape(entry.full_name), link=link)
     await show(query, Screen(text, back_to_organisation_keyboard(org_id)))
 

@@ -10,7 +10,7 @@ import math
 import re
 from html import escape
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
@@ -19,13 +19,15 @@ from backend import staff
 from backend.models import UserRead
 from backend.models.types import utcnow
 from backend.users import get_or_create_user
+from bot.commands import set_chat_commands
 from bot.context import BotContext
 from bot.handlers.start import LANGUAGE_PROMPT
 from bot.shared.menu import language_keyboard, menu_screen
 
 # Invitation tokens are ``secrets.token_urlsafe(TOKEN_BYTES)``: exactly this many characters of
-# [A-Za-z0-9_-]. Anything else after /start (a word, another kind of deep link) is left to the
-# menu's plain /start instead of being refused as a bad invitation.
+# [A-Za-z0-9_-]. Invitations are the bot's only deep links, so any other text after /start (a
+# link cut short when it was copied, a mistyped one) is a broken invitation: the person is told
+# to open the whole link instead of landing on the menu without a word.
 TOKEN_CHARS = math.ceil(staff.TOKEN_BYTES * 4 / 3)
 INVITATION_TOKEN = re.compile(rf"^[A-Za-z0-9_-]{{{TOKEN_CHARS}}}$")
 
@@ -67,6 +69,8 @@ async def join_by_link(
     session = ctx.session
     token = command.args or ""
     try:
+        if not INVITATION_TOKEN.fullmatch(token):  # cut short or malformed: no lookup needed
+            raise staff.InvitationError("unknown")
         joined = await staff.redeem_invitation(
             session=session, token=token, user_id=user.id, now=utcnow()
         )
@@ -89,6 +93,7 @@ async def join_by_link(
                 username=sender.username,
                 full_name=sender.full_name,
             )
+            await set_chat_commands(ctx.bot, ctx.i18n, user)  # a staff role brings /duty
     if user.language is None:  # a first contact: the menu comes after the language choice
         await message.answer(LANGUAGE_PROMPT, reply_markup=language_keyboard())
         return
@@ -98,8 +103,5 @@ async def join_by_link(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(
-        join_by_link,
-        CommandStart(deep_link=True, magic=F.args.regexp(INVITATION_TOKEN)),
-    )
+    router.message.register(join_by_link, CommandStart(deep_link=True))
     return router
