@@ -1,7 +1,7 @@
 """console sign-in links and sessions
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-04 20:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import backend.models.types
 
 revision: str = "0010"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
