@@ -78,6 +78,12 @@ class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     api_tokens_pepper: SecretStr | None = None  # extra secret mixed into API token hashes
+    # The console (/console): its public base URL (links the bot sends, the Login Widget's
+    # domain, Secure cookies when https) and the key that signs its one-time sign-in links.
+    public_url: str = "http://127.0.0.1:8080"
+    console_secret: SecretStr | None = None
+    console_session_hours: int = Field(default=8, ge=1, le=24 * 30)
+    console_link_minutes: int = Field(default=10, ge=1, le=60)
 
 
 class SchedulerSettings(BaseModel):

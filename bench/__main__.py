@@ -2,12 +2,13 @@
 
 import asyncio
 
-from bench import bot, broadcast, delivery, engine, hardening, pictures, sweep
+from bench import bot, broadcast, console, delivery, engine, hardening, pictures, sweep
 
 engine.main()
 pictures.main([])
 asyncio.run(bot.main_async(users=60))
 delivery.main()
+console.main([])
 hardening.main()
 broadcast.main([])  # 10 000 recipients at 100 msg/s on SQLite: about two minutes
 try:

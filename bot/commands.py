@@ -32,6 +32,7 @@ COMMANDS = (
     ("broadcast", N_("Send a broadcast (curators)")),
     ("channels", N_("Channels and their links (curators)")),
     ("duty", N_("Monthly channel material (heads, HR)")),
+    ("web", N_("Sign in to the web console")),
     ("language", N_("Change the language")),
     ("cancel", N_("Leave the current dialog")),
     ("help", N_("What Sanat does")),

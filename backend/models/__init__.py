@@ -4,6 +4,7 @@ from backend.models.api_token import ApiToken
 from backend.models.assessment import Assessment, AssessmentRead, TeacherProfile
 from backend.models.broadcast import Broadcast, BroadcastRecipient
 from backend.models.calendar import CalendarEvent
+from backend.models.console import ConsoleLink, ConsoleSession
 from backend.models.course import CourseCheckin, CourseRecord, CourseRecordRead
 from backend.models.curation import Channel, CuratorScope, Submission, TopicSubscription
 from backend.models.delivery import DeliveryPause, ReminderPreference
@@ -22,6 +23,8 @@ __all__ = [
     "BroadcastRecipient",
     "CalendarEvent",
     "Channel",
+    "ConsoleLink",
+    "ConsoleSession",
     "CourseCheckin",
     "CourseRecord",
     "CourseRecordRead",

@@ -12,6 +12,7 @@ from backend.roster_parsing.worker import create_roster_parser
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from backend.web.auth import auth_middleware
+from backend.web.console.app import create_console_app
 from backend.web.keys import (
     engine_key,
     roster_parser_key,
@@ -37,6 +38,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine, ruleset: Ruleset) -> 
         app.router.add_route(operation.method, operation.route_path, operation.handler)
     app[roster_parser_key] = create_roster_parser()
     app.cleanup_ctx.append(_roster_parser)
+    app.add_subapp("/console", create_console_app())
     return app
 
 

@@ -17,6 +17,7 @@ from backend.web import (
     openapi,
     rules_api,
     staff_api,
+    summary_api,
     tokens_api,
     university_api,
 )
@@ -125,6 +126,21 @@ OPERATIONS: list[Operation] = [
         "The next fact still needed for the position (null when none).",
         {200: r.NextQuestion, **dict.fromkeys((400, 404, 413, 415, 422))},
         body=r.EvaluateRequest,
+    ),
+    Operation(
+        "GET",
+        "/api/v1/assessments/{assessment_id}.pdf",
+        summary_api.assessment_pdf,
+        "A stored self-assessment as a printable PDF in its owner's language (or ?language=kk|"
+        "ru|en): for its owner signed in to the console (session cookie) or an admin token; "
+        "anyone else gets the same 404 as for a missing one.",
+        {200: {"application/pdf": BINARY}, **dict.fromkeys((401, 404, 422))},
+        # Not behind the token middleware: the handler itself accepts the owner's console
+        # session or an "admin" token (Authorization: Bearer), and nothing else.
+        params=(
+            row_id("assessment_id"),
+            _query("language", {"type": "string", "enum": ["kk", "ru", "en"]}),
+        ),
     ),
     # --- courses -----------------------------------------------------------------------------
     Operation(

@@ -18,6 +18,7 @@ from bot.handlers import (
     staff,
     start,
     university,
+    web,
 )
 
 
@@ -34,6 +35,7 @@ def create_routers() -> list[Router]:
         broadcasts.create_router(),
         admin.create_router(),  # admins grant the curator role
         channels.create_router(),
+        web.create_router(),
         errors.create_router(),
         fallback.create_router(),
     ]

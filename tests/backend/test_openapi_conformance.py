@@ -107,6 +107,9 @@ async def test_real_answers_of_every_operation_conform(
     await call("GET", "/api/v1/positions/{position_id}", "/api/v1/positions/3.7", auth=False)
     await call("GET", "/api/v1/positions/{position_id}", "/api/v1/positions/9.99", auth=False)
     await call("GET", "/api/v1/rules/changes", "/api/v1/rules/changes", auth=False)
+    pdf = "/api/v1/assessments/{assessment_id}.pdf"
+    await call("GET", pdf, "/api/v1/assessments/999.pdf")  # an admin token: 404, no such one
+    await call("GET", pdf, "/api/v1/assessments/999.pdf", auth=False)  # 401
     answers = {"education": "higher", "experience": {"pedagogical": 4}}
     for name in ("evaluate", "next-question"):
         path = f"/api/v1/assessments/{name}"

@@ -51,6 +51,10 @@ class ReviewCallback(CallbackData, prefix="r"):
     i: int  # index into the answered facts, in the order they were asked
 
 
+class SummaryCallback(CallbackData, prefix="pdf"):
+    id: int  # a stored assessment's id; the handler checks it is the user's own
+
+
 class ResultCallback(CallbackData, prefix="res"):
     t: str
     a: str  # clause | save | pic | review | new

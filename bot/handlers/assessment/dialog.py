@@ -22,6 +22,7 @@ class Dialog:
     checklist: list[str] = field(default_factory=list)  # ticked items of the open checklist
     editing: str | None = None  # the fact being changed from the review screen
     page: int = 0
+    assessment_id: int | None = None  # the stored result shown last (its PDF button)
 
     @classmethod
     def new(cls, **values: Any) -> Dialog:

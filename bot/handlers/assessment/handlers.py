@@ -30,6 +30,7 @@ from bot.handlers.assessment.callbacks import (
     OrgKindCallback,
     PositionCallback,
     PositionPageCallback,
+    SummaryCallback,
 )
 from bot.handlers.assessment.dialog import Dialog
 from bot.handlers.assessment.flow import (
@@ -71,7 +72,7 @@ async def advance(
         return
     assert dialog.position is not None
     outcome = assessments.evaluate(ruleset, dialog.position, dialog.answers, on).to_dict()
-    await assessments.record_assessment(
+    dialog.assessment_id = await assessments.record_assessment(
         session=ctx.session,
         user_id=user.id,
         position_id=dialog.position,
@@ -107,6 +108,11 @@ async def start_assessment(
         builder.button(
             text=_("Start afresh"), callback_data=NavCallback(t=dialog.token, a="restart")
         )
+        latest = await assessments.latest_assessment(session=ctx.session, user_id=user.id)
+        if latest is not None and latest.id is not None:
+            builder.button(
+                text=_("📄 PDF of my last result"), callback_data=SummaryCallback(id=latest.id)
+            )
         builder.adjust(1)
         text = _("You have saved answers for «{position}». Use them?").format(position=name)
         await show(event, Screen(text, builder.as_markup()), new=new_message)

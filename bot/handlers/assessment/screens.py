@@ -28,6 +28,7 @@ from bot.handlers.assessment.callbacks import (
     PositionPageCallback,
     ResultCallback,
     ReviewCallback,
+    SummaryCallback,
 )
 from bot.handlers.assessment.dialog import Dialog
 from bot.handlers.university.callbacks import UniversityCallback
@@ -264,6 +265,10 @@ def result_keyboard(dialog: Dialog, saved: bool) -> InlineKeyboardMarkup:
     if not saved:
         builder.button(
             text=_("💾 Save my answers"), callback_data=ResultCallback(t=dialog.token, a="save")
+        )
+    if dialog.assessment_id is not None:
+        builder.button(
+            text=_("📄 PDF summary"), callback_data=SummaryCallback(id=dialog.assessment_id)
         )
     builder.button(
         text=_("🖼 Save as picture"), callback_data=ResultCallback(t=dialog.token, a="pic")
