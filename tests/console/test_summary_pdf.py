@@ -233,7 +233,8 @@ async def test_the_bot_sends_the_pdf_from_the_result_screen(
     await chat.press("Да")
     await chat.send("5,5 лет")
     for _category in range(5):
-        await chat.press("Все пункты")
+        await chat.press("Отметить все")
+        await chat.press("✔")
     await chat.press("📄")
     documents = [r for r in bot.session.requests if isinstance(r, SendDocument)]
     assert len(documents) == 1
