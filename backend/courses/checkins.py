@@ -31,6 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.courses.programmes import load_programmes
 from backend.db import upsert_insert
 from backend.delivery.enqueue import enqueue_from_select
+from backend.i18n import N_, msg, msg_plural
 from backend.models import (
     CourseCheckin,
     CourseRecord,
@@ -78,8 +79,9 @@ def checkin_dedupe_key(course_id: int, months: int) -> str:
     return f"checkin:{course_id}:{months}"
 
 
-def _button(kk: str, ru: str, data: str) -> dict[str, Any]:
-    return {"text": {"kk": kk, "ru": ru}, "callback_data": data}
+def _button(label: str, data: str) -> dict[str, Any]:
+    """An inline button named by a message key (``label`` is a msgid)."""
+    return {**msg(label), "callback_data": data}
 
 
 def applied_buttons(course_id: int, months: int) -> list[list[dict[str, Any]]]:
@@ -87,29 +89,28 @@ def applied_buttons(course_id: int, months: int) -> list[list[dict[str, Any]]]:
     base = f"ci:{course_id}:{months}:a"
     return [
         [
-            _button("✅ Иә", "✅ Да", f"{base}:yes"),
-            _button("〰 Ішінара", "〰 Частично", f"{base}:partly"),
-            _button("❌ Жоқ", "❌ Нет", f"{base}:no"),
+            _button(N_("✅ Yes"), f"{base}:yes"),
+            _button(N_("〰 Partly"), f"{base}:partly"),
+            _button(N_("❌ No"), f"{base}:no"),
         ]
     ]
 
 
 def checkin_payload(months: int) -> dict[str, Any]:
-    """The first question's text in kk and ru; ``_payload_for`` adds the course's buttons."""
-    rule = load_programmes()
+    """The first question as message keys; ``_payload_for`` adds the course's buttons."""
     return {
-        "text": {
-            "kk": (
-                f"🎓 Курстан кейінгі қолдау: сертификат алғаныңызға {months} ай болды.\n"
-                "Курста үйренгеніңізді жұмыста қолдандыңыз ба?\n"
-                f"Негіз: {rule.act.split(',')[0]}, 31-тармақ."
-            ),
-            "ru": (
-                f"🎓 Посткурсовая поддержка: прошло {months} мес. после сертификата.\n"
-                "Применили ли вы на работе то, чему научились на курсе?\n"
-                "Основание: приказ МОН РК №266 от 12.06.2018, пункт 31."
-            ),
-        },
+        **msg_plural(
+            "🎓 Post-course support: {months} month has passed since your certificate.\n"
+            "Have you applied at work what you learned on the course?\n"
+            "Source: order No. 266 of the Ministry of Education and Science of 12.06.2018, "
+            "paragraph 31.",
+            "🎓 Post-course support: {months} months have passed since your certificate.\n"
+            "Have you applied at work what you learned on the course?\n"
+            "Source: order No. 266 of the Ministry of Education and Science of 12.06.2018, "
+            "paragraph 31.",
+            months,
+            months=months,
+        ),
         "months": months,
     }
 

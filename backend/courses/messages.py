@@ -98,34 +98,40 @@ def testing_payload(
     it closes (``days_left`` until the last day; 0 on the last day itself)."""
     span = f"{format_date(start)} – {format_date(end)}"
     if phase == "closes":
-        kk_when = "бүгін соңғы күн" if days_left == 0 else f"жабылуына {days_left} күн қалды"
-        ru_when = (
-            "сегодня последний день"
+        text = (
+            msg(
+                N_(
+                    "📝 The national qualification testing window {span} closes "
+                    "(today is the last day).\nSource: {act}."
+                ),
+                span=span,
+                act=act_message(act),
+            )
             if days_left == 0
-            else f"до закрытия осталось дней: {days_left}"
-        )
-        kk = f"📝 Ұлттық біліктілік тестілеуінің терезесі {span} жабылады ({kk_when})."
-        ru = (
-            f"📝 Окно национального квалификационного тестирования {span} закрывается ({ru_when})."
-        )
-    else:
-        kk = f"📝 Ұлттық біліктілік тестілеуі {span} аралығында өтеді ({days_left} күн қалды)."
-        ru = ""  # the opening reminder is a message key (below)
-    return {
-        **(
-            {"text": {"kk": f"{kk}\nНегіз: {act}.", "ru": f"{ru}\nОснование: {act}."}}
-            if phase == "closes"
             else msg_plural(
-                "📝 The national qualification testing takes place {span} ({days} day left).\n"
-                "Source: {act}.",
-                "📝 The national qualification testing takes place {span} ({days} days left).\n"
-                "Source: {act}.",
+                "📝 The national qualification testing window {span} closes "
+                "({days} day left until it closes).\nSource: {act}.",
+                "📝 The national qualification testing window {span} closes "
+                "({days} days left until it closes).\nSource: {act}.",
                 days_left,
                 span=span,
                 days=days_left,
                 act=act_message(act),
             )
-        ),
+        )
+    else:
+        text = msg_plural(
+            "📝 The national qualification testing takes place {span} ({days} day left).\n"
+            "Source: {act}.",
+            "📝 The national qualification testing takes place {span} ({days} days left).\n"
+            "Source: {act}.",
+            days_left,
+            span=span,
+            days=days_left,
+            act=act_message(act),
+        )
+    return {
+        **text,
         "buttons": [[_stop_button("testing")]],
         "window_start": start.isoformat(),
         "window_end": end.isoformat(),

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.courses.validation import format_date
 from backend.delivery.enqueue import enqueue_from_select
+from backend.i18n import N_, msg
 from backend.models import Notification, ReminderPreference, User, UserRole
 from backend.models.types import UTCDateTime
 from backend.umo.directory import SECRETARY_ROLE, Duty, load_directory
@@ -49,25 +50,26 @@ def due_duties(day: dt.date) -> list[tuple[Duty, dt.date]]:
 
 
 def duty_payload(duty: Duty, when: dt.date) -> dict[str, Any]:
+    """The reminder's lines as message keys; the duty's own words are data (kk, ru)."""
     act = load_directory().act
-    cite = f"№{act.number} бұйрық ({act.file}, {duty.lines[0]}-жол)"
-    deadline = ""
+    parts: list[Any] = [
+        # the duty's own wording is data per language (umo.yaml), so a parameter
+        msg(N_("📌 Reminder for the UMO secretary\n{duty}"), duty={"kk": duty.kk, "ru": duty.ru}),
+    ]
     if duty.deadline is not None:
         deadline = format_date(duty.deadline.in_year(when.year))
-    kk_head = "📌 ОӘБ хатшысына еске салу"
-    ru_head = "📌 Напоминание секретарю УМО"
-    kk_due = f"\nМерзімі: {deadline}." if deadline else ""
-    ru_due = f"\nСрок: {deadline}." if deadline else ""
-    kk_note = "" if duty.assumption is None else "\n(Мерзім бұйрықта көрсетілмеген: болжам.)"
-    ru_note = "" if duty.assumption is None else "\n(Дата в приказе не указана: это допущение.)"
-    return {
-        "text": {
-            "kk": f"{kk_head}\n{duty.kk}{kk_due}{kk_note}\nНегіз: {cite}.",
-            "ru": f"{ru_head}\n{duty.ru}{ru_due}{ru_note}\nОснование: приказ №{act.number}, "
-            f"{act.file}, строка {duty.lines[0]}.",
-        },
-        "duty": duty.id,
-    }
+        parts.append(msg(N_("Deadline: {date}."), date=deadline))
+    if duty.assumption is not None:
+        parts.append(msg(N_("(The order gives no date: this is an assumption.)")))
+    parts.append(
+        msg(
+            N_("Source: order No. {number}, {file}, line {line}."),
+            number=act.number,
+            file=act.file,
+            line=duty.lines[0],
+        )
+    )
+    return {"parts": parts, "duty": duty.id}
 
 
 async def enqueue_umo_duties(

@@ -123,7 +123,8 @@ async def test_an_added_window_brings_both_reminders_once_each(
     closing = (await outbox(session_pool))[-1]
     assert closing.dedupe_key == f"testing-close:{teacher}:2027-04-12"
     assert closing.payload["phase"] == "closes"
-    assert "закрывается" in closing.payload["text"]["ru"]
+    assert "закрывается" in render_text(closing.payload, "ru")
+    assert "жабылады" in render_text(closing.payload, "kk")
     assert len(await outbox(session_pool)) == 2
 
 

@@ -30,6 +30,7 @@ from backend.web.keys import clock_key
 from testing.chat import started_chat, user_id_of
 from testing.mocked_bot import MockedBot
 from tests.courses.helpers import add_course, at_local, local, new_teacher, outbox
+from tests.rendering import button_labels, rendered
 from tests.seed_texts import seed_lines
 
 SEED = "001_2a0aee6cb2e2fd2b.txt"
@@ -108,7 +109,12 @@ async def test_three_checkins_arrive_once_each(
     assert first.kind == "course_checkin"
     assert at_local(first.next_attempt_at).replace(tzinfo=None) == dt.datetime(2026, 2, 10, 9)
     assert first.payload["buttons"][0][0]["callback_data"] == f"ci:{course_id}:1:a:yes"
-    assert "№266" in first.payload["text"]["ru"]
+    assert "№266" in rendered(first.payload, "ru")
+    assert "пункт 31" in rendered(first.payload, "ru")
+    assert "№266" in rendered(first.payload, "kk")
+    assert "31-тармақ" in rendered(first.payload, "kk")
+    assert button_labels(first.payload, "kk") == ["✅ Иә", "〰 Ішінара", "❌ Жоқ"]
+    assert button_labels(first.payload, "ru") == ["✅ Да", "〰 Частично", "❌ Нет"]
     for day in (dt.date(2026, 3, 1), dt.date(2026, 4, 10), dt.date(2026, 5, 1)):
         await courses.sweep(session_pool, settings, ruleset, local(day.year, day.month, day.day))
     assert await courses.sweep(session_pool, settings, ruleset, local(2026, 7, 10)) == 1

@@ -72,6 +72,18 @@ def test_testing_reminder_cites_in_the_readers_language() -> None:
     assert "№ 146" in ru
     assert "бұйрығы" not in ru
     assert [b["callback_data"] for row in payload["buttons"] for b in row] == ["rem:stop:testing"]
+    closing = messages.testing_payload(
+        dt.date(2027, 4, 11), dt.date(2027, 4, 29), 3, act, phase="closes"
+    )
+    assert "до закрытия осталось дней: 3" in rendered(closing, "ru")
+    assert "№ 146" in rendered(closing, "ru")
+    assert "жабылуына 3 күн қалды" in rendered(closing, "kk")
+    assert "бұйрығы" in rendered(closing, "kk")
+    last = messages.testing_payload(
+        dt.date(2027, 4, 11), dt.date(2027, 4, 29), 0, act, phase="closes"
+    )
+    assert "сегодня последний день" in rendered(last, "ru")
+    assert "бүгін соңғы күн" in rendered(last, "kk")
 
 
 def test_escaping_and_folding() -> None:

@@ -23,6 +23,7 @@ from backend.umo.directory import SECRETARY_ROLE, load_directory
 from testing.chat import started_chat, user_id_of
 from testing.mocked_bot import MockedBot
 from tests.courses.helpers import at_local, local, new_teacher, outbox
+from tests.rendering import rendered
 from tests.sanat_cli import SanatCli
 from tests.seed_texts import seed_lines
 
@@ -85,8 +86,8 @@ async def test_a_umo_secretary_gets_the_1_october_reminder_at_9_local(
     assert row.user_id == secretary
     assert row.dedupe_key == f"umo:annual_report:2027-10-01:{secretary}"
     assert at_local(row.next_attempt_at).replace(tzinfo=None) == dt.datetime(2027, 10, 1, 9)
-    assert "01.10.2027" in row.payload["text"]["ru"]
-    assert "1 қазаннан" in row.payload["text"]["kk"]
+    assert "01.10.2027" in rendered(row.payload, "ru")
+    assert "1 қазаннан" in rendered(row.payload, "kk")
 
 
 async def test_missed_days_catch_up_once(
@@ -100,7 +101,8 @@ async def test_missed_days_catch_up_once(
     assert await courses.sweep(session_pool, settings, ruleset, local(2027, 9, 4, 12)) == 0
     (row,) = await outbox(session_pool)
     assert row.payload["duty"] == "work_plan"
-    assert "допущение" in row.payload["text"]["ru"]
+    assert "допущение" in rendered(row.payload, "ru")
+    assert "болжам" in rendered(row.payload, "kk")
 
 
 def test_cli_lists_the_directory_and_grants_the_role(sanat_cli: SanatCli) -> None:
