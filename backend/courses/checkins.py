@@ -30,7 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.courses.programmes import load_programmes
 from backend.db import upsert_insert
-from backend.delivery.enqueue import enqueue_from_select
+from backend.delivery.enqueue import PERSONAL_COLUMNS, enqueue_from_select
 from backend.i18n import N_, msg, msg_plural
 from backend.models import (
     CourseCheckin,
@@ -121,19 +121,6 @@ def _payload_for(course_id: int, months: int) -> str:
     return json.dumps(payload, ensure_ascii=False)
 
 
-OUTBOX_COLUMNS = (
-    "user_id",
-    "chat_id",
-    "kind",
-    "dedupe_key",
-    "payload",
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "created_at",
-)
-
-
 async def enqueue_checkins(
     connection: AsyncConnection,
     *,
@@ -197,7 +184,7 @@ async def enqueue_checkins(
                 .join(User.__table__, user.id == course.user_id)  # type: ignore[attr-defined]
                 .where(course.id == course_id)
             )
-            inserted += await enqueue_from_select(connection, query, columns=OUTBOX_COLUMNS)
+            inserted += await enqueue_from_select(connection, query, columns=PERSONAL_COLUMNS)
     return inserted
 
 

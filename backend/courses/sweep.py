@@ -63,7 +63,7 @@ from backend.courses.cycle import due_date, ladder_days, latest_offset, mileston
 from backend.courses.messages import COURSE_KIND, TESTING_KIND, course_payload, testing_payload
 from backend.courses.quiet import next_send_moment
 from backend.db import SessionPool
-from backend.delivery.enqueue import enqueue_from_select
+from backend.delivery.enqueue import PERSONAL_COLUMNS, enqueue_from_select
 from backend.models import (
     CalendarEvent,
     CourseRecord,
@@ -84,17 +84,6 @@ log = logging.getLogger(__name__)
 SWEEP_LOCK_KEY = 0x534E4154
 SWEEP_WORK_MEM = "256MB"
 SWEEP_BATCH = 50_000  # outbox rows per sweep at most; see ``sweep``
-OUTBOX_COLUMNS = (
-    "user_id",
-    "chat_id",
-    "kind",
-    "dedupe_key",
-    "payload",
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "created_at",
-)
 
 
 @dataclass(frozen=True)
@@ -217,7 +206,7 @@ async def _insert(connection: AsyncConnection, query: Any, limit: int | None) ->
     skipped. Returns how many rows went in."""
     if limit is not None:
         query = query.limit(limit)
-    return await enqueue_from_select(connection, query, columns=OUTBOX_COLUMNS)
+    return await enqueue_from_select(connection, query, columns=PERSONAL_COLUMNS)
 
 
 async def _enqueue_courses(

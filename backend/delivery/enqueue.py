@@ -37,6 +37,8 @@ OUTBOX_COLUMNS = (
     "next_attempt_at",
     "created_at",
 )
+# The columns of a row for one person, not part of a broadcast (reminders, duties, check-ins).
+PERSONAL_COLUMNS = tuple(column for column in OUTBOX_COLUMNS if column != "broadcast_id")
 # Rows per INSERT: ten columns each keeps a statement under SQLite's 999 bound parameters.
 _CHUNK = 90
 

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.courses.validation import format_date
-from backend.delivery.enqueue import enqueue_from_select
+from backend.delivery.enqueue import PERSONAL_COLUMNS, enqueue_from_select
 from backend.i18n import N_, msg
 from backend.models import Notification, ReminderPreference, User, UserRole
 from backend.models.types import UTCDateTime
@@ -25,17 +25,6 @@ from backend.umo.directory import SECRETARY_ROLE, Duty, load_directory
 
 UMO_KIND: Final = "umo_duty"
 CATCH_UP_DAYS: Final = 7
-OUTBOX_COLUMNS = (
-    "user_id",
-    "chat_id",
-    "kind",
-    "dedupe_key",
-    "payload",
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "created_at",
-)
 
 
 def due_duties(day: dt.date) -> list[tuple[Duty, dt.date]]:
@@ -108,5 +97,5 @@ async def enqueue_umo_duties(
                 ~exists().where(outbox.dedupe_key == key),
             )
         )
-        inserted += await enqueue_from_select(connection, query, columns=OUTBOX_COLUMNS)
+        inserted += await enqueue_from_select(connection, query, columns=PERSONAL_COLUMNS)
     return inserted
