@@ -19,6 +19,7 @@ from backend.exports import to_csv, to_xlsx
 from backend.models import CourseRecord, Organisation, RosterEntry
 from backend.rules.loader import Ruleset
 from backend.staff.roster_view import SORTS, STATUSES, RosterRow, counts, roster_rows, select_rows
+from backend.staff.row_problems import row_problem_text
 from backend.web.console.context import gettext_of, language_of, render, today, viewer_key
 from backend.web.keys import ruleset_key, session_pool_key, settings_key
 
@@ -63,28 +64,12 @@ def _status_labels(request: web.Request) -> dict[str, str]:
 
 
 def row_problem(request: web.Request, code: str, detail: str) -> str:
-    """The same reasons as the bot's roster report (``bot.handlers.staff.roster.row_problem``,
-    the same catalog messages; the bot's module cannot be imported from the backend)."""
+    """The reasons of the bot's roster report (``backend.staff.row_problems``); a duplicate names
+    the line it repeats."""
     _ = gettext_of(request).gettext
     if code == "duplicate":
         return _("the same person is already on line {first}").format(first=detail)
-    reasons = {
-        "no_name": _("the full name is empty"),
-        "name_too_long": _("the full name is too long"),
-        "unknown_position": _("unknown position"),
-        "ambiguous_position": _(
-            "the position number lost a zero in the spreadsheet (2.1 or 2.10?): type it as "
-            "text or write the position name"
-        ),
-        "bad_date": _("the last course date is not a date (use DD.MM.YYYY)"),
-        "no_such_date": _("there is no such day: check the day and the month"),
-        "unclosed_quote": _("a quotation mark on this line is not closed"),
-        "future_date": _("the last course date is in the future"),
-        "date_too_old": _("the last course date is too early"),
-        "unknown_category": _("unknown category"),
-        "bad_username": _("not a Telegram username"),
-    }
-    return reasons.get(code, _("the row could not be read"))
+    return row_problem_text(code, _)
 
 
 async def roster_rows_of(request: web.Request, organisation_id: int) -> list[RosterRow]:

@@ -20,6 +20,7 @@ from backend import staff
 from backend.exports import to_csv
 from backend.roster_parsing.rows import ImportReport, RowError
 from backend.settings import Settings
+from backend.staff.row_problems import row_problem_text
 from bot.context import BotContext
 from bot.handlers.staff.keyboards import back_to_organisation_keyboard
 from bot.handlers.staff.screens import ORG_KEY, not_staff_text, show_organisation, staff_org
@@ -72,24 +73,9 @@ def roster_file_problem(code: str, settings: Settings, detail: str = "") -> str:
 
 
 def row_problem(code: str) -> str:
-    reasons = {
-        "no_name": _("the full name is empty"),
-        "name_too_long": _("the full name is too long"),
-        "unknown_position": _("unknown position"),
-        "ambiguous_position": _(
-            "the position number lost a zero in the spreadsheet (2.1 or 2.10?): type it as "
-            "text or write the position name"
-        ),
-        "bad_date": _("the last course date is not a date (use DD.MM.YYYY)"),
-        "no_such_date": _("there is no such day: check the day and the month"),
-        "unclosed_quote": _("a quotation mark on this line is not closed"),
-        "future_date": _("the last course date is in the future"),
-        "date_too_old": _("the last course date is too early"),
-        "unknown_category": _("unknown category"),
-        "bad_username": _("not a Telegram username"),
-        "duplicate": _("the same person appears twice in the file"),
-    }
-    return reasons.get(code, _("the row could not be read"))
+    if code == "duplicate":
+        return _("the same person appears twice in the file")
+    return row_problem_text(code, _)
 
 
 def row_reason(error: RowError) -> str:
