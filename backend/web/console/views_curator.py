@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.broadcasts import service as broadcasts
 from backend.broadcasts.audience import ROLE_FILTERS, Audience
@@ -136,7 +137,7 @@ async def broadcast_page(request: web.Request) -> web.Response:
 
 
 async def _reach(
-    request: web.Request, session: Any, broadcast_id: int, total: int
+    request: web.Request, session: AsyncSession, broadcast_id: int, total: int
 ) -> tuple[ReachData, ReachLabels]:
     """The broadcast's reach (``backend.broadcasts.reach``) and its words in the page's
     language: the same figures for the chart and the table beside it."""
