@@ -36,7 +36,7 @@ from backend.web.console.signin import create_link
 from backend.web.problems import Handler
 
 REPEATS = 30
-PAGES = ("", "?status=overdue", "?q=Айгүл&sort=due", "?sort=position")
+PAGES = ("", "?status=overdue", "?q=Айгүл&sort=due", "?sort=position", "/digest")
 
 
 async def _seed(url: str, teachers: int) -> tuple[int, int]:

@@ -9,6 +9,7 @@ from backend.models.course import CourseCheckin, CourseRecord, CourseRecordRead
 from backend.models.curation import Channel, CuratorScope, Submission, TopicSubscription
 from backend.models.delivery import DeliveryPause, ReminderPreference
 from backend.models.dialog_state import DialogState
+from backend.models.digest_settings import OrganisationDigest
 from backend.models.notification import Notification
 from backend.models.organisation import Membership, Organisation, OrganisationRead
 from backend.models.staff import Invitation, RosterEntry
@@ -35,6 +36,7 @@ __all__ = [
     "Membership",
     "Notification",
     "Organisation",
+    "OrganisationDigest",
     "OrganisationRead",
     "ReminderPreference",
     "RosterEntry",

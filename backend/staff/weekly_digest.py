@@ -31,6 +31,7 @@ from backend.staff.digest import (
     digest_payload,
     digest_table,
 )
+from backend.staff.digest_schedule import due_moment, schedules_of
 from backend.staff.organisations import STAFF_ROLES, get_organisation, list_organisations
 from backend.staff.roster_import import roster_entries
 
@@ -38,6 +39,8 @@ DUE_SOON_DAYS = 90
 DIGEST_JOB_ID = "staff_weekly_digest"
 DIGEST_KIND = "staff_digest"
 DIGEST_FILE_KIND = "staff_digest_file"
+DIGEST_TICK_MINUTES = 5  # how often the job looks for organisations whose moment has come
+CATCH_UP = dt.timedelta(hours=1)  # after a restart: moments this recent still go out
 
 log = logging.getLogger(__name__)
 
@@ -173,27 +176,42 @@ def _outbox_rows(
 
 
 async def enqueue_weekly_digests(
-    session_pool: SessionPool, settings: Settings, ruleset: Ruleset, now: dt.datetime
+    session_pool: SessionPool,
+    settings: Settings,
+    ruleset: Ruleset,
+    now: dt.datetime,
+    *,
+    since: dt.datetime | None = None,
 ) -> int:
-    """Enqueue this week's digest to every head, HR and methodist; returns rows inserted.
+    """Enqueue the weekly digest of every organisation whose moment is due; rows inserted.
 
-    Two outbox rows per recipient: the message (dedupe ``digest:<org>:<user>:<week>``) and the
-    XLSX as a document (``…:<week>:xlsx``) — a document caption is limited to 1024 characters,
-    too short for the lists. An organisation with an empty roster gets nothing; people who
-    blocked the bot are skipped. Each organisation is its own transaction.
+    Each organisation has its own weekday and local time, or none (``digest_schedule``); the
+    defaults are ``staff.digest_weekday`` / ``digest_time``. ``since``: the job's previous run
+    (moments in ``(since, now]`` are due); without it every moment of this week that has passed.
+    Two outbox rows per recipient: the message (dedupe ``digest:<org>:<user>:<week>``, the week
+    of the moment) and the XLSX as a document (``…:<week>:xlsx``) — a document caption is
+    limited to 1024 characters, too short for the lists. An organisation with an empty roster
+    gets nothing; people who blocked the bot are skipped. Each organisation is its own
+    transaction.
     """
     delivery = settings.delivery
     send_at = next_send_moment(now, settings.tz, delivery.quiet_start, delivery.quiet_end)
     today = now.astimezone(settings.tz).date()
-    week = week_key(now, settings)
     async with session_pool() as session:
         organisation_ids = [
             organisation.id
             for organisation in await list_organisations(session=session)
             if organisation.id is not None
         ]
+        schedules = await schedules_of(
+            session=session, organisation_ids=organisation_ids, defaults=settings.staff
+        )
     inserted = failed = 0
     for organisation_id in organisation_ids:
+        moment = due_moment(schedules[organisation_id], now=now, since=since, tz=settings.tz)
+        if moment is None:
+            continue
+        week = week_key(moment, settings)
         try:
             inserted += await _enqueue_one(
                 session_pool, ruleset, organisation_id, today=today, week=week, at=(send_at, now)
@@ -239,17 +257,18 @@ async def _enqueue_one(
 def add_digest_job(
     scheduler: Any, session_pool: SessionPool, settings: Settings, ruleset: Ruleset
 ) -> None:
-    """Weekly at ``staff.digest_weekday`` / ``digest_time`` local time, fixed id."""
+    """Every ``DIGEST_TICK_MINUTES`` minutes (fixed id): the organisations whose weekday and
+    local time fell since the previous run (``CATCH_UP`` back after a start) get their digest.
+    """
     from apscheduler.triggers.cron import CronTrigger
 
-    async def run() -> None:
-        await enqueue_weekly_digests(session_pool, settings, ruleset, utcnow())
+    last_run: list[dt.datetime] = []
 
-    staff = settings.staff
-    trigger = CronTrigger(
-        day_of_week=staff.digest_weekday,
-        hour=staff.digest_time.hour,
-        minute=staff.digest_time.minute,
-        timezone=settings.tz,
-    )
+    async def run() -> None:
+        now = utcnow()
+        since = last_run[-1] if last_run else now - CATCH_UP
+        await enqueue_weekly_digests(session_pool, settings, ruleset, now, since=since)
+        last_run[:] = [now]
+
+    trigger = CronTrigger(minute=f"*/{DIGEST_TICK_MINUTES}", timezone=settings.tz)
     scheduler.add_job(run, trigger, id=DIGEST_JOB_ID, replace_existing=True)

@@ -321,6 +321,27 @@ OPERATIONS: list[Operation] = [
             _query("language", {"enum": ["kk", "ru", "en"]}),
         ),
     ),
+    Operation(
+        "GET",
+        ORG + "/digest/schedule",
+        staff_api.get_digest_schedule,
+        "When the weekly digest goes to the organisation's staff: on or off, weekday and "
+        "Asia/Almaty time (own is false while the defaults apply).",
+        {200: s.DigestSchedule, **dict.fromkeys((*PROTECTED, 404))},
+        auth="org",
+        params=(ORG_ID,),
+    ),
+    Operation(
+        "PUT",
+        ORG + "/digest/schedule",
+        staff_api.put_digest_schedule,
+        "Set the organisation's weekly digest: on or off, weekday (0 = Monday) and Asia/Almaty "
+        "time, which must lie outside the delivery quiet hours.",
+        {200: s.DigestSchedule, **dict.fromkeys((*PROTECTED, 404, 413, 415, 422))},
+        auth="org",
+        body=s.DigestScheduleInput,
+        params=(ORG_ID,),
+    ),
     # --- broadcasts and curators -------------------------------------------------------------
     Operation(
         "POST",

@@ -17,6 +17,13 @@ from backend import staff
 from backend.models import Invitation, Organisation, RosterEntry
 from backend.rules.schema import OrgKind
 from backend.staff.digest import Digest, DigestRow, digest_filename
+from backend.staff.digest_schedule import (
+    DigestSchedule,
+    ScheduleInputError,
+    check_schedule,
+    schedule_of,
+    set_schedule,
+)
 from backend.web.bodies import body_timeout, read_model, reply
 from backend.web.keys import (
     now_of,
@@ -29,7 +36,7 @@ from backend.web.keys import (
 from backend.web.operations import path_int
 from backend.web.problems import ProblemError, iso, unprocessable
 from backend.web.schemas import staff as s
-from backend.web.schemas.staff import InvitationInput, OrganisationInput
+from backend.web.schemas.staff import DigestScheduleInput, InvitationInput, OrganisationInput
 
 BASE = "/api/v1/organisations"
 ORG = BASE + "/{organisation_id}"
@@ -317,3 +324,48 @@ async def digest(request: web.Request) -> web.Response:
         content_type=FILE_TYPES[file_format],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _schedule_json(schedule: DigestSchedule) -> dict[str, Any]:
+    return {
+        "enabled": schedule.enabled,
+        "weekday": schedule.weekday,
+        "time": schedule.at.strftime("%H:%M"),
+        "own": schedule.own,
+    }
+
+
+async def get_digest_schedule(request: web.Request) -> web.Response:
+    """When the organisation's weekly digest goes out (the console's "Weekly digest" page)."""
+    await _existing(request)
+    async with request.app[session_pool_key]() as session:
+        schedule = await schedule_of(
+            session=session,
+            organisation_id=_organisation_id(request),
+            defaults=request.app[settings_key].staff,
+        )
+    return reply(s.DigestSchedule, _schedule_json(schedule))
+
+
+async def put_digest_schedule(request: web.Request) -> web.Response:
+    await _existing(request)
+    body = await read_model(request, DigestScheduleInput)
+    try:
+        weekday, at = check_schedule(
+            weekday=str(body.weekday), time=body.time, delivery=request.app[settings_key].delivery
+        )
+    except ScheduleInputError as error:
+        raise unprocessable(
+            "time must be outside the quiet hours",
+            invalid=[{"field": field, "code": code} for field, code in error.problems.items()],
+        ) from None
+    async with request.app[session_pool_key]() as session:
+        schedule = await set_schedule(
+            session=session,
+            organisation_id=_organisation_id(request),
+            enabled=body.enabled,
+            weekday=weekday,
+            at=at,
+            by=None,
+        )
+    return reply(s.DigestSchedule, _schedule_json(schedule))

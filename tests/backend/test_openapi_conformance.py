@@ -176,6 +176,13 @@ async def test_real_answers_of_every_operation_conform(
     await call("GET", one_org + "/roster", org_url + "/roster")
     for query in ("", "?format=csv", "?format=xlsx&language=kk", "?format=pdf"):
         await call("GET", one_org + "/digest", org_url + "/digest" + query)
+    schedule = one_org + "/digest/schedule"
+    await call("GET", schedule, org_url + "/digest/schedule")
+    await call("GET", schedule, f"{orgs}/99999/digest/schedule")
+    weekly = {"enabled": True, "weekday": 2, "time": "14:30"}
+    await call("PUT", schedule, org_url + "/digest/schedule", json=weekly)
+    await call("PUT", schedule, org_url + "/digest/schedule", json={**weekly, "time": "23:00"})
+    await call("PUT", schedule, f"{orgs}/99999/digest/schedule", json=weekly)
 
     broadcasts = "/api/v1/broadcasts"
     text = {"ru": {"type": "text", "text": "Сәлем, {name}!"}}

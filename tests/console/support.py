@@ -132,3 +132,22 @@ async def curator_with_audience(pool: SessionPool, region: str, people: int) -> 
         session.add(User(telegram_id=9300, full_name="Elsewhere", region="other"))
         await session.commit()
     return curator
+
+
+async def running_broadcast(pool: SessionPool, curator: int, region: str) -> int:
+    """A broadcast of ``curator`` to ``region`` (topic "news"), sent now: its id."""
+    from backend.broadcasts import service as broadcasts
+    from backend.broadcasts.audience import Audience
+
+    async with pool() as session:
+        draft = await broadcasts.create_draft(
+            session=session,
+            actor_id=curator,
+            content={"ru": {"type": "text", "text": "Собрание завтра."}},
+            topic="news",
+            audience=Audience(regions=(region,)),
+            created_via="api",
+        )
+        assert draft.id is not None
+        await broadcasts.start(session=session, actor_id=curator, broadcast_id=draft.id)
+        return draft.id

@@ -4,18 +4,25 @@ backend on loopback. Screenshots of the main pages go to var/artifacts/console/.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from aiohttp.test_utils import TestServer
+from pydantic import SecretStr
 from pytest_aiohttp import AiohttpServer
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
 
 from backend.broadcasts.ticker import tick
 from backend.db import SessionPool
 from backend.directory import REGIONS
+from backend.models import Notification, OrganisationDigest
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from backend.web.app import create_app
@@ -30,6 +37,7 @@ from tests.console.support import (
     build_world,
     curator_with_audience,
     link_for,
+    running_broadcast,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -262,3 +270,252 @@ async def test_a_broadcast_created_and_followed_to_its_end(
     done = await off_loop(_wait_for_status, browser, "done")
     assert "100%" in done
     await off_loop(screenshot, browser, "11-broadcast-done")
+
+
+# --- the Telegram Login Widget, pause/resume/cancel, digest settings, the calendar ----------
+
+WIDGET_TOKEN = "123456789:AAHtestTOKENtestTOKENtestTOKENtest01"
+
+
+def _widget_query(telegram_id: int, auth_date: int, token: str = WIDGET_TOKEN) -> str:
+    """The query string the widget appends to its data-auth-url, signed as Telegram does:
+    HMAC-SHA-256 under SHA256(bot token) of the sorted ``key=value`` lines."""
+    fields = {
+        "id": str(telegram_id),
+        "first_name": "Айгүл",
+        "username": "saparova",
+        "auth_date": str(auth_date),
+    }
+    data = "\n".join(f"{key}={fields[key]}" for key in sorted(fields))
+    secret = hashlib.sha256(token.encode()).digest()
+    fields["hash"] = hmac.new(secret, data.encode(), hashlib.sha256).hexdigest()
+    return urlencode(fields)
+
+
+def _widget_tag(driver: Any) -> dict[str, str]:
+    """The widget's script element as the browser parsed it (its JS from telegram.org cannot
+    load here, and nothing else depends on it)."""
+    tag = driver.find_element("css selector", "script[data-telegram-login]")
+    return {
+        name: str(tag.get_attribute(name))
+        for name in ("src", "data-telegram-login", "data-auth-url")
+    }
+
+
+def _signed_in_as(driver: Any, base: str) -> str:
+    """Which page /console shows now: the home page when signed in, else the sign-in page."""
+    return _open(driver, base + "/console")
+
+
+async def test_the_login_widgets_callback_signs_in_and_a_tampered_one_is_refused(
+    *,
+    settings: Settings,
+    engine: AsyncEngine,
+    ruleset: Ruleset,
+    aiohttp_server: AiohttpServer,
+    browser: Any,
+    world: World,
+) -> None:
+    require_chromium()
+    configured = settings.model_copy(
+        update={
+            "bot": settings.bot.model_copy(
+                update={"token": SecretStr(WIDGET_TOKEN), "username": "sanat_test_bot"}
+            )
+        }
+    )
+    app = create_app(configured, engine=engine, ruleset=ruleset)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    base = str(server.make_url("")).rstrip("/")
+    await off_loop(_open, browser, base + "/console/login")
+    tag = await off_loop(_widget_tag, browser)
+    assert tag["data-telegram-login"] == "sanat_test_bot"
+    assert tag["data-auth-url"] == "/console/login/telegram"
+    assert tag["src"].startswith("https://telegram.org/js/telegram-widget.js")
+    await off_loop(screenshot, browser, "12-sign-in-widget")
+
+    now = int(time.time())
+    good = _widget_query(9001, now)
+    home = await off_loop(_open, browser, f"{base}/console/login/telegram?{good}")
+    assert "Сапарова Айгүл" in home  # the HR officer whose Telegram id the widget vouched for
+    assert "Колледж «Алатау»" in home
+    await off_loop(screenshot, browser, "13-signed-in-by-widget")
+    await off_loop(_click, browser, "#sign-out")
+
+    tampered = good.replace("id=9001", "id=9002")  # someone else's id under the same hash
+    stale = _widget_query(9001, now - 2 * 86400)
+    forged = _widget_query(9001, now, token="987654321:" + "B" * 35)
+    for query in (tampered, stale, forged):
+        refused = await off_loop(_open, browser, f"{base}/console/login/telegram?{query}")
+        assert "уже использована" in refused
+        after = await off_loop(_signed_in_as, browser, base)
+        assert "Ким Анна" not in after
+        assert "Сапарова Айгүл" not in after
+        assert "Отправьте /web" in after  # back on the sign-in page
+    await off_loop(screenshot, browser, "14-widget-refused")
+
+
+async def _browser_sign_in(driver: Any, server: TestServer, path: str) -> str:
+    await off_loop(_open, driver, str(server.make_url(path)))
+    return await off_loop(_click, driver, "#sign-in")
+
+
+def _press(driver: Any, element_id: str) -> str:
+    """Click a button of a page that may reload itself meanwhile (a running broadcast)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for _attempt in range(5):
+        try:
+            _submit(driver, driver.find_element("id", element_id))
+            return _body_text(driver)
+        except StaleElementReferenceException:
+            continue
+    raise AssertionError(f"#{element_id} kept going stale")
+
+
+def _status(driver: Any) -> str:
+    return str(driver.find_element("id", "status").get_attribute("data-status"))
+
+
+def _reach_rows(driver: Any) -> list[list[str]]:
+    rows = driver.find_elements("css selector", "#reach-table tbody tr")
+    return [[str(td.text) for td in row.find_elements("tag name", "td")] for row in rows]
+
+
+def _reach_image_loaded(driver: Any) -> bool:
+    return bool(
+        driver.execute_script(
+            "const i = document.getElementById('chart-reach');"
+            "return i.complete && i.naturalWidth > 0;"
+        )
+    )
+
+
+async def test_a_curator_pauses_resumes_and_cancels_a_broadcast_in_the_browser(
+    *,
+    server: TestServer,
+    browser: Any,
+    session_pool: SessionPool,
+    settings: Settings,
+) -> None:
+    region = REGIONS[0].code
+    curator = await curator_with_audience(session_pool, region, people=3)
+    broadcast_id = await running_broadcast(session_pool, curator, region)
+    await _browser_sign_in(browser, server, await link_for(session_pool, settings, curator))
+    page = str(server.make_url(f"/console/broadcasts/{broadcast_id}"))
+    await off_loop(_open, browser, page)
+    paused = await off_loop(_press, browser, "pause")
+    assert await off_loop(_status, browser) == "paused"
+    assert "Приостановлена" in paused or "paused" in paused.lower()
+    await off_loop(screenshot, browser, "15-broadcast-paused")
+    async with session_pool() as session:
+        held = (
+            await session.exec(
+                select(Notification.status).where(Notification.broadcast_id == broadcast_id)
+            )
+        ).all()
+    assert sorted(held) == ["held"] * 3
+    assert await deliver(session_pool, MockedBot(), dt.datetime.now(dt.UTC)) == 0  # held
+
+    await off_loop(_press, browser, "resume")
+    assert await off_loop(_status, browser) == "running"
+    assert await deliver(session_pool, MockedBot(), dt.datetime.now(dt.UTC)) == 3
+    await off_loop(_open, browser, page)
+    assert await off_loop(_reach_rows, browser) == [["без организации", "3", "0", "0"]]
+    assert await off_loop(_reach_image_loaded, browser)
+    await off_loop(screenshot, browser, "16-broadcast-reach")
+
+    cancelled = await off_loop(_press, browser, "cancel")
+    assert await off_loop(_status, browser) == "cancelled"
+    assert "Приостановить" not in cancelled  # no buttons left for a finished broadcast
+    await off_loop(screenshot, browser, "17-broadcast-cancelled")
+
+
+def _set_digest(driver: Any, weekday: str, at: str, enabled: bool) -> str:
+    from selenium.webdriver.support.ui import Select
+
+    Select(driver.find_element("id", "digest-weekday")).select_by_value(weekday)
+    # a time input's typing depends on the browser's locale: set its value as a picker would
+    driver.execute_script("document.getElementById('digest-time').value = arguments[0];", at)
+    box = driver.find_element("id", "digest-enabled")
+    if box.is_selected() != enabled:
+        box.click()
+    return _press(driver, "save-digest")
+
+
+async def test_staff_change_their_digest_settings_in_the_browser(
+    *,
+    server: TestServer,
+    browser: Any,
+    session_pool: SessionPool,
+    settings: Settings,
+    world: World,
+) -> None:
+    await _browser_sign_in(browser, server, await link_for(session_pool, settings, world.hr_a))
+    page = str(server.make_url(f"/console/orgs/{world.org_a}/digest"))
+    shown = await off_loop(_open, browser, page)
+    assert "Еженедельная сводка" in shown
+    assert "по расписанию по умолчанию" in shown
+    night = await off_loop(_set_digest, browser, "2", "22:30", True)
+    assert "Выберите время с 09:00 до 20:00" in night
+    await off_loop(screenshot, browser, "18-digest-error")
+    saved = await off_loop(_set_digest, browser, "2", "14:30", True)
+    assert "Настройки сводки сохранены" in saved
+    await off_loop(screenshot, browser, "19-digest-saved")
+    async with session_pool() as session:
+        row = await session.get(OrganisationDigest, world.org_a)
+    assert row is not None
+    assert (row.enabled, row.weekday, row.minute_of_day) == (True, 2, 14 * 60 + 30)
+    foreign = await off_loop(
+        _open, browser, str(server.make_url(f"/console/orgs/{world.org_b}/digest"))
+    )
+    assert "Такой страницы нет" in foreign
+
+
+def _fill_event(driver: Any, start: str, end: str, basis: str) -> str:
+    from selenium.webdriver.support.ui import Select
+
+    Select(driver.find_element("name", "kind")).select_by_value("attestation")
+    Select(driver.find_element("name", "audience")).select_by_value("tvet")
+    driver.execute_script(
+        "document.querySelector('[name=starts_on]').value = arguments[0];"
+        "document.querySelector('[name=ends_on]').value = arguments[1];",
+        start,
+        end,
+    )
+    field = driver.find_element("name", "legal_basis")
+    field.clear()
+    field.send_keys(basis)
+    return _press(driver, "add-event")
+
+
+def _event_rows(driver: Any) -> list[str]:
+    return [str(row.text) for row in driver.find_elements("css selector", "#events tbody tr")]
+
+
+async def test_an_admin_keeps_the_calendar_in_the_browser(
+    *,
+    server: TestServer,
+    browser: Any,
+    session_pool: SessionPool,
+    settings: Settings,
+    world: World,
+) -> None:
+    await _browser_sign_in(browser, server, await link_for(session_pool, settings, world.admin))
+    await off_loop(_open, browser, str(server.make_url("/console/admin/calendars")))
+    before = len(await off_loop(_event_rows, browser))
+    backwards = await off_loop(_fill_event, browser, "2027-05-20", "2027-05-01", "Приказ № 83")
+    assert "Окончание раньше начала" in backwards
+    await off_loop(screenshot, browser, "20-calendar-error")
+    added = await off_loop(_fill_event, browser, "2027-05-01", "2027-05-20", "Приказ № 83")
+    assert "Событие добавлено" in added
+    rows = await off_loop(_event_rows, browser)
+    assert len(rows) == before + 1
+    (new,) = [row for row in rows if "01.05.2027" in row]
+    assert "attestation" in new
+    assert "tvet" in new
+    await off_loop(screenshot, browser, "21-calendar")
+    event_id = new.split()[0]
+    removed = await off_loop(_press, browser, f"remove-{event_id}")
+    assert "Событие удалено" in removed
+    assert len(await off_loop(_event_rows, browser)) == before

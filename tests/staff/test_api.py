@@ -219,3 +219,44 @@ async def test_openapi_documents_the_routes(client: Client) -> None:
     roster = paths["/api/v1/organisations/{organisation_id}/roster"]["post"]
     assert {"200", "401", "403", "413", "422"} <= set(roster["responses"])
     assert "ImportReport" in document["components"]["schemas"]
+
+
+async def test_an_organisations_digest_schedule_over_the_api(
+    client: Client, session_pool: SessionPool, settings: Settings
+) -> None:
+    mine = await new_organisation(session_pool)
+    other = await new_organisation(session_pool, "Чужая школа")
+    headers = await token_for(session_pool, settings, f"org:{mine}")
+    path = f"/api/v1/organisations/{mine}/digest/schedule"
+    default = await client.get(path, headers=headers)
+    assert default.status == 200
+    assert await default.json() == {"enabled": True, "weekday": 0, "time": "09:00", "own": False}
+
+    for body in (
+        {"enabled": True, "weekday": 2, "time": "22:30"},  # quiet hours
+        {"enabled": True, "weekday": 7, "time": "10:00"},
+        {"enabled": True, "weekday": 2, "time": "9:00"},
+        {"enabled": True, "weekday": "2", "time": "10:00"},
+        {"weekday": 2, "time": "10:00"},
+    ):
+        refused = await client.put(path, headers=headers, json=body)
+        assert refused.status == 422, body
+        assert refused.content_type == "application/problem+json"
+    assert (await (await client.get(path, headers=headers)).json())["own"] is False
+
+    saved = await client.put(
+        path, headers=headers, json={"enabled": False, "weekday": 4, "time": "11:15"}
+    )
+    assert saved.status == 200
+    expected = {"enabled": False, "weekday": 4, "time": "11:15", "own": True}
+    assert await saved.json() == expected
+    assert await (await client.get(path, headers=headers)).json() == expected
+
+    foreign = f"/api/v1/organisations/{other}/digest/schedule"
+    assert (await client.get(foreign, headers=headers)).status == 403
+    body = {"enabled": True, "weekday": 1, "time": "10:00"}
+    assert (await client.put(foreign, headers=headers, json=body)).status == 403
+    assert (await client.put(path, json=body)).status == 401
+    admin = await token_for(session_pool, settings, "admin")
+    missing = "/api/v1/organisations/999999/digest/schedule"
+    assert (await client.put(missing, headers=admin, json=body)).status == 404

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 
+import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from openpyxl import load_workbook
@@ -18,6 +19,7 @@ from backend.db import SessionPool
 from backend.models import Membership, User
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
+from backend.staff.digest_schedule import ScheduleInputError, check_schedule, set_schedule
 from tests.rendering import LANGUAGES, rendered
 from tests.staff.helpers import (
     HEADER_RU,
@@ -181,7 +183,7 @@ async def test_weekly_digest_goes_once_a_week_to_staff_only(
     assert await staff.enqueue_weekly_digests(session_pool, settings, ruleset, next_week) == 2
 
 
-async def test_digest_job_is_weekly_in_almaty_time(
+async def test_digest_job_looks_every_few_minutes_in_almaty_time(
     session_pool: SessionPool, ruleset: Ruleset, settings: Settings
 ) -> None:
     scheduler = AsyncIOScheduler()
@@ -195,8 +197,94 @@ async def test_digest_job_is_weekly_in_almaty_time(
     assert [job.id for job in jobs] == [staff.DIGEST_JOB_ID]
     trigger = jobs[0].trigger
     assert isinstance(trigger, CronTrigger)
-    after = dt.datetime(2026, 5, 5, 12, 0, tzinfo=settings.tz)  # a Tuesday
+    after = dt.datetime(2026, 5, 5, 12, 1, tzinfo=settings.tz)  # a Tuesday
     fire = trigger.get_next_fire_time(None, after)
     assert fire is not None
-    assert (fire.date(), fire.hour, fire.minute) == (dt.date(2026, 5, 11), 9, 0)  # Monday 09:00
+    assert (fire.date(), fire.hour, fire.minute) == (dt.date(2026, 5, 5), 12, 5)
     assert fire.utcoffset() == dt.timedelta(hours=5)
+
+
+def _almaty(day: int, hour: int, minute: int) -> dt.datetime:
+    """A moment of the week of Monday 11.05.2026, given in Almaty time (UTC+5)."""
+    return dt.datetime(2026, 5, day, hour, minute, tzinfo=dt.timezone(dt.timedelta(hours=5)))
+
+
+async def test_each_organisation_gets_its_digest_on_its_own_day_and_time(
+    session_pool: SessionPool, ruleset: Ruleset, settings: Settings
+) -> None:
+    """Wednesday 14:30, switched off, and the default Monday 09:00: the job's runs every five
+    minutes find each organisation's moment once; a rerun of the same window adds nothing."""
+    own = await new_organisation(session_pool, "Среда")
+    off = await new_organisation(session_pool, "Выключено")
+    default = await new_organisation(session_pool, "По умолчанию")
+    for org, telegram_id in ((own, 811), (off, 812), (default, 813)):
+        await fill_roster(session_pool, org, ruleset)
+        await make_staff(session_pool, org, telegram_id, "hr")
+    async with session_pool() as session:
+        await set_schedule(
+            session=session,
+            organisation_id=own,
+            enabled=True,
+            weekday=2,
+            at=dt.time(14, 30),
+            by=None,
+        )
+        await set_schedule(
+            session=session, organisation_id=off, enabled=False, weekday=0, at=dt.time(9), by=None
+        )
+
+    async def run(at: dt.datetime) -> list[str]:
+        before = {row.dedupe_key for row in await outbox(session_pool)}
+        since = at - dt.timedelta(minutes=5)
+        await staff.enqueue_weekly_digests(session_pool, settings, ruleset, at, since=since)
+        return sorted(
+            row.dedupe_key.split(":")[1]
+            for row in await outbox(session_pool)
+            if row.dedupe_key not in before and row.kind == staff.DIGEST_KIND
+        )
+
+    assert await run(_almaty(11, 8, 55)) == []
+    assert await run(_almaty(11, 9, 0)) == [str(default)]
+    assert await run(_almaty(11, 9, 5)) == []
+    assert await run(_almaty(13, 14, 25)) == []
+    assert await run(_almaty(13, 14, 30)) == [str(own)]
+    assert await run(_almaty(13, 14, 30)) == []  # the same window again: the weekly key holds
+    assert await run(_almaty(13, 14, 35)) == []
+    for day in range(11, 18):  # the switched-off one never, at any hour
+        for hour in (9, 14):
+            assert str(off) not in await run(_almaty(day, hour, 30))
+    rows = [row for row in await outbox(session_pool) if row.kind == staff.DIGEST_KIND]
+    assert {row.dedupe_key.rsplit(":", 1)[1] for row in rows} == {"2026-W20"}
+    # a run just after midnight on Monday still finds Sunday 23:58 of the week before
+    async with session_pool() as session:
+        await set_schedule(
+            session=session,
+            organisation_id=own,
+            enabled=True,
+            weekday=6,
+            at=dt.time(23, 58),
+            by=None,
+        )
+    monday = _almaty(18, 0, 1)
+    await staff.enqueue_weekly_digests(
+        session_pool, settings, ruleset, monday, since=monday - dt.timedelta(minutes=5)
+    )
+    keys = {row.dedupe_key for row in await outbox(session_pool)}
+    assert any(key.startswith(f"digest:{own}:") and key.endswith(":2026-W20") for key in keys)
+
+
+def test_a_digest_time_must_be_a_time_outside_the_quiet_hours(settings: Settings) -> None:
+    delivery = settings.delivery
+    assert check_schedule(weekday="2", time="14:30", delivery=delivery) == (2, dt.time(14, 30))
+    for weekday, time, problems in (
+        ("2", "22:30", {"time": "quiet"}),
+        ("2", "08:59", {"time": "quiet"}),
+        ("7", "10:00", {"weekday": "invalid"}),
+        ("", "10:00", {"weekday": "invalid"}),
+        ("2", "9", {"time": "invalid"}),
+        ("2", "25:00", {"time": "invalid"}),
+        ("-1", "", {"weekday": "invalid", "time": "invalid"}),
+    ):
+        with pytest.raises(ScheduleInputError) as error:
+            check_schedule(weekday=weekday, time=time, delivery=delivery)
+        assert error.value.problems == problems, (weekday, time)

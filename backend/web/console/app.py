@@ -23,8 +23,10 @@ from backend.staff.organisations import STAFF_ROLES, memberships_of
 from backend.web.console import (
     views_admin,
     views_auth,
+    views_calendars,
     views_charts,
     views_curator,
+    views_digest,
     views_staff,
 )
 from backend.web.console.context import (
@@ -158,6 +160,8 @@ def create_console_app() -> web.Application:
     app.add_routes(views_auth.routes)
     app.add_routes(views_staff.routes)
     app.add_routes(views_charts.routes)
+    app.add_routes(views_digest.routes)
     app.add_routes(views_curator.routes)
     app.add_routes(views_admin.routes)
+    app.add_routes(views_calendars.routes)
     return app

@@ -17,14 +17,15 @@ from backend.web.keys import session_pool_key, settings_key
 routes = web.RouteTableDef()
 
 
-def _admin(request: web.Request) -> None:
+def admin_only(request: web.Request) -> None:
+    """Admins only; anyone else gets the same 404 as a missing page."""
     if not request[viewer_key].admin:
         raise web.HTTPNotFound()
 
 
 @routes.get("/admin/curators")
 async def curator_list(request: web.Request) -> web.Response:
-    _admin(request)
+    admin_only(request)
     async with request.config_dict[session_pool_key]() as session:
         entries = await curators.list_curators(session=session)
     rows = [
@@ -59,13 +60,13 @@ async def _tokens(request: web.Request, created: str | None) -> dict[str, Any]:
 
 @routes.get("/admin/tokens")
 async def token_list(request: web.Request) -> web.Response:
-    _admin(request)
+    admin_only(request)
     return render(request, "admin_tokens.html", await _tokens(request, None))
 
 
 @routes.post("/admin/tokens")
 async def token_create(request: web.Request) -> web.Response:
-    _admin(request)
+    admin_only(request)
     form = await request.post()
     name, scope = str(form.get("name") or "")[:100], str(form.get("scope") or "")[:100]
     try:
@@ -82,7 +83,7 @@ async def token_create(request: web.Request) -> web.Response:
 
 @routes.post(r"/admin/tokens/{token_id:\d{1,9}}/revoke")
 async def token_revoke(request: web.Request) -> web.Response:
-    _admin(request)
+    admin_only(request)
     try:
         await api_tokens.revoke_token(
             request.config_dict[session_pool_key], int(request.match_info["token_id"])

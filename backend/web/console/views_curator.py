@@ -7,20 +7,27 @@ their scope (``backend.broadcasts``), and anything else is the same 404 as a mis
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.broadcasts import service as broadcasts
 from backend.broadcasts.audience import ROLE_FILTERS, Audience
+from backend.broadcasts.reach import reach_data
 from backend.broadcasts.statuses import BROADCAST_STATUS
 from backend.channels.duty import local_month
 from backend.channels.registration import covers, list_channels, reach_of
 from backend.curators import NotCuratorError
 from backend.directory import REGIONS, TOPICS
-from backend.models import Organisation, Submission
+from backend.models import Broadcast, Organisation, Submission
+from backend.pictures.catalog import Catalog
+from backend.pictures.reach import ReachData, ReachLabels, reach_labels
+from backend.web.console import charts
 from backend.web.console.context import gettext_of, language_of, now_utc, render, viewer_key
 from backend.web.keys import session_pool_key, settings_key
 
@@ -29,6 +36,21 @@ ONE = r"/broadcasts/{broadcast_id:\d{1,9}}"
 TEXT_LIMIT = 4000
 FIELDS = ("text_kk", "text_ru", "topic", "region", "role", "at")  # the new-broadcast form
 REFRESH_SECONDS = 3
+# What the broadcast page offers in each status (the service refuses anything else).
+ACTIONS = {
+    "running": ("pause", "cancel"),
+    "paused": ("resume", "cancel"),
+    "scheduled": ("cancel",),
+    "draft": ("cancel",),
+}
+Switch = Callable[..., Awaitable[Broadcast]]
+SWITCHES: dict[str, Switch] = {
+    "pause": broadcasts.pause,
+    "resume": broadcasts.resume,
+    "cancel": broadcasts.cancel,
+}
+# An SVG drawn by matplotlib styles itself inline; it is shown as an image, never as a page.
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
 
 def _curator(request: web.Request) -> int:
@@ -82,6 +104,7 @@ async def broadcast_list(request: web.Request) -> web.Response:
 @routes.get(ONE)
 async def broadcast_page(request: web.Request) -> web.Response:
     actor = _curator(request)
+    _ = gettext_of(request).gettext
     broadcast_id = int(request.match_info["broadcast_id"])
     async with request.config_dict[session_pool_key]() as session:
         try:
@@ -89,8 +112,9 @@ async def broadcast_page(request: web.Request) -> web.Response:
         except (broadcasts.BroadcastNotFoundError, broadcasts.OutOfScopeError, NotCuratorError):
             raise web.HTTPNotFound() from None
         state = await broadcasts.progress(session=session, broadcast_id=broadcast_id)
+        reach, reach_words = await _reach(request, session, broadcast_id, state.total)
     done = state.total - state.remaining
-    running = item.status in ("running", "scheduled", "paused")
+    running = item.status in ("running", "scheduled")
     return render(
         request,
         "broadcast.html",
@@ -102,7 +126,79 @@ async def broadcast_page(request: web.Request) -> web.Response:
             "refresh": REFRESH_SECONDS if running else None,
             "scheduled": _local(item.scheduled_at, request),
             "texts": {lang: (variant.get("text") or "") for lang, variant in item.content.items()},
+            "actions": ACTIONS.get(item.status, ()),
+            "problem": _("This broadcast can no longer be changed that way.")
+            if request.query.get("problem") == "state"
+            else "",
+            "reach": reach,
+            "reach_words": reach_words,
         },
+    )
+
+
+async def _reach(
+    request: web.Request, session: AsyncSession, broadcast_id: int, total: int
+) -> tuple[ReachData, ReachLabels]:
+    """The broadcast's reach (``backend.broadcasts.reach``) and its words in the page's
+    language: the same figures for the chart and the table beside it."""
+    tr = gettext_of(request)
+    catalog = Catalog(gettext=tr.gettext, ngettext=tr.ngettext)
+    data, grouping = await reach_data(
+        session=session,
+        broadcast_id=broadcast_id,
+        recipients=total,
+        tz=request.config_dict[settings_key].tz,
+        language=language_of(request),
+        catalog=catalog,
+    )
+    return data, reach_labels(catalog, data, broadcast_id=broadcast_id, grouping=grouping)
+
+
+@routes.post(ONE + "/{action:pause|resume|cancel}")
+async def switch_broadcast(request: web.Request) -> web.StreamResponse:
+    """Pause, resume or cancel with the bot's and the API's service; the same 404 for a
+    broadcast that is not the viewer's as for one that does not exist."""
+    actor = _curator(request)
+    broadcast_id = int(request.match_info["broadcast_id"])
+    switch = SWITCHES[request.match_info["action"]]
+    page = f"/console/broadcasts/{broadcast_id}"
+    async with request.config_dict[session_pool_key]() as session:
+        try:
+            await switch(session=session, actor_id=actor, broadcast_id=broadcast_id)
+        except (broadcasts.BroadcastNotFoundError, broadcasts.OutOfScopeError, NotCuratorError):
+            raise web.HTTPNotFound() from None
+        except broadcasts.BroadcastStateError:
+            raise web.HTTPSeeOther(page + "?problem=state") from None
+    raise web.HTTPSeeOther(page)
+
+
+@routes.get(ONE + "/reach.svg")
+async def reach_chart(request: web.Request) -> web.Response:
+    """The reach over time as an SVG; the page shows the same figures in a table."""
+    actor = _curator(request)
+    broadcast_id = int(request.match_info["broadcast_id"])
+    async with request.config_dict[session_pool_key]() as session:
+        try:
+            await broadcasts.get(session=session, actor_id=actor, broadcast_id=broadcast_id)
+        except (broadcasts.BroadcastNotFoundError, broadcasts.OutOfScopeError, NotCuratorError):
+            raise web.HTTPNotFound() from None
+        state = await broadcasts.progress(session=session, broadcast_id=broadcast_id)
+        data, labels = await _reach(request, session, broadcast_id, state.total)
+    points = data.points
+    body = await asyncio.to_thread(
+        charts.reach_svg,
+        [point.at for point in points],
+        [
+            [point.counts.sent for point in points],
+            [point.counts.blocked for point in points],
+            [point.counts.failed for point in points],
+        ],
+        [labels.sent, labels.blocked, labels.failed],
+        data.recipients,
+        labels.title,
+    )
+    return web.Response(
+        body=body, content_type="image/svg+xml", headers={"Content-Security-Policy": SVG_POLICY}
     )
 
 

@@ -118,3 +118,22 @@ class Digest(ResponseModel):
     without_date: list[DigestRow]
     # A course date so far in the future that its due date would fall after 31.12.9999.
     out_of_range: list[DigestRow]
+
+
+class DigestScheduleInput(RequestModel):
+    enabled: bool = Field(description="false: no weekly digest for this organisation")
+    weekday: Annotated[int, Field(ge=0, le=6, strict=True, description="0 = Monday")]
+    time: Annotated[
+        str,
+        Field(
+            pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+            description="HH:MM, Asia/Almaty, outside the delivery quiet hours",
+        ),
+    ]
+
+
+class DigestSchedule(ResponseModel):
+    enabled: bool
+    weekday: int
+    time: str
+    own: bool = Field(description="false: the defaults (SANAT_STAFF_DIGEST_*) apply")
