@@ -54,6 +54,9 @@ def test_two_backends_and_three_webhook_bots_behind_the_proxy() -> None:
         assert "ports" not in services[name]  # reached through the proxy only
     assert set(services["proxy"]["depends_on"]) == {"backend", "bot"}
     assert services["migrate"]["restart"] == "no"
+    for name in ("migrate", "backend", "bot", "admin"):  # built, never pulled from a registry
+        assert services[name]["image"] == "sanat:latest"
+        assert services[name]["build"] == {"context": "..", "dockerfile": "docker/Dockerfile"}
     assert services["backend"]["depends_on"]["migrate"] == {
         "condition": "service_completed_successfully"
     }
