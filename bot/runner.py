@@ -42,12 +42,19 @@ def check_webhook_settings(settings: Settings) -> None:
         raise SettingsError(f"SANAT_BOT_MODE=webhook needs {' and '.join(missing)}")
 
 
+async def _healthz(_request: web.Request) -> web.Response:
+    """Liveness for the reverse proxy and the container's health check: the process serves."""
+    return web.json_response({"status": "ok"})
+
+
 def create_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot) -> web.Application:
-    """aiohttp app that takes Telegram's updates; requests without the secret header get 401."""
+    """aiohttp app that takes Telegram's updates; requests without the secret header get 401.
+    ``GET /healthz`` answers 200 while the process serves."""
     secret = (
         settings.bot.webhook_secret.get_secret_value() if settings.bot.webhook_secret else None
     )
     app = web.Application()
+    app.router.add_get("/healthz", _healthz)
     CheckedRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
         app, path=settings.bot.webhook_path
     )

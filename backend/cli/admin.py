@@ -1,4 +1,5 @@
-"""``sanat admin token create | revoke | list``: API tokens on the configured database."""
+"""``sanat admin token create | revoke | list``: API tokens on the configured database; the
+parser of every ``sanat admin`` command (backup and restore, staff, curators, calendar, UMO)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 from typing import Any
 
 from backend import api_tokens
+from backend.cli import backup as backup_commands
 from backend.cli import calendar as calendar_commands
 from backend.cli import curator as curator_commands
 from backend.cli import staff as staff_commands
@@ -59,7 +61,9 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 
 
 def add_admin_commands(commands: Any) -> None:
-    admin = commands.add_parser("admin", help="administration: tokens, curators, staff, calendar")
+    admin = commands.add_parser(
+        "admin", help="administration: tokens, backups, curators, staff, calendar"
+    )
     sub = admin.add_subparsers(dest="admin_command", required=True, metavar="ADMIN_COMMAND")
 
     token = sub.add_parser("token", help="create, revoke or list API bearer tokens")
@@ -79,6 +83,7 @@ def add_admin_commands(commands: Any) -> None:
     listing = tokens.add_parser("list", help="list tokens (never the tokens themselves)")
     listing.set_defaults(handler=guarded(cmd_token_list))
 
+    backup_commands.add_commands(sub)
     staff_commands.add_commands(sub)
     curator_commands.add_commands(sub)
     calendar_commands.add_commands(sub)

@@ -102,6 +102,8 @@ async def test_webhook_refuses_requests_without_the_secret(
         await asyncio.sleep(0.02)
     assert (missing.status, wrong.status, right.status) == (401, 401, 200)
     assert len(bot.sent("SendMessage")) == 1  # only the authorised update was handled
+    healthz = await client.get("/healthz")  # the proxy's and the container's health check
+    assert (healthz.status, await healthz.json()) == (200, {"status": "ok"})
 
 
 async def test_a_restarted_bot_continues_at_the_same_step(
