@@ -121,6 +121,23 @@ def umo_topic(code: str) -> Topic | None:
     )
 
 
+def callback_topic(code: str) -> str:
+    """A topic code as button data carries it: ":" separates callback data fields, so a UMO
+    topic "umo:011" travels as "umo.011" (fixed topic codes are unchanged)."""
+    return code.replace(":", ".")
+
+
+def topic_of_callback(value: str) -> str:
+    """The topic code behind ``callback_topic``'s value (unknown values come back unchanged,
+    for ``is_topic`` to refuse)."""
+    prefix = UMO_TOPIC_PREFIX.replace(":", ".")
+    return UMO_TOPIC_PREFIX + value.removeprefix(prefix) if value.startswith(prefix) else value
+
+
+def is_umo_topic(code: str) -> bool:
+    return umo_topic(code) is not None
+
+
 def is_topic(code: str) -> bool:
     return code in TOPIC_CODES or umo_topic(code) is not None
 

@@ -232,7 +232,8 @@ def unsubscribe_buttons(topic: str) -> list[list[dict[str, Any]]]:
     """The button under a broadcast: a message key, the topic's name per language (data)."""
     entry = directory.topic(topic)
     names = {language: entry.name(language) for language in LANGUAGES}
-    return [[{**msg(UNSUBSCRIBE, topic=names), "callback_data": f"unsub:{topic}"}]]
+    data = f"unsub:{directory.callback_topic(topic)}"  # "umo:011" travels as "umo.011"
+    return [[{**msg(UNSUBSCRIBE, topic=names), "callback_data": data}]]
 
 
 def unsubscribe_label(topic: str, language: str) -> str:

@@ -44,7 +44,12 @@ async def set_topic(session: AsyncSession, user_id: int, topic: str, subscribed:
 
 
 async def choose_umo_topic(session: AsyncSession, user_id: int, direction: str) -> None:
-    """Receive the news of the UMO of ``direction`` (and of no other UMO)."""
+    """Receive the news of the UMO of ``direction`` (and of no other UMO).
+
+    The one UMO row left is the training direction the person picked, even after they turn its
+    news off (News keeps showing that topic); rows of directions picked before are removed
+    (a UMO topic is off without a row).
+    """
     code = f"{UMO_TOPIC_PREFIX}{direction}"
     if not is_topic(code):
         raise UnknownTopicError(code)
@@ -54,26 +59,50 @@ async def choose_umo_topic(session: AsyncSession, user_id: int, direction: str) 
             col(TopicSubscription.topic).startswith(UMO_TOPIC_PREFIX),
         )
     )
-    now = utcnow()
+    found = None
     for row in rows.all():
-        row.subscribed = row.topic == code
-        row.updated_at = now
-    if await session.get(TopicSubscription, (user_id, code)) is None:
+        if row.topic == code:
+            found = row
+        else:
+            await session.delete(row)
+    if found is None:
         session.add(TopicSubscription(user_id=user_id, topic=code, subscribed=True))
+    else:
+        found.subscribed = True
+        found.updated_at = utcnow()
     await session.commit()
 
 
 async def chosen_umo_direction(session: AsyncSession, user_id: int) -> str | None:
-    row = (
-        await session.exec(
-            select(TopicSubscription).where(
-                col(TopicSubscription.user_id) == user_id,
-                col(TopicSubscription.topic).startswith(UMO_TOPIC_PREFIX),
-                col(TopicSubscription.subscribed).is_(True),
-            )
+    """The training direction the person picked (whether its news are on or off): the UMO row
+    left by ``choose_umo_topic``; of rows from before that rule, the subscribed or newest."""
+    rows = await session.exec(
+        select(TopicSubscription)
+        .where(
+            col(TopicSubscription.user_id) == user_id,
+            col(TopicSubscription.topic).startswith(UMO_TOPIC_PREFIX),
         )
-    ).first()
-    return row.topic.removeprefix(UMO_TOPIC_PREFIX) if row is not None else None
+        .order_by(
+            col(TopicSubscription.subscribed).desc(),
+            col(TopicSubscription.updated_at).desc(),
+            col(TopicSubscription.topic),
+        )
+    )
+    for row in rows.all():
+        if is_topic(row.topic):  # a direction no longer in the data is no choice
+            return row.topic.removeprefix(UMO_TOPIC_PREFIX)
+    return None
+
+
+async def topics_with_umo(session: AsyncSession, user_id: int) -> dict[str, bool]:
+    """``topics_of`` and, for someone who picked a training direction, its UMO topic last."""
+    chosen = await topics_of(session, user_id)
+    direction = await chosen_umo_direction(session, user_id)
+    if direction is not None:
+        code = f"{UMO_TOPIC_PREFIX}{direction}"
+        row = await session.get(TopicSubscription, (user_id, code))
+        chosen[code] = row is not None and row.subscribed
+    return chosen
 
 
 async def unsubscribe_all(session: AsyncSession, user_id: int) -> None:

@@ -24,6 +24,9 @@ DISPLAY_FORMAT: Final = "%d.%m.%Y"
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+# What is left of a control character once whitespace is folded to single spaces (NUL, bell,
+# escape, DEL…) or a lone surrogate: PostgreSQL refuses NUL, files and log lines break.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 FIELDS: Final = (
     "completed_on",
@@ -95,10 +98,19 @@ def check_completion_date(value: Any, today: dt.date) -> dt.date:
     return day
 
 
+def _one_line(value: str) -> str:
+    """``value`` on one line (line breaks, tabs and runs of spaces become one space); code
+    text_controls for any other control character."""
+    line = " ".join(value.split())
+    if _CONTROLS.search(line):
+        raise _FieldError("text_controls")
+    return line
+
+
 def _title(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _FieldError("title_empty")
-    title = " ".join(value.split())
+    title = _one_line(value)
     if len(title) > MAX_TITLE:
         raise _FieldError("title_too_long")
     return title
@@ -127,9 +139,12 @@ def _optional_text(limit: int, code: str) -> Any:
     def check(value: Any) -> str | None:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if not isinstance(value, str) or len(value.strip()) > limit:
+        if not isinstance(value, str):
             raise _FieldError(code)
-        return value.strip()
+        line = _one_line(value)
+        if len(line) > limit:
+            raise _FieldError(code)
+        return line
 
     return check
 

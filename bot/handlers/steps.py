@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.handlers.broadcasts.keyboards import content_prompt
@@ -23,7 +24,7 @@ from bot.handlers.courses.add import (
     title_question,
 )
 from bot.handlers.courses.handlers import date_question
-from bot.handlers.courses.screens import providers_screen
+from bot.handlers.courses.screens import add_kinds_screen, add_programmes_screen, providers_screen
 from bot.handlers.courses.states import CourseStates
 from bot.handlers.staff.roster import upload_instructions
 from bot.handlers.staff.states import StaffStates
@@ -62,6 +63,9 @@ def _prompts() -> dict[str | None, Callable[[], Screen]]:
         CourseStates.add_title.state: title_question,
         CourseStates.add_provider.state: providers_screen,
         CourseStates.add_provider_name.state: provider_name_question,
+        CourseStates.add_kind.state: add_kinds_screen,
+        CourseStates.add_programme.state: lambda: add_programmes_screen(get_i18n().current_locale),
+        CourseStates.add_topic.state: lambda: add_question("topic"),
         CourseStates.add_hours.state: lambda: add_question("hours"),
         CourseStates.add_certificate_number.state: lambda: add_question("num"),
         CourseStates.add_certificate_file.state: lambda: add_question("file"),

@@ -80,7 +80,8 @@ def screen_data(chat: Chat) -> list[str]:
 async def at_the_hours_step(
     dispatcher: Dispatcher, bot: MockedBot, session_pool: SessionPool, telegram_id: int
 ) -> tuple[Chat, int]:
-    """A chat adding a course, past the required steps; and the user's database id."""
+    """A chat adding a course, past the required steps (the kind: short) and the topic (skipped);
+    and the user's database id."""
     chat = await started_chat(dispatcher, bot, telegram_id)
     user_id = await user_id_of(session_pool, chat)
     await chat.press("📚")
@@ -88,6 +89,8 @@ async def at_the_hours_step(
     await chat.send("20.04.2024")
     await chat.send("Цифровая грамотность педагога")
     await chat.press("Өрлеу")
+    await chat.press("Краткосрочный курс")
+    await chat.press_data(SKIP)  # the topic
     return chat, user_id
 
 

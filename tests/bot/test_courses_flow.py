@@ -18,6 +18,8 @@ from bot.handlers.courses.callbacks import (
     CourseCallback,
     CourseDoneCallback,
     CourseEditCallback,
+    KindCallback,
+    ProgrammeCallback,
     ProviderCallback,
     ReminderCallback,
 )
@@ -150,7 +152,8 @@ async def test_adding_a_course_through_the_dialog_shows_the_due_date(
     await chat.send("20.04.2024")
     await chat.send("Цифровая грамотность педагога")
     await chat.press("Өрлеу")
-    for _ in range(3):  # hours, certificate number, certificate file: optional
+    await chat.press("Краткосрочный курс")
+    for _ in range(4):  # topic, hours, certificate number, certificate file: optional
         await chat.press_data(CourseCallback(a="skip").pack())
     [course] = await stored_courses(session_pool, user_id)
     assert (course.completed_on, course.provider) == (dt.date(2024, 4, 20), "orleu")
@@ -234,6 +237,8 @@ async def test_every_callback_data_fits_in_64_bytes(
         CourseEditCallback(id=2**63 - 1, f="hours", v="-").pack(),
         CourseEditCallback(id=2**63 - 1, f="prov", v="orleu").pack(),
         ProviderCallback(p="orleu").pack(),
+        KindCallback(k="long_term").pack(),
+        ProgrammeCallback(p="p7").pack(),
     ]
     for data in [*seen, *widest]:
         assert len(data.encode("utf-8")) <= 64, data

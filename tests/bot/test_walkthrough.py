@@ -23,7 +23,7 @@ from bot.commands import commands_for, register_commands
 from bot.factory import create_i18n
 from bot.handlers.assessment.callbacks import PositionCallback
 from bot.handlers.courses.add import title_question
-from bot.handlers.courses.callbacks import CourseCallback, ProviderCallback
+from bot.handlers.courses.callbacks import CourseCallback, KindCallback, ProviderCallback
 from bot.handlers.courses.handlers import date_question
 from bot.handlers.news.callbacks import RegionPageCallback
 from bot.handlers.staff import join as staff_join
@@ -158,7 +158,8 @@ async def test_language_change_while_adding_a_course_resumes_the_date_step(
     assert chat.last_text() == said(dispatcher, language, lambda: title_question().text)
     await chat.send("Цифровая грамотность")
     await chat.press("Өрлеу")
-    for _optional in range(3):
+    await chat.press_data(KindCallback(k="short").pack())
+    for _optional in range(4):  # topic, hours, certificate number, certificate file
         await chat.press_data(CourseCallback(a="skip").pack())
     [course] = await stored_courses(session_pool, await user_id_of(session_pool, chat))
     assert (course.completed_on, course.title) == (dt.date(2024, 4, 20), "Цифровая грамотность")
@@ -517,7 +518,8 @@ async def test_other_organisation_as_provider_asks_its_name(
     await chat.send("   ")  # nothing: asked again
     assert chat.last_text() == asked
     await chat.send("«Педагогикалық шеберлік орталығы»")
-    for _optional in range(3):
+    await chat.press_data(KindCallback(k="other").pack())
+    for _optional in range(4):  # topic, hours, certificate number, certificate file
         await chat.press_data(CourseCallback(a="skip").pack())
     [course] = await stored_courses(session_pool, await user_id_of(session_pool, chat))
     assert (course.provider, course.provider_name) == (

@@ -27,7 +27,8 @@ from backend.web.keys import clock_key
 from bot.context import local_today
 from testing.chat import started_chat, user_id_of
 from testing.mocked_bot import MockedBot
-from tests.courses.helpers import add_course, at_local, local, new_teacher, outbox
+from tests.broadcasts.helpers import deliver
+from tests.courses.helpers import add_course, at_local, local, new_teacher, outbox, restarted
 from tests.sanat_cli import SanatCli
 
 Client = TestClient[web.Request, web.Application]
@@ -278,3 +279,57 @@ async def test_admin_adds_a_window_in_the_bot_and_my_courses_shows_it(
     )
     await admin.send(f"/calendar remove {stored.id}")
     assert "🗑 Удалено" in admin.last_text()
+
+
+async def test_next_years_windows_added_in_the_bot_bring_their_reminders(
+    dispatcher: Dispatcher,
+    bot: MockedBot,
+    session_pool: SessionPool,
+    *,
+    settings: Settings,
+    ruleset: Ruleset,
+    database_url: str,
+) -> None:
+    year = local_today(settings).year + 1
+    windows = [
+        (dt.date(year, 4, 12), dt.date(year, 4, 30)),
+        (dt.date(year, 11, 2), dt.date(year, 11, 27)),
+    ]
+    admin = await started_chat(dispatcher, bot, 7311)
+    async with session_pool() as session:
+        await users.grant_role(
+            session=session, user_id=await user_id_of(session_pool, admin), role="admin"
+        )
+    for start, end in windows:
+        await admin.send(f"/calendar add testing {start:%d.%m.%Y} {end:%d.%m.%Y} {BASIS}")
+        assert "✅ Добавлено" in admin.last_text()
+    teacher = await new_teacher(session_pool, 5301)  # speaks Kazakh
+    await add_course(session_pool, teacher, dt.date(year - 2, 9, 1))  # nothing else due that year
+    delivered = MockedBot()
+    moments = []
+    for start, end in windows:  # the day before each reminder is due, the day, and after
+        for days in (-15, -14, 0):
+            moments += [
+                local(*(start + dt.timedelta(days=days)).timetuple()[:3], hour) for hour in (8, 12)
+            ]
+        for days in (-3, -2, 0):
+            moments += [
+                local(*(end + dt.timedelta(days=days)).timetuple()[:3], hour) for hour in (8, 12)
+            ]
+    for moment in moments:
+        async with restarted(database_url) as pool:  # a restart between sweeps changes nothing
+            await courses.sweep(pool, settings, ruleset, moment)
+            await deliver(pool, delivered, moment)
+    texts = [str(r.text) for r in delivered.sent("SendMessage") if r.chat_id == 5301]
+    assert len(texts) == 4, texts
+    for (start, end), opening, closing in zip(windows, texts[::2], texts[1::2], strict=True):
+        assert f"{start:%d.%m.%Y} – {end:%d.%m.%Y}" in opening
+        assert BASIS in opening
+        assert "жабылады" in closing
+        assert "жабылады" not in opening
+    keys = sorted(row.dedupe_key for row in await outbox(session_pool))
+    assert keys == sorted(
+        f"{prefix}:{teacher}:{start.isoformat()}"
+        for start, _end in windows
+        for prefix in ("testing", "testing-close")
+    )

@@ -436,6 +436,7 @@ async def test_a_curator_counts_sends_and_follows_a_broadcast_to_its_end(
     curator = await curator_with_audience(session_pool, region, people=3)
     token = await sign_in(client, session_pool, settings, curator)
     form_page = await (await client.get("/console/broadcasts/new", headers=as_user(token))).text()
+    assert '<option value="umo:011">УМО по направлению 011</option>' in form_page
     form = {
         "csrf": csrf_of(form_page),
         "text_ru": "Привет, <b>коллеги</b>",
@@ -449,6 +450,12 @@ async def test_a_curator_counts_sends_and_follows_a_broadcast_to_its_end(
         "/console/broadcasts/new", headers=as_user(token), data={**form, "action": "count"}
     )
     assert "Получателей сейчас: 3" in await counted.text()
+    umo = await client.post(  # a UMO's topic: nobody here picked that training direction
+        "/console/broadcasts/new",
+        headers=as_user(token),
+        data={**form, "topic": "umo:011", "action": "count"},
+    )
+    assert "Получателей сейчас: 0" in await umo.text()
     sent = await client.post(
         "/console/broadcasts/new",
         headers=as_user(token),

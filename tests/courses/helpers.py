@@ -3,15 +3,18 @@ and database shortcuts."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import AsyncIterator
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
 from backend.courses import service as courses
 from backend.courses.validation import CourseInput
-from backend.db import SessionPool
+from backend.db import SessionPool, create_engine, create_session_pool
 from backend.models import CourseRecord, Notification, User
+from backend.settings import DatabaseSettings
 
 ALMATY = ZoneInfo("Asia/Almaty")
 
@@ -60,3 +63,14 @@ async def keys(pool: SessionPool) -> list[str]:
 async def stored_courses(pool: SessionPool, user_id: int) -> list[CourseRecord]:
     async with pool() as session:
         return await courses.list_courses(session=session, user_id=user_id)
+
+
+@contextlib.asynccontextmanager
+async def restarted(database_url: str) -> AsyncIterator[SessionPool]:
+    """A session pool on a new engine of the same database: what a restarted process has (no
+    connection, cache or memory of the one before)."""
+    engine = create_engine(DatabaseSettings(url=database_url))
+    try:
+        yield create_session_pool(engine)
+    finally:
+        await engine.dispose()

@@ -29,7 +29,8 @@ from backend.web.app import create_app
 from backend.web.keys import clock_key
 from testing.chat import started_chat, user_id_of
 from testing.mocked_bot import MockedBot
-from tests.courses.helpers import add_course, at_local, local, new_teacher, outbox
+from tests.broadcasts.helpers import deliver
+from tests.courses.helpers import add_course, at_local, local, new_teacher, outbox, restarted
 from tests.rendering import button_labels, rendered
 from tests.seed_texts import seed_lines
 
@@ -277,3 +278,36 @@ async def test_the_api_carries_kind_programme_and_topic(
         },
     )
     assert bad.status == 422
+
+
+async def test_three_checkins_are_delivered_once_each_across_restarts(
+    session_pool: SessionPool, settings: Settings, ruleset: Ruleset, database_url: str
+) -> None:
+    teacher = await new_teacher(session_pool, 6301)
+    course_id = await add_course(session_pool, teacher, COMPLETED)
+    bot = MockedBot()
+    days = [
+        dt.date(2026, 2, 10),
+        dt.date(2026, 2, 11),
+        dt.date(2026, 3, 15),
+        dt.date(2026, 4, 10),
+        dt.date(2026, 4, 11),
+        dt.date(2026, 6, 1),
+        dt.date(2026, 7, 10),
+        dt.date(2026, 7, 11),
+    ]
+    for _round in range(2):  # the second round: every day again, as after a crash and restore
+        for day in days:
+            for hour in (12, 15):  # a restart (new engine) between two sweeps of one day
+                async with restarted(database_url) as pool:
+                    await courses.sweep(
+                        pool, settings, ruleset, local(day.year, day.month, day.day, hour)
+                    )
+                    await deliver(pool, bot, local(day.year, day.month, day.day, hour))
+    sent = [r for r in bot.sent("SendMessage") if r.chat_id == 6301]
+    stages = [r.reply_markup.inline_keyboard[0][0].callback_data for r in sent]
+    assert stages == [f"ci:{course_id}:{months}:a:yes" for months in (1, 3, 6)]
+    assert all("31-тармақ" in str(r.text) for r in sent)  # in the teacher's Kazakh
+    keys = [row.dedupe_key for row in await outbox(session_pool)]
+    assert keys == [f"checkin:{course_id}:{months}" for months in (1, 3, 6)]
+    assert {row.status for row in await outbox(session_pool)} == {"sent"}

@@ -95,3 +95,13 @@ def test_partial_changes() -> None:
     with pytest.raises(CourseInputError) as caught:
         validate_changes({"colour": "red", "completed_on": "1.1.2030"}, TODAY)
     assert caught.value.problems == [("colour", "unknown_field"), ("completed_on", "date_future")]
+
+
+@pytest.mark.parametrize("field", ["title", "topic", "provider_name", "certificate_number"])
+def test_free_text_is_one_line_and_control_characters_are_refused(field: str) -> None:
+    today = dt.date(2026, 12, 4)
+    assert validate_changes({field: " Жаңа\tмазмұн\n 2024 "}, today) == {field: "Жаңа мазмұн 2024"}
+    for bad in ("a\x00b", "a\x1bb", "a\x7fb", "a\ud800b"):
+        with pytest.raises(CourseInputError) as error:
+            validate_changes({field: bad}, today)
+        assert error.value.problems == [(field, "text_controls")]

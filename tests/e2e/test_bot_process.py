@@ -183,3 +183,28 @@ async def test_university_self_check_twice_in_kazakh(bot_process: BotProcess) ->
         await user.press("Басқаларды үйрете аламын")
     second = await shows(user, "Алдыңғы өзін-өзі тексерумен салыстырғанда: 15 → 30.")
     assert "санаттар сатысына" in (second.text or "")
+
+
+async def test_university_self_check_twice_in_russian(bot_process: BotProcess) -> None:
+    user = bot_process.api.user(2004, "Ольга", language_code="ru")
+    await user.send("/start")
+    await shows(user, "Выберите язык")
+    await user.press("Русский")
+    await shows(user, "Что вы хотите сделать?")
+    await user.press("📝 Самооценка")
+    await shows(user, "Где вы работаете?")
+    await user.press("🎓 Вуз (профессорско-преподавательский состав)")
+    await shows(user, "карточки 3-5")
+    await user.press("5. Преподаватель в сфере образования, профессор, ОВПО (рабо…")
+    for n in range(1, 11):
+        await shows(user, f"пункт {n} из 10")
+        await user.press("Частично" if n <= 5 else "Уверенно")
+    first = await shows(user, "Результат самопроверки: карточка 5")
+    assert "Баллы: 15 из 30." in (first.text or "")
+    assert "Зоны развития" in (first.text or "")
+    await user.press("🔁 Проверить снова")
+    for n in range(1, 11):
+        await shows(user, f"пункт {n} из 10")
+        await user.press("Могу научить других")
+    second = await shows(user, "По сравнению с предыдущей самопроверкой: 15 → 30.")
+    assert "лестнице категорий" in (second.text or "")

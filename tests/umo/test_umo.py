@@ -22,7 +22,8 @@ from backend.settings import Settings
 from backend.umo.directory import SECRETARY_ROLE, load_directory
 from testing.chat import started_chat, user_id_of
 from testing.mocked_bot import MockedBot
-from tests.courses.helpers import at_local, local, new_teacher, outbox
+from tests.broadcasts.helpers import deliver
+from tests.courses.helpers import at_local, local, new_teacher, outbox, restarted
 from tests.rendering import rendered
 from tests.sanat_cli import SanatCli
 from tests.seed_texts import seed_lines
@@ -148,12 +149,36 @@ async def test_a_lecturer_picks_a_direction_and_is_in_its_umo_news_audience(
                 select(TopicSubscription).where(TopicSubscription.user_id == user_id)
             )
         ).all()
-        assert {(row.topic, row.subscribed) for row in rows} == {
-            ("umo:011", False),
-            ("umo:014", True),
-        }
+        # the earlier direction's row is dropped: the one UMO row is the direction picked
+        assert {(row.topic, row.subscribed) for row in rows} == {("umo:014", True)}
         assert await audience.count(session, Scope(), "umo:014", Audience()) == 1
         assert await audience.count(session, Scope(), "umo:011", Audience()) == 0
     assert directory.is_topic("umo:014")
     assert not directory.is_topic("umo:999")
     assert directory.topic("umo:014").default_on is False
+
+
+async def test_the_1_october_reminder_reaches_the_secretary_at_9_almaty_once_across_restarts(
+    session_pool: SessionPool, settings: Settings, ruleset: Ruleset, database_url: str
+) -> None:
+    secretary = await new_teacher(session_pool, 8201)  # speaks Kazakh
+    async with session_pool() as session:
+        await users.grant_role(session=session, user_id=secretary, role=SECRETARY_ROLE)
+    bot = MockedBot()
+    # the backend restarts between every step: a new engine each time, nothing kept in memory
+    async with restarted(database_url) as pool:
+        assert await courses.sweep(pool, settings, ruleset, local(2027, 10, 1, 0, 30)) == 1
+        assert await deliver(pool, bot, local(2027, 10, 1, 8, 59)) == 0  # quiet until 09:00
+    assert not bot.sent("SendMessage")
+    async with restarted(database_url) as pool:
+        assert await courses.sweep(pool, settings, ruleset, local(2027, 10, 1, 8, 59)) == 0
+        assert await deliver(pool, bot, local(2027, 10, 1, 9)) == 1
+    async with restarted(database_url) as pool:
+        for hour in (9, 12, 19):
+            assert await courses.sweep(pool, settings, ruleset, local(2027, 10, 1, hour)) == 0
+        assert await courses.sweep(pool, settings, ruleset, local(2027, 10, 5, 12)) == 0
+        assert await deliver(pool, bot, local(2027, 10, 5, 12)) == 0
+    [sent] = bot.sent("SendMessage")
+    assert sent.chat_id == 8201
+    assert "1 қазаннан" in sent.text  # the duty in the words of the order (kk)
+    assert "01.10.2027" in sent.text

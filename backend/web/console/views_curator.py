@@ -23,10 +23,11 @@ from backend.broadcasts.statuses import BROADCAST_STATUS
 from backend.channels.duty import local_month
 from backend.channels.registration import covers, list_channels, reach_of
 from backend.curators import NotCuratorError
-from backend.directory import REGIONS, TOPICS
+from backend.directory import REGIONS, TOPICS, UMO_TOPIC_PREFIX, topic
 from backend.models import Broadcast, Organisation, Submission
 from backend.pictures.catalog import Catalog
 from backend.pictures.reach import ReachData, ReachLabels, reach_labels
+from backend.umo.directory import load_directory
 from backend.web.console import charts
 from backend.web.console.context import gettext_of, language_of, now_utc, render, viewer_key
 from backend.web.keys import session_pool_key, settings_key
@@ -224,7 +225,12 @@ def _form_context(request: web.Request, form: dict[str, str], **extra: Any) -> d
     lang = language_of(request)
     return {
         "form": form,
-        "topics": [(topic.code, topic.name(lang)) for topic in TOPICS],
+        # the fixed topics, then the news topic of each UMO (Order 400, annex 2)
+        "topics": [(entry.code, entry.name(lang)) for entry in TOPICS]
+        + [
+            (code, topic(code).name(lang))
+            for code in (UMO_TOPIC_PREFIX + d for d in load_directory().directions)
+        ],
         "regions": [(region.code, region.name(lang)) for region in REGIONS],
         "roles": ROLE_FILTERS,
         "count": None,

@@ -21,15 +21,17 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from backend.broadcasts import service as broadcasts
 from backend.broadcasts.statuses import BROADCAST_STATUS
 from backend.curators import Scope
-from backend.directory import TOPICS, region, regions_in_order, topic
+from backend.directory import TOPICS, callback_topic, region, regions_in_order, topic
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
+from backend.umo.directory import load_directory
 from bot.handlers.news.callbacks import UnsubscribeCallback
 from bot.shared.keyboards import REGION_PAGE_SIZE, add_page_arrows, page_of, tick
 from bot.shared.screen import Screen, short
 
 ROLES = ("teachers", "staff", "students")
+UMO_PAGE_SIZE = 10
 TIME_FORMAT = "%d.%m.%Y %H:%M"
 
 
@@ -105,12 +107,42 @@ def topic_screen(language: str) -> Screen:
         builder.button(
             text=entry.name(language), callback_data=ComposeCallback(a="topic", v=entry.code)
         )
+    builder.button(
+        text=_("🧭 The UMO of a training direction"), callback_data=ComposeCallback(a="umos")
+    )
     _add_cancel(builder)
     builder.adjust(1)
     text = _(
         "Choose the topic. Only people subscribed to it receive the broadcast, and each can "
         "unsubscribe from it in one tap."
     )
+    return Screen(text, builder.as_markup())
+
+
+def umo_topics_screen(page: int) -> Screen:
+    """The news topics of the UMOs (Order 400, annex 2), one per training direction, paged;
+    a button carries the direction code only."""
+    directory = load_directory()
+    names = {umo.direction: umo.name for umo in directory.umos}  # kk, as the order names them
+    page, pages, shown = page_of(directory.directions, page, UMO_PAGE_SIZE)
+    builder = InlineKeyboardBuilder()
+    for code in shown:
+        builder.button(
+            text=short(f"{code} {names[code]}"), callback_data=ComposeCallback(a="umo", v=code)
+        )
+    sizes = [1] * len(shown)
+    arrows = add_page_arrows(builder, page, pages, lambda p: ComposeCallback(a="umos", v=str(p)))
+    if arrows:
+        sizes.append(arrows)
+    builder.button(text=_("⬅ Back"), callback_data=ComposeCallback(a="topics"))
+    _add_cancel(builder)
+    sizes.append(2)
+    builder.adjust(*sizes)
+    text = _(
+        "Choose the UMO (Order 400, annex 2) by its training direction (page {page} of "
+        "{pages}). Its news reach university staff who picked that direction, within your "
+        "scope."
+    ).format(page=page + 1, pages=pages)
     return Screen(text, builder.as_markup())
 
 
@@ -240,7 +272,7 @@ def unsubscribe_markup(topic_code: str, language: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
         text=broadcasts.unsubscribe_label(topic_code, language),
-        callback_data=UnsubscribeCallback(topic=topic_code),
+        callback_data=UnsubscribeCallback(topic=callback_topic(topic_code)),
     )
     return builder.as_markup()
 

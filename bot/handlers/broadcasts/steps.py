@@ -23,8 +23,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from backend import staff
 from backend.channels import registration as channels
 from backend.curators import Scope
-from backend.directory import TOPIC_CODES
+from backend.directory import TOPIC_CODES, UMO_TOPIC_PREFIX
 from backend.rules.loader import Ruleset
+from backend.umo.directory import load_directory
 from bot.context import BotContext
 from bot.handlers.broadcasts.access import alert, curator_scope, refusal, stale_text
 from bot.handlers.broadcasts.compose import create_and_start, preview, start_compose
@@ -41,6 +42,7 @@ from bot.handlers.broadcasts.keyboards import (
     regions_screen,
     schedule_prompt,
     topic_screen,
+    umo_topics_screen,
 )
 from bot.handlers.broadcasts.states import BroadcastStates
 from bot.shared.keyboards import REGION_PAGE_SIZE
@@ -113,9 +115,38 @@ async def _on_topic(step: Step) -> None:
     if step.value not in TOPIC_CODES:
         step.refuse(stale_text())
         return
-    step.draft["topic"] = step.value
+    await _topic_chosen(step, step.value)
+
+
+async def _topic_chosen(step: Step, code: str) -> None:
+    step.draft["topic"] = code
     await step.save(BroadcastStates.audience)
     await show(step.query, audience_screen(step.draft, step.scope, step.language))
+
+
+async def _on_topics(step: Step) -> None:
+    """Back from the UMO list to the topics."""
+    if step.current not in (BroadcastStates.topic.state, BroadcastStates.audience.state):
+        step.refuse(stale_text())
+        return
+    await show(step.query, topic_screen(step.language))
+
+
+async def _on_umo_topics(step: Step) -> None:
+    if step.current not in (BroadcastStates.topic.state, BroadcastStates.audience.state):
+        step.refuse(stale_text())
+        return
+    page = int(step.value) if step.value.isdigit() else 0
+    await show(step.query, umo_topics_screen(page))
+
+
+async def _on_umo_topic(step: Step) -> None:
+    """A UMO's news topic (``umo:<direction>``): any curator may choose it; their scope still
+    narrows who receives it."""
+    if step.value not in load_directory().directions:  # forged, or gone from the data
+        step.refuse(stale_text())
+        return
+    await _topic_chosen(step, f"{UMO_TOPIC_PREFIX}{step.value}")
 
 
 async def _on_audience(step: Step) -> None:
@@ -219,6 +250,9 @@ async def _on_schedule(step: Step) -> None:
 STEPS: dict[str, Callable[[Step], Awaitable[None]]] = {
     "skip": _on_skip,
     "topic": _on_topic,
+    "topics": _on_topics,
+    "umos": _on_umo_topics,
+    "umo": _on_umo_topic,
     "aud": _on_audience,
     "role": _on_role,
     "regs": _on_regions,
@@ -233,7 +267,7 @@ STEPS: dict[str, Callable[[Step], Awaitable[None]]] = {
     "send": _on_send,
     "sched": _on_schedule,
 }
-NEEDS_TOPIC = frozenset(STEPS) - {"skip", "topic"}
+NEEDS_TOPIC = frozenset(STEPS) - {"skip", "topic", "topics", "umos", "umo"}
 
 
 async def compose_new(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:

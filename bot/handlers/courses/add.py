@@ -1,10 +1,12 @@
-"""Adding a course: the date, the title and the provider, then the optional hours, certificate
-number and certificate file (each can be skipped).
+"""Adding a course: the date, the title, the provider (and the name of an "other" one), the
+kind (short course, one of the seven long-term programmes of Order 266 para 26, a course for
+heads, other), then the optional topic (para 25: a certificate per course topic), hours,
+certificate number and certificate file (each can be skipped).
 
 Included from ``bot.handlers.courses.create_router()``. The draft lives in the FSM data (JSON)
-under KEY, so a Skip or provider button from an old message is checked against the current state
-before it changes anything. The questions and the certificate download are shared with
-``bot.handlers.courses.edit``.
+under KEY, so a Skip, provider, kind or programme button from an old message is checked against
+the current state before it changes anything. The questions and the certificate download are
+shared with ``bot.handlers.courses.edit``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from backend.courses import CourseInputError, validate_changes, validate_course
 from backend.courses import service as courses
 from bot.context import BotContext
-from bot.handlers.courses.callbacks import CourseCallback, ProviderCallback
+from bot.handlers.courses.callbacks import (
+    CourseCallback,
+    KindCallback,
+    ProgrammeCallback,
+    ProviderCallback,
+)
 from bot.handlers.courses.handlers import (
     back_to_courses,
     cancel_markup,
@@ -33,7 +40,11 @@ from bot.handlers.courses.handlers import (
     input_hint,
     open_courses,
 )
-from bot.handlers.courses.screens import providers_screen
+from bot.handlers.courses.screens import (
+    add_kinds_screen,
+    add_programmes_screen,
+    providers_screen,
+)
 from bot.handlers.courses.states import CourseStates
 from bot.shared.screen import Screen, show
 
@@ -50,6 +61,7 @@ TYPED_FIELDS = {
 }
 # the optional steps of adding a course, in order; Skip or an answer goes on to the next one
 OPTIONAL_STEPS: tuple[tuple[State, str], ...] = (
+    (CourseStates.add_topic, "topic"),
     (CourseStates.add_hours, "hours"),
     (CourseStates.add_certificate_number, "num"),
     (CourseStates.add_certificate_file, "file"),
@@ -135,7 +147,7 @@ async def certificate_file(message: Message, bot: Bot) -> tuple[str, str]:
     return file_id, hashlib.sha256(body.read()).hexdigest()
 
 
-# --- adding a course: date, title, provider, then the optional steps ---------------------------
+# --- adding a course: date, title, provider, kind, then the optional steps ---------------------
 async def _draft(state: FSMContext) -> dict[str, Any]:
     return dict((await state.get_data()).get(KEY) or {})
 
@@ -197,7 +209,7 @@ async def choose_provider(
         await state.set_state(CourseStates.add_provider_name)
         await show(query, provider_name_question())
         return
-    await _next_step(query, state, None, ctx=ctx)
+    await _ask_kind(query, state)
 
 
 def provider_name_question() -> Screen:
@@ -212,9 +224,77 @@ async def add_provider_name_typed(message: Message, state: FSMContext, ctx: BotC
         await show(message, provider_name_question())
         return
     await state.update_data({KEY: {**await _draft(state), **changes}})
-    await _next_step(message, state, None, ctx=ctx)
+    await _ask_kind(message, state)
 
 
+# --- the kind, and the programme of a long-term course -------------------------------------------
+async def _ask_kind(event: Message | CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(CourseStates.add_kind)
+    await show(event, add_kinds_screen())
+
+
+async def choose_kind(
+    query: CallbackQuery,
+    callback_data: KindCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    draft = await _draft(state)
+    if await state.get_state() != CourseStates.add_kind.state or not draft:
+        await _stale_button(query, state, callback_answer, ctx=ctx)
+        return
+    try:
+        changes = validate_changes({"course_kind": callback_data.k}, ctx.today())
+    except CourseInputError:  # forged: not one of the kinds
+        await _stale_button(query, state, callback_answer, ctx=ctx)
+        return
+    if changes["course_kind"] == "long_term":  # which of the seven: asked next
+        await state.set_state(CourseStates.add_programme)
+        await show(query, add_programmes_screen(ctx.lang))
+        return
+    await state.update_data({KEY: {**draft, **changes}})
+    await _next_step(query, state, None, ctx=ctx)
+
+
+async def choose_programme(
+    query: CallbackQuery,
+    callback_data: ProgrammeCallback,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    ctx: BotContext,
+) -> None:
+    draft = await _draft(state)
+    if await state.get_state() != CourseStates.add_programme.state or not draft:
+        await _stale_button(query, state, callback_answer, ctx=ctx)
+        return
+    try:  # a programme makes the course long-term (backend.courses.validation)
+        changes = validate_changes({"programme": callback_data.p}, ctx.today())
+    except CourseInputError:  # forged, or no longer in the data
+        await _stale_button(query, state, callback_answer, ctx=ctx)
+        return
+    await state.update_data({KEY: {**draft, **changes}})
+    await _next_step(query, state, None, ctx=ctx)
+
+
+async def back_to_kinds(
+    query: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, ctx: BotContext
+) -> None:
+    if await state.get_state() != CourseStates.add_programme.state or not await _draft(state):
+        await _stale_button(query, state, callback_answer, ctx=ctx)
+        return
+    await _ask_kind(query, state)
+
+
+async def kind_typed(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    await message.answer(_("Please choose with the buttons."))
+    if await state.get_state() == CourseStates.add_programme.state:
+        await show(message, add_programmes_screen(ctx.lang))
+    else:
+        await show(message, add_kinds_screen())
+
+
+# --- the optional steps and storing the course ---------------------------------------------------
 async def _next_step(
     event: Message | CallbackQuery, state: FSMContext, current: str | None, ctx: BotContext
 ) -> None:
@@ -230,7 +310,7 @@ async def _next_step(
 
 
 async def add_optional_typed(message: Message, state: FSMContext, ctx: BotContext) -> None:
-    """The hours or the certificate number, whichever is being asked."""
+    """The topic, the hours or the certificate number, whichever is being asked."""
     current = await state.get_state()
     field = next(field for step, field in OPTIONAL_STEPS if step.state == current)
     changes = await validated_text(message, field, add_question(field), ctx=ctx)
@@ -285,15 +365,22 @@ def create_router() -> Router:
     # ADD_ACTIONS: the CourseCallback actions My courses leaves to this router
     router.callback_query.register(start_adding, CourseCallback.filter(F.a == "add"))
     router.callback_query.register(skip_step, CourseCallback.filter(F.a == "skip"))
+    router.callback_query.register(back_to_kinds, CourseCallback.filter(F.a == "kinds"))
     router.callback_query.register(choose_provider, ProviderCallback.filter())
+    router.callback_query.register(choose_kind, KindCallback.filter())
+    router.callback_query.register(choose_programme, ProgrammeCallback.filter())
     typed = (F.text, ~F.text.startswith("/"))
     router.message.register(add_date_typed, StateFilter(CourseStates.add_date), *typed)
     router.message.register(add_title_typed, StateFilter(CourseStates.add_title), *typed)
     router.message.register(add_provider_typed, StateFilter(CourseStates.add_provider), *typed)
     naming = StateFilter(CourseStates.add_provider_name)
     router.message.register(add_provider_name_typed, naming, *typed)
-    hours_or_number = StateFilter(CourseStates.add_hours, CourseStates.add_certificate_number)
-    router.message.register(add_optional_typed, hours_or_number, *typed)
+    choosing = StateFilter(CourseStates.add_kind, CourseStates.add_programme)
+    router.message.register(kind_typed, choosing, *typed)
+    topic_hours_or_number = StateFilter(
+        CourseStates.add_topic, CourseStates.add_hours, CourseStates.add_certificate_number
+    )
+    router.message.register(add_optional_typed, topic_hours_or_number, *typed)
     file_step = StateFilter(CourseStates.add_certificate_file)
     router.message.register(add_file_sent, file_step, F.document | F.photo)
     router.message.register(add_file_typed, file_step, *typed)

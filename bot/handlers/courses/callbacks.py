@@ -18,7 +18,7 @@ class CourseDoneCallback(CallbackData, prefix="rd"):
 
 
 class CourseCallback(CallbackData, prefix="cs"):
-    a: str  # open | add | cal | tl | on | off | del | delok | show | cert | skip
+    a: str  # open | add | cal | tl | on | off | del | delok | show | cert | skip | kinds
     id: int = 0  # course id, for del, delok, show and cert
 
 
@@ -34,6 +34,18 @@ class ProviderCallback(CallbackData, prefix="cp"):
     p: str  # orleu | talap | other
 
 
+class KindCallback(CallbackData, prefix="ck"):
+    """The kind of a course being added: ``ck:<kind>``."""
+
+    k: str  # a code of backend.courses.programmes.COURSE_KINDS
+
+
+class ProgrammeCallback(CallbackData, prefix="cg"):
+    """The long-term programme (Order 266, para 26) of a course being added: ``cg:<id>``."""
+
+    p: str  # a programme id of backend/courses/data/programmes.yaml (p1 … p7)
+
+
 # The CourseCallback actions each module answers; My courses itself answers the rest.
-ADD_ACTIONS = ("add", "skip")
+ADD_ACTIONS = ("add", "skip", "kinds")
 EDIT_ACTIONS = ("show", "cert", "del", "delok")

@@ -88,6 +88,10 @@ def input_hint(codes: list[str]) -> str:
         "topic_invalid": _(
             "That topic is too long: please keep it under {limit} characters."
         ).format(limit=MAX_TOPIC),
+        "text_controls": _(
+            "That text has special (control) characters I cannot keep. Please type it again "
+            "with letters, digits and punctuation only."
+        ),
     }
     return hints.get(code, _("Please check what you typed and try again."))
 

@@ -18,6 +18,8 @@ from bot.handlers.courses.callbacks import (
     CourseCallback,
     CourseDoneCallback,
     CourseEditCallback,
+    KindCallback,
+    ProgrammeCallback,
     ProviderCallback,
 )
 from bot.shared.callbacks import MenuCallback
@@ -58,13 +60,23 @@ def programme_label(programme_id: str | None, language: str) -> str | None:
 
 
 def course_kinds_screen(course_id: int) -> Screen:
+    """A new kind for a recorded course; Cancel goes back to the course."""
+    return _kinds_question(
+        lambda kind: CourseEditCallback(id=course_id, f="kind", v=kind),
+        CourseCallback(a="show", id=course_id),
+    )
+
+
+def add_kinds_screen() -> Screen:
+    """The kind of a course being added."""
+    return _kinds_question(lambda kind: KindCallback(k=kind), CourseCallback(a="open"))
+
+
+def _kinds_question(choice: Callable[[str], CallbackData], cancel: CallbackData) -> Screen:
     builder = InlineKeyboardBuilder()
     for kind in COURSE_KINDS:
-        builder.button(
-            text=course_kind_label(kind),
-            callback_data=CourseEditCallback(id=course_id, f="kind", v=kind),
-        )
-    builder.button(text=_("✖ Cancel"), callback_data=CourseCallback(a="show", id=course_id))
+        builder.button(text=course_kind_label(kind), callback_data=choice(kind))
+    builder.button(text=_("✖ Cancel"), callback_data=cancel)
     builder.adjust(2, 2, 1)
     return Screen(
         _(
@@ -76,17 +88,39 @@ def course_kinds_screen(course_id: int) -> Screen:
 
 
 def programmes_screen(course_id: int, language: str) -> Screen:
+    """A long-term programme for a recorded course; Cancel goes back to the course."""
+    return _programmes_question(
+        lambda programme: CourseEditCallback(id=course_id, f="prog", v=programme),
+        [CourseCallback(a="show", id=course_id)],
+        language,
+    )
+
+
+def add_programmes_screen(language: str) -> Screen:
+    """The long-term programme of a course being added; Back returns to the kinds."""
+    return _programmes_question(
+        lambda programme: ProgrammeCallback(p=programme),
+        [CourseCallback(a="kinds"), CourseCallback(a="open")],
+        language,
+    )
+
+
+def _programmes_question(
+    choice: Callable[[str], CallbackData], below: list[CallbackData], language: str
+) -> Screen:
+    """The seven programmes, listed in the text with their clause; a button per clause number,
+    then Back (if ``below`` has two entries) and Cancel."""
     catalog = load_programmes()
     builder = InlineKeyboardBuilder()
     lines = [_("Which long-term programme (Order 266, para 26)?"), ""]
     for programme in catalog.programmes:
         lines.append(escape(programme_label(programme.id, language) or ""))
-        builder.button(
-            text=str(programme.clause),
-            callback_data=CourseEditCallback(id=course_id, f="prog", v=programme.id),
-        )
-    builder.button(text=_("✖ Cancel"), callback_data=CourseCallback(a="show", id=course_id))
-    builder.adjust(7, 1)
+        builder.button(text=str(programme.clause), callback_data=choice(programme.id))
+    *back, cancel = below
+    for data in back:
+        builder.button(text=_("⬅ Back"), callback_data=data)
+    builder.button(text=_("✖ Cancel"), callback_data=cancel)
+    builder.adjust(7, len(below))
     return Screen("\n".join(lines), builder.as_markup())
 
 

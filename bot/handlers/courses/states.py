@@ -11,6 +11,9 @@ class CourseStates(StatesGroup):
     add_title = State()  # adding a course: type its title
     add_provider = State()  # adding a course: choose the provider
     add_provider_name = State()  # adding a course: "other" provider: type its name
+    add_kind = State()  # adding a course: choose its kind (short, long-term, heads, other)
+    add_programme = State()  # adding a long-term course: choose its programme (para 26)
+    add_topic = State()  # adding a course: type its topic (para 25), or skip
     add_hours = State()  # adding a course: type its hours, or skip
     add_certificate_number = State()  # adding a course: type the certificate number, or skip
     add_certificate_file = State()  # adding a course: send the certificate file, or skip

@@ -6,13 +6,14 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class UnsubscribeCallback(CallbackData, prefix="unsub"):
-    """Under every broadcast: one tap leaves its topic (``unsub:<topic>``)."""
+    """Under every broadcast: one tap leaves its topic (``unsub:<topic>``; a UMO topic
+    "umo:011" as "umo.011", see ``backend.directory.callback_topic``)."""
 
     topic: str
 
 
 class TopicToggleCallback(CallbackData, prefix="nt"):
-    topic: str
+    topic: str  # backend.directory.callback_topic of the topic code
 
 
 class ResubscribeCallback(CallbackData, prefix="nre"):

@@ -16,7 +16,16 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from backend.broadcasts import topics
-from backend.directory import REGION_CODES, TOPIC_CODES, TOPICS, region, regions_in_order, topic
+from backend.directory import (
+    REGION_CODES,
+    TOPIC_CODES,
+    UMO_TOPIC_PREFIX,
+    callback_topic,
+    region,
+    regions_in_order,
+    topic,
+    topic_of_callback,
+)
 from backend.models import UserRead
 from bot.context import BotContext
 from bot.handlers.news.callbacks import (
@@ -33,11 +42,13 @@ from bot.shared.screen import Screen, show
 
 
 def news_screen(chosen: dict[str, bool], region_code: str | None, language: str) -> Screen:
+    """A toggle per topic of ``chosen`` (the fixed ones, then the UMO of the person's training
+    direction if they picked one), the region, Back."""
     builder = InlineKeyboardBuilder()
-    for entry in TOPICS:
+    for code, on in chosen.items():
         builder.button(
-            text=f"{tick(bool(chosen.get(entry.code)))} {entry.name(language)}",
-            callback_data=TopicToggleCallback(topic=entry.code),
+            text=f"{tick(on)} {topic(code).name(language)}",
+            callback_data=TopicToggleCallback(topic=callback_topic(code)),
         )
     region_name = region(region_code).name(language) if region_code in REGION_CODES else None
     builder.button(
@@ -87,12 +98,22 @@ async def open_section(
     """The News menu item (and /news)."""
     user: UserRead = ctx.user
     session = ctx.session
-    chosen = await topics.topics_of(session, user.id)
+    chosen = await topics.topics_with_umo(session, user.id)
     region_code = await topics.region_of(session, user.id)
     screen = news_screen(chosen, region_code, ctx.lang)
     if notice:
         screen = Screen(f"{notice}\n\n{screen.text}", screen.markup)
     await show(event, screen, new=new)
+
+
+async def _own_topic(callback_value: str, ctx: BotContext) -> str | None:
+    """The topic code a News button names, if it is one this person may change: a fixed topic,
+    or the UMO topic of the training direction they picked; None for anything else."""
+    code = topic_of_callback(callback_value)
+    if code in TOPIC_CODES:
+        return code
+    direction = await topics.chosen_umo_direction(ctx.session, ctx.user.id)
+    return code if direction is not None and code == f"{UMO_TOPIC_PREFIX}{direction}" else None
 
 
 async def _stale_button(
@@ -112,11 +133,12 @@ async def toggle_topic(
 ) -> None:
     user: UserRead = ctx.user
     session = ctx.session
-    if callback_data.topic not in TOPIC_CODES:
+    code = await _own_topic(callback_data.topic, ctx)
+    if code is None:
         await _stale_button(query, state, callback_answer, ctx)
         return
-    chosen = await topics.topics_of(session, user.id)
-    await topics.set_topic(session, user.id, callback_data.topic, not chosen[callback_data.topic])
+    chosen = await topics.topics_with_umo(session, user.id)
+    await topics.set_topic(session, user.id, code, not chosen.get(code, False))
     await open_section(query, state, ctx=ctx)
 
 
@@ -154,12 +176,13 @@ async def unsubscribe(
     ctx: BotContext,
 ) -> None:
     """The button under a broadcast: leave its topic in one tap, with a way back."""
-    if callback_data.topic not in TOPIC_CODES:
+    code = await _own_topic(callback_data.topic, ctx)
+    if code is None:
         callback_answer.text = _("This button is out of date. Open 📰 News in /menu instead.")
         callback_answer.show_alert = True
         return
-    await topics.set_topic(ctx.session, ctx.user.id, callback_data.topic, False)
-    name = topic(callback_data.topic).name(ctx.lang)
+    await topics.set_topic(ctx.session, ctx.user.id, code, False)
+    name = topic(code).name(ctx.lang)
     callback_answer.text = _("Unsubscribed from «{topic}».").format(topic=name)
     builder = InlineKeyboardBuilder()
     builder.button(text=_("↩ Undo"), callback_data=ResubscribeCallback(topic=callback_data.topic))
@@ -180,11 +203,12 @@ async def resubscribe(
     callback_answer: CallbackAnswer,
     ctx: BotContext,
 ) -> None:
-    if callback_data.topic not in TOPIC_CODES:
+    code = await _own_topic(callback_data.topic, ctx)
+    if code is None:
         await _stale_button(query, state, callback_answer, ctx)
         return
-    await topics.set_topic(ctx.session, ctx.user.id, callback_data.topic, True)
-    name = topic(callback_data.topic).name(ctx.lang)
+    await topics.set_topic(ctx.session, ctx.user.id, code, True)
+    name = topic(code).name(ctx.lang)
     notice = _("You receive «{topic}» again.").format(topic=escape(name))
     await open_section(query, state, notice=notice, ctx=ctx)
 
