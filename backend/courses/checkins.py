@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import Integer, String, Text, cast, exists, literal, select
+from sqlalchemy import Integer, String, Text, cast, exists, literal, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
@@ -128,9 +128,11 @@ async def enqueue_checkins(
     send_at: dt.datetime,
     now: dt.datetime,
     reachable: Any,
+    teachers: Any = None,
     limit: int | None,
 ) -> int:
-    """Put the due check-ins into the outbox (``reachable``: the sweep's opt-out condition)."""
+    """Put the due check-ins into the outbox (``reachable``: the sweep's opt-out condition;
+    ``teachers``: a selectable of the user ids to look at, None for everyone)."""
     course = CourseRecord.__table__.c  # type: ignore[attr-defined]
     user = User.__table__.c  # type: ignore[attr-defined]
     preference = ReminderPreference.__table__  # type: ignore[attr-defined]
@@ -149,6 +151,7 @@ async def enqueue_checkins(
                 .where(
                     course.completed_on >= earliest,
                     course.completed_on <= latest,
+                    true() if teachers is None else course.user_id.in_(select(teachers.c.user_id)),
                     reachable,
                     ~exists().where(
                         outbox.dedupe_key

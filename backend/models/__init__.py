@@ -7,7 +7,12 @@ from backend.models.calendar import CalendarEvent
 from backend.models.console import ConsoleLink, ConsoleSession
 from backend.models.course import CourseCheckin, CourseRecord, CourseRecordRead
 from backend.models.curation import Channel, CuratorScope, Submission, TopicSubscription
-from backend.models.delivery import DeliveryPause, ReminderPreference
+from backend.models.delivery import (
+    DeliveryPause,
+    ReminderPreference,
+    ReminderSchedule,
+    SweepState,
+)
 from backend.models.dialog_state import DialogState
 from backend.models.notification import Notification
 from backend.models.organisation import Membership, Organisation, OrganisationRead
@@ -37,8 +42,10 @@ __all__ = [
     "Organisation",
     "OrganisationRead",
     "ReminderPreference",
+    "ReminderSchedule",
     "RosterEntry",
     "Submission",
+    "SweepState",
     "TeacherProfile",
     "TopicSubscription",
     "UniversitySelfCheck",
