@@ -22,6 +22,7 @@ with a *basis* fingerprint, and a sweep that finds another basis makes every tea
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -35,6 +36,7 @@ from sqlalchemy import (
     bindparam,
     column,
     func,
+    or_,
     select,
     table,
     text,
@@ -88,6 +90,7 @@ def next_rung_day(due: dt.date, day: dt.date, ladder: Ladder) -> dt.date:
     return due + dt.timedelta(days=steps * every)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stage_start(completed_on: dt.date, months: int) -> dt.date:
     """The first day a course is in its ``months`` check-in stage: the first day ``d`` with
     ``months_before(d, months) >= completed_on`` (``checkins.stage_ranges``' own bound)."""
@@ -118,9 +121,12 @@ def next_checkin_day(courses: Iterable[dt.date], day: dt.date, ladder: Ladder) -
     return min(starts, default=None)
 
 
-def next_look_day(courses: Sequence[dt.date], day: dt.date, ladder: Ladder) -> dt.date | None:
+@functools.lru_cache(maxsize=1 << 16)
+def next_look_day(courses: tuple[dt.date, ...], day: dt.date, ladder: Ladder) -> dt.date | None:
     """The first day after ``day`` on which something may fall due for a teacher whose courses
-    were completed on ``courses`` (the ladder of the latest one, the check-ins of each)."""
+    were completed on ``courses`` (the ladder of the latest one, the check-ins of each).
+
+    Cached: most teachers of a batch share their course dates with others."""
     if not courses:
         return None
     days: list[dt.date] = []
@@ -144,13 +150,19 @@ def day_start(day: dt.date, tz: ZoneInfo) -> dt.datetime:
 
 async def ensure_basis(connection: AsyncConnection, basis: str) -> bool:
     """When the stored times were computed on another basis (the settings changed), make every
-    teacher due at once; returns True when that happened."""
+    teacher due at once; returns True when the basis changed."""
     state = SweepState.__table__.c  # type: ignore[attr-defined]
     stored = await connection.scalar(select(state.value).where(state.name == BASIS_STATE))
     if stored == basis:
         return False
-    schedule = ReminderSchedule.__table__  # type: ignore[attr-defined]
-    await connection.execute(update(schedule).values(next_at=EPOCH))
+    if stored is not None:
+        # (None: no sweep ever stored a time, every row is still "look now")
+        schedule = ReminderSchedule.__table__  # type: ignore[attr-defined]
+        await connection.execute(
+            update(schedule)
+            .where(or_(schedule.c.next_at.is_(None), schedule.c.next_at > EPOCH))
+            .values(next_at=EPOCH)
+        )
     statement = upsert_insert(connection, SweepState.__table__).values(  # type: ignore[attr-defined]
         name=BASIS_STATE, value=basis
     )
@@ -168,7 +180,7 @@ async def due_teachers(
     query = (
         select(schedule.user_id)
         .where(schedule.next_at <= bindparam("send_at", send_at, type_=UTCDateTime()))
-        .order_by(schedule.next_at, schedule.user_id)
+        .order_by(schedule.next_at)  # the index's order: the scan stops after ``limit`` rows
     )
     if limit is not None:
         query = query.limit(limit)
@@ -239,7 +251,7 @@ async def reschedule(
             # snoozed: nothing went out; the latest rung reached is due when the snooze ends
             updates.append((user_id, until))
         else:
-            look = next_look_day(courses, day, ladder)
+            look = next_look_day(tuple(sorted(courses)), day, ladder)
             updates.append((user_id, None if look is None else day_start(look, tz)))
     await _store(connection, updates)
     return len(updates)
