@@ -184,6 +184,11 @@ async def due_teachers(
     )
     if limit is not None:
         query = query.limit(limit)
+    if connection.dialect.name == "postgresql":
+        # Locked until the sweep commits: a course added meanwhile (its trigger resets the row)
+        # waits, and its "look now" lands after the sweep's next moment instead of under it.
+        # (SQLite has one writer at a time: a concurrent write fails rather than interleaves.)
+        query = query.with_for_update()
     return list((await connection.execute(query)).scalars())
 
 

@@ -100,10 +100,10 @@ log = logging.getLogger(__name__)
 # Any constant works as long as every backend process uses the same one ("SNAT" in ASCII).
 SWEEP_LOCK_KEY = 0x534E4154
 SWEEP_WORK_MEM = "256MB"
-# Teachers (and testing-window rows) per sweep at most; see ``sweep``. 20 000 teachers a
-# minute keep a backlog sweep under 5 s on a small machine and still enqueue far faster than
-# the delivery worker sends (about 30 messages a second).
-SWEEP_BATCH = 20_000
+# Teachers (and testing-window rows) per sweep at most; see ``sweep``. 10 000 teachers a
+# minute keep a backlog sweep well under 5 s on a small machine (bench/sweep.py) and still
+# enqueue far faster than the delivery worker sends (about 30 messages a second).
+SWEEP_BATCH = 10_000
 
 
 @dataclass(frozen=True)

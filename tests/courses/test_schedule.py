@@ -3,8 +3,10 @@ the sweep looks only at teachers whose moment has come and stores the next one."
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
+import pytest
 from sqlalchemy import delete, insert, select, update
 
 from backend.courses import service as courses
@@ -195,3 +197,38 @@ def test_stage_starts_agree_with_the_check_in_ranges() -> None:
             assert stage in in_stage
             assert stage not in before
         completed_on += dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # concurrent writers
+async def test_a_course_added_during_a_sweep_is_not_lost(
+    session_pool: SessionPool, settings: Settings, ruleset: Ruleset
+) -> None:
+    """The sweep locks the schedule rows it takes: a course committed while it runs is either
+    seen by it or leaves the teacher marked for the next sweep, never overwritten."""
+    now = local(2026, 3, 1)
+    other = await new_teacher(session_pool, 7005)
+    await add_course(session_pool, other, dt.date(2022, 1, 1))
+    assert await courses.sweep(session_pool, settings, ruleset, now) == 1  # warm: data loaded
+    user_id = await new_teacher(session_pool, 7004)
+    await add_course(session_pool, user_id, dt.date(2022, 1, 1))  # overdue: a rung is due
+    async with session_pool() as writer:
+        # the new course is written (its trigger resets the teacher's row) but not committed
+        await (await writer.connection()).execute(
+            insert(CourseRecord).values(
+                user_id=user_id,
+                completed_on=COMPLETED,
+                title="Жаңа",
+                provider="orleu",
+                created_at=EPOCH,
+                updated_at=EPOCH,
+            )
+        )
+        sweeping = asyncio.create_task(courses.sweep(session_pool, settings, ruleset, now))
+        await asyncio.sleep(1.5)  # the sweep waits for the writer's row lock meanwhile
+        await writer.commit()
+    await sweeping
+    found = await keys(session_pool)
+    if f"course:{user_id}:2026-05-10:d90" not in found:  # not seen: still marked, then sent
+        assert await _next_at(session_pool, user_id) == EPOCH
+        await courses.sweep(session_pool, settings, ruleset, now)
+    assert f"course:{user_id}:2026-05-10:d90" in await keys(session_pool)
