@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
+import functools
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import Integer, String, Text, cast, exists, literal, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import String, cast, exists, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 from sqlmodel import select as sm_select
@@ -30,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.courses.programmes import load_programmes
 from backend.db import upsert_insert
-from backend.delivery.enqueue import PERSONAL_COLUMNS, enqueue_from_select
+from backend.delivery.enqueue import enqueue
 from backend.i18n import N_, msg, msg_plural
 from backend.models import (
     CourseCheckin,
@@ -40,7 +39,7 @@ from backend.models import (
     ReminderPreference,
     User,
 )
-from backend.models.types import UTCDateTime, utcnow
+from backend.models.types import utcnow
 
 CHECKIN_KIND: Final = "course_checkin"
 GRACE_DAYS: Final = 30  # the last check-in is still sent this long after its day (downtime)
@@ -96,6 +95,11 @@ def applied_buttons(course_id: int, months: int) -> list[list[dict[str, Any]]]:
     ]
 
 
+@functools.lru_cache(maxsize=16)
+def _question(months: int) -> dict[str, Any]:
+    return checkin_payload(months)
+
+
 def checkin_payload(months: int) -> dict[str, Any]:
     """The first question as message keys; ``_payload_for`` adds the course's buttons."""
     return {
@@ -115,10 +119,10 @@ def checkin_payload(months: int) -> dict[str, Any]:
     }
 
 
-def _payload_for(course_id: int, months: int) -> str:
-    payload = {**checkin_payload(months), "buttons": applied_buttons(course_id, months)}
+def _payload_for(course_id: int, months: int) -> dict[str, Any]:
+    payload = {**_question(months), "buttons": applied_buttons(course_id, months)}
     payload["course_id"] = course_id
-    return json.dumps(payload, ensure_ascii=False)
+    return payload
 
 
 async def enqueue_checkins(
@@ -128,9 +132,11 @@ async def enqueue_checkins(
     send_at: dt.datetime,
     now: dt.datetime,
     reachable: Any,
+    teachers: Any = None,
     limit: int | None,
 ) -> int:
-    """Put the due check-ins into the outbox (``reachable``: the sweep's opt-out condition)."""
+    """Put the due check-ins into the outbox (``reachable``: the sweep's opt-out condition;
+    ``teachers``: a selectable of the user ids to look at, None for everyone)."""
     course = CourseRecord.__table__.c  # type: ignore[attr-defined]
     user = User.__table__.c  # type: ignore[attr-defined]
     preference = ReminderPreference.__table__  # type: ignore[attr-defined]
@@ -140,51 +146,40 @@ async def enqueue_checkins(
         left = None if limit is None else limit - inserted
         if left is not None and left <= 0:
             break
-        candidates = (
-            await connection.execute(
-                select(course.id)
-                .select_from(CourseRecord.__table__)  # type: ignore[attr-defined]
-                .join(User.__table__, user.id == course.user_id)  # type: ignore[attr-defined]
-                .outerjoin(preference, preference.c.user_id == user.id)
-                .where(
-                    course.completed_on >= earliest,
-                    course.completed_on <= latest,
-                    reachable,
-                    ~exists().where(
-                        outbox.dedupe_key
-                        == literal("checkin:", String())
-                        + cast(course.id, String())
-                        + literal(f":{months}", String())
-                    ),
-                )
-                .order_by(course.id)
-                .limit(left)
+        candidates = await connection.execute(
+            select(course.id, user.id, user.telegram_id)
+            .select_from(CourseRecord.__table__)  # type: ignore[attr-defined]
+            .join(User.__table__, user.id == course.user_id)  # type: ignore[attr-defined]
+            .outerjoin(preference, preference.c.user_id == user.id)
+            .where(
+                course.completed_on >= earliest,
+                course.completed_on <= latest,
+                true() if teachers is None else course.user_id.in_(select(teachers.c.user_id)),
+                reachable,
+                ~exists().where(
+                    outbox.dedupe_key
+                    == literal("checkin:", String())
+                    + cast(course.id, String())
+                    + literal(f":{months}", String())
+                ),
             )
-        ).scalars()
-        for course_id in candidates:
-            payload = _payload_for(course_id, months)
-            value = (
-                cast(literal(payload, Text()), JSONB)
-                if connection.dialect.name == "postgresql"
-                else literal(payload, Text())
-            )
-            query = (
-                select(
-                    user.id,
-                    user.telegram_id,
-                    literal(CHECKIN_KIND, String()),
-                    literal(checkin_dedupe_key(course_id, months), String()),
-                    value,
-                    literal("pending", String()),
-                    literal(0, Integer()),
-                    literal(send_at, UTCDateTime()),
-                    literal(now, UTCDateTime()),
-                )
-                .select_from(CourseRecord.__table__)  # type: ignore[attr-defined]
-                .join(User.__table__, user.id == course.user_id)  # type: ignore[attr-defined]
-                .where(course.id == course_id)
-            )
-            inserted += await enqueue_from_select(connection, query, columns=PERSONAL_COLUMNS)
+            .order_by(course.id)
+            .limit(left)
+        )
+        # one row each (the buttons name the course), inserted in chunks: no statement per row
+        rows = [
+            {
+                "user_id": user_id,
+                "chat_id": chat_id,
+                "kind": CHECKIN_KIND,
+                "dedupe_key": checkin_dedupe_key(course_id, months),
+                "payload": _payload_for(course_id, months),
+                "next_attempt_at": send_at,
+                "created_at": now,
+            }
+            for course_id, user_id, chat_id in candidates
+        ]
+        inserted += await enqueue(connection, rows, now=now)
     return inserted
 
 

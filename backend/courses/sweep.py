@@ -1,21 +1,36 @@
 """The reminder sweep: due course milestones into the notification outbox, each at most once.
 
-One statement does the work, set-based, whatever the number of teachers:
+A sweep costs what is due, not what exists: ``reminder_schedule`` (``backend.courses.schedule``)
+holds, per teacher, the moment the sweep next has to look at them, behind an index. Each sweep
+takes the teachers whose moment has come (at most ``limit``, earliest first), enqueues what is
+due for them with the set-based statements below, and stores their next moment. With nothing
+due, a sweep is a few index probes whatever the number of teachers.
+
+For the teachers taken, one statement does the course reminders:
 
 * a *plan* is computed in Python for every possible latest-completion date (about 365 a year
-  since the earliest course, a few hundred to a few thousand rows): its due date, the latest
-  milestone reached and the message. Python stays the single source of the calendar rules
-  (29 February, the ladder) on both databases;
-* SQL joins the courses to the plan on their date, keeps each teacher's latest course, drops
-  teachers who stopped, snoozed or cannot be reached and rows already in the outbox (an
-  index probe, so the common case — everything enqueued already — builds no rows), and
-  inserts the rest with ``ON CONFLICT (dedupe_key) DO NOTHING`` as the final guarantee.
+  since the earliest course of those teachers): its due date, the latest milestone reached and
+  the message. Python stays the single source of the calendar rules (29 February, the ladder)
+  on both databases;
+* SQL joins those teachers' courses to the plan on their date, keeps each teacher's latest
+  course, drops teachers who stopped, snoozed or cannot be reached and rows already in the
+  outbox (an index probe), and inserts the rest with ``ON CONFLICT (dedupe_key) DO NOTHING``
+  as the final guarantee.
 
 The dedupe key is ``course:<user>:<due date>:<milestone>``: a milestone of a cycle is enqueued
 at most once whatever happens, and correcting a course date (a new due date) starts a new cycle
 of keys. Only the *latest* milestone reached is ever inserted, so after downtime one message
-goes out instead of a burst, and since the latest milestone only moves forward in time, an
-older one skipped that way can never be inserted by a later sweep.
+goes out instead of a burst (the schedule's moments are in the past then: the teachers are
+taken at the next sweep), and since the latest milestone only moves forward in time, an older
+one skipped that way can never be inserted by a later sweep. The outbox row stays the memory of
+what was sent: whenever a teacher is looked at again before the next rung (a trigger fired:
+a course, a choice, a membership changed), the dedupe key is what keeps the rung from going out
+twice, hence the retention horizon of ``backend.delivery.retention``.
+
+Testing-window reminders go to every teacher: the first sweep on which a window's phase is due
+does one pass over all teachers (repeated until complete, ``limit`` rows at a time) and records
+it in ``sweep_state``; later sweeps only look at the teachers taken from the schedule (a new
+course, a snooze ended, a new membership…).
 
 Everything is evaluated as of the moment the message will actually go out (``now``, or the end
 of the quiet hours): at 21:30 the morning's milestone is enqueued for 09:00 tomorrow.
@@ -58,10 +73,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from backend.calendars.windows import DueReminder, due_reminder, reminder_dedupe_key
-from backend.courses.checkins import enqueue_checkins
+from backend.courses.checkins import checkin_months, enqueue_checkins
 from backend.courses.cycle import due_date, ladder_days, latest_offset, milestone_id
 from backend.courses.messages import COURSE_KIND, TESTING_KIND, course_payload, testing_payload
 from backend.courses.quiet import next_send_moment
+from backend.courses.schedule import Ladder, due_teachers, ensure_basis, reschedule, teacher_set
 from backend.db import SessionPool
 from backend.delivery.enqueue import PERSONAL_COLUMNS, enqueue_from_select
 from backend.models import (
@@ -71,6 +87,7 @@ from backend.models import (
     Notification,
     Organisation,
     ReminderPreference,
+    SweepState,
     User,
 )
 from backend.models.types import UTCDateTime
@@ -83,7 +100,10 @@ log = logging.getLogger(__name__)
 # Any constant works as long as every backend process uses the same one ("SNAT" in ASCII).
 SWEEP_LOCK_KEY = 0x534E4154
 SWEEP_WORK_MEM = "256MB"
-SWEEP_BATCH = 50_000  # outbox rows per sweep at most; see ``sweep``
+# Teachers (and testing-window rows) per sweep at most; see ``sweep``. 10 000 teachers a
+# minute keep a backlog sweep well under 5 s on a small machine (bench/sweep.py) and still
+# enqueue far faster than the delivery worker sends (about 30 messages a second).
+SWEEP_BATCH = 10_000
 
 
 @dataclass(frozen=True)
@@ -212,10 +232,10 @@ async def _insert(connection: AsyncConnection, query: Any, limit: int | None) ->
 async def _enqueue_courses(
     connection: AsyncConnection,
     plan_rows: Sequence[PlanRow],
+    teachers: FromClause,
     *,
     send_at: dt.datetime,
     now: dt.datetime,
-    limit: int | None,
 ) -> int:
     dialect = connection.dialect.name
     if not plan_rows:
@@ -250,6 +270,7 @@ async def _enqueue_courses(
         .join(User.__table__, user.id == course.c.user_id)  # type: ignore[attr-defined]
         .outerjoin(preference, preference.c.user_id == user.id)
         .where(
+            course.c.user_id.in_(select(teachers.c.user_id)),
             _reachable(send_at),
             ~exists().where(
                 newer.c.user_id == course.c.user_id,
@@ -262,7 +283,7 @@ async def _enqueue_courses(
             ~exists().where(outbox.dedupe_key == key),
         )
     )
-    return await _insert(connection, query, limit)
+    return await _insert(connection, query, None)
 
 
 async def _audience_windows(
@@ -289,16 +310,28 @@ async def _audience_windows(
     return grouped
 
 
+def _testing_pass_name(audience: str | None, due: DueReminder) -> str:
+    window = due.window
+    assert isinstance(window, CalendarEvent)
+    return f"testing:{audience or '*'}:{window.id}:{window.starts_on.isoformat()}:{due.phase}"
+
+
 async def _enqueue_testing(
     connection: AsyncConnection,
     *,
     day: dt.date,
     send_at: dt.datetime,
     now: dt.datetime,
+    teachers: FromClause | None,
     limit: int | None,
 ) -> int:
     """Reminders before a testing window opens and before it closes (calendar rows), each at
-    most once per teacher, window and phase; an audience narrows it to one organisation kind."""
+    most once per teacher, window and phase; an audience narrows it to one organisation kind.
+
+    ``teachers`` given: only those (taken from the schedule). None: the one pass over every
+    teacher for each due phase not recorded as complete in ``sweep_state``.
+    """
+    state = SweepState.__table__  # type: ignore[attr-defined]
     inserted = 0
     for audience, windows in (await _audience_windows(connection, day)).items():
         due = due_reminder(windows, day)
@@ -307,9 +340,26 @@ async def _enqueue_testing(
         left = None if limit is None else limit - inserted
         if left is not None and left <= 0:
             break
-        inserted += await _enqueue_window(
-            connection, due, audience, send_at=send_at, now=now, limit=left
+        if teachers is not None:
+            inserted += await _enqueue_window(
+                connection, due, audience, teachers, send_at=send_at, now=now, limit=left
+            )
+            continue
+        name = _testing_pass_name(audience, due)
+        if await connection.scalar(select(state.c.name).where(state.c.name == name)):
+            continue
+        if connection.dialect.name == "postgresql":
+            # A pass over every teacher: the joins fit in memory instead of spilling to disk,
+            # and hash joins, not nested loops (on a small or empty outbox the planner would
+            # probe it with a sequential scan per teacher while this statement fills it).
+            await connection.execute(text(f"SET LOCAL work_mem = '{SWEEP_WORK_MEM}'"))
+            await connection.execute(text("SET LOCAL enable_nestloop = off"))
+        count = await _enqueue_window(
+            connection, due, audience, None, send_at=send_at, now=now, limit=left
         )
+        inserted += count
+        if left is None or count < left:  # every teacher had their chance: done
+            await connection.execute(state.insert().values(name=name, value=now.isoformat()))
     return inserted
 
 
@@ -317,6 +367,7 @@ async def _enqueue_window(
     connection: AsyncConnection,
     due: DueReminder,
     audience: str | None,
+    teachers: FromClause | None,
     *,
     send_at: dt.datetime,
     now: dt.datetime,
@@ -343,6 +394,8 @@ async def _enqueue_window(
         literal(f"{prefix}:", String()) + cast(user.id, String()) + literal(f":{suffix}", String())
     )
     conditions = [_reachable(send_at), ~exists().where(outbox.dedupe_key == key)]
+    if teachers is not None:
+        conditions.append(user.id.in_(select(teachers.c.user_id)))
     if audience is not None:
         member = Membership.__table__.c  # type: ignore[attr-defined]
         organisation = Organisation.__table__.c  # type: ignore[attr-defined]
@@ -383,16 +436,24 @@ async def sweep(
     *,
     limit: int | None = SWEEP_BATCH,
 ) -> int:
-    """Enqueue due reminders (at most ``limit`` per call); returns how many rows were inserted.
+    """Enqueue due reminders; returns how many rows were inserted.
 
-    The limit keeps each sweep short when very many reminders fall due at once (the first
-    sweep over a freshly imported region): the next sweeps, a minute apart, enqueue the rest,
-    long before the delivery worker (tens of messages a second) would have reached them.
+    ``limit`` bounds the teachers taken from the schedule (and the rows of a testing-window
+    pass over everyone) per call: it keeps each sweep short when very many teachers fall due at
+    once (a freshly imported region, the first sweeps after migration 0011, a changed ladder):
+    the next sweeps, a minute apart, take the rest, long before the delivery worker (tens of
+    messages a second) would have reached them.
     """
     delivery = settings.delivery
     send_at = next_send_moment(now, settings.tz, delivery.quiet_start, delivery.quiet_end)
     day = send_at.astimezone(settings.tz).date()  # the ladder as of the send moment
     refresher = ruleset.meta.refresher
+    ladder = Ladder(
+        period_years=refresher.period_years,
+        reminder_days=tuple(delivery.reminder_days),
+        overdue_every_days=delivery.overdue_every_days,
+        checkin_months=tuple(checkin_months()),
+    )
     async with session_pool() as session, session.begin():
         connection = await session.connection()
         if connection.dialect.name == "postgresql":
@@ -402,45 +463,83 @@ async def sweep(
             if not locked:
                 log.info("course sweep skipped: another process is sweeping")
                 return 0
-            # The joins over every teacher fit in memory instead of spilling to disk.
-            await connection.execute(text(f"SET LOCAL work_mem = '{SWEEP_WORK_MEM}'"))
-            # No nested loops: on a small or empty outbox the planner would probe it with a
-            # sequential scan per candidate while this very statement fills it (quadratic:
-            # 98 s instead of 3 s for the first 50 000 rows in bench/sweep.py); hash joins are
-            # the right plan for a set-based pass over every teacher anyway.
-            await connection.execute(text("SET LOCAL enable_nestloop = off"))
         # UMO secretaries' yearly duties (Order 400) need no course: they come first
         inserted = await enqueue_umo_duties(connection, day=day, send_at=send_at, now=now)
-        earliest = await connection.scalar(select(func.min(CourseRecord.completed_on)))
-        if earliest is None:
-            return inserted
-        plan_rows = build_plan(
-            earliest,
-            day,
-            period_years=refresher.period_years,
-            reminder_days=tuple(delivery.reminder_days),
-            overdue_every_days=delivery.overdue_every_days,
-            act=refresher.citation.act,
-        )
-        inserted += await _enqueue_courses(
-            connection, plan_rows, send_at=send_at, now=now, limit=limit
-        )
-        left = None if limit is None else limit - inserted
-        if left is None or left > 0:
-            inserted += await _enqueue_testing(
-                connection, day=day, send_at=send_at, now=now, limit=left
-            )
-        left = None if limit is None else limit - inserted
-        if left is None or left > 0:
-            inserted += await enqueue_checkins(
+        if await ensure_basis(connection, ladder.basis(settings.tz)):
+            log.info("reminder schedule basis changed: every teacher is looked at again")
+        user_ids = await due_teachers(connection, send_at, limit)
+        if user_ids:
+            inserted += await _sweep_teachers(
                 connection,
+                user_ids,
+                ruleset=ruleset,
+                settings=settings,
+                ladder=ladder,
                 day=day,
                 send_at=send_at,
                 now=now,
-                reachable=_reachable(send_at),
-                limit=left,
+            )
+        left = None if limit is None else limit - inserted
+        if left is None or left > 0:
+            inserted += await _enqueue_testing(
+                connection, day=day, send_at=send_at, now=now, teachers=None, limit=left
             )
 
     if inserted:
         log.info("course reminders enqueued", extra={"count": inserted})
+    return inserted
+
+
+async def _sweep_teachers(
+    connection: AsyncConnection,
+    user_ids: Sequence[int],
+    *,
+    ruleset: Ruleset,
+    settings: Settings,
+    ladder: Ladder,
+    day: dt.date,
+    send_at: dt.datetime,
+    now: dt.datetime,
+) -> int:
+    """Everything due for these teachers (taken from the schedule), then their next moment."""
+    teachers = await teacher_set(connection, user_ids)
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        # A batch of teachers is a few thousand index probes (their courses, their user row,
+        # their outbox keys), never a pass over a whole table. The penalty on sequential scans
+        # keeps the planner from one when its statistics are stale: an outbox filled since the
+        # last ANALYZE, probed with a scan per teacher, would turn quadratic (98 s instead of
+        # 3 s for 50 000 rows once in bench/sweep.py).
+        await connection.execute(text("SET LOCAL enable_seqscan = off"))
+    course = CourseRecord.__table__.c  # type: ignore[attr-defined]
+    earliest = await connection.scalar(
+        select(func.min(course.completed_on)).where(course.user_id.in_(select(teachers.c.user_id)))
+    )
+    inserted = 0
+    if earliest is not None:
+        refresher = ruleset.meta.refresher
+        plan_rows = build_plan(
+            earliest,
+            day,
+            period_years=refresher.period_years,
+            reminder_days=ladder.reminder_days,
+            overdue_every_days=ladder.overdue_every_days,
+            act=refresher.citation.act,
+        )
+        inserted += await _enqueue_courses(
+            connection, plan_rows, teachers, send_at=send_at, now=now
+        )
+        inserted += await _enqueue_testing(
+            connection, day=day, send_at=send_at, now=now, teachers=teachers, limit=None
+        )
+        inserted += await enqueue_checkins(
+            connection,
+            day=day,
+            send_at=send_at,
+            now=now,
+            reachable=_reachable(send_at),
+            teachers=teachers,
+            limit=None,
+        )
+    await reschedule(connection, teachers, day=day, send_at=send_at, ladder=ladder, tz=settings.tz)
     return inserted

@@ -39,8 +39,6 @@ OUTBOX_COLUMNS = (
 )
 # The columns of a row for one person, not part of a broadcast (reminders, duties, check-ins).
 PERSONAL_COLUMNS = tuple(column for column in OUTBOX_COLUMNS if column != "broadcast_id")
-# Rows per INSERT: ten columns each keeps a statement under SQLite's 999 bound parameters.
-_CHUNK = 90
 
 
 def to_user(user: User, kind: str, dedupe_key: str, payload: Payload) -> OutboxRow:
@@ -90,16 +88,16 @@ async def enqueue(
     connection = await _connection(target)
     table = Notification.__table__  # type: ignore[attr-defined]
     values = [_complete(row, now) for row in rows]
-    inserted = 0
-    for start in range(0, len(values), _CHUNK):
-        statement = (
-            upsert_insert(connection, table)
-            .values(values[start : start + _CHUNK])
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        )
-        result = await connection.execute(statement)
-        inserted += max(result.rowcount, 0)
-    return inserted
+    # One statement compiled once and executed for many rows ("insertmanyvalues": batched
+    # multi-row INSERTs under the hood, within SQLite's bound-parameter limit); RETURNING counts
+    # the rows that went in (a key already there returns nothing).
+    statement = (
+        upsert_insert(connection, table)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(table.c.id)
+    )
+    result = await connection.execute(statement, values)
+    return len(result.all())
 
 
 async def enqueue_from_select(

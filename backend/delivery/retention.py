@@ -8,6 +8,11 @@ created (plus a day, because the sweep looks at the day of the send moment, up t
 morning). Testing-window reminders are re-enqueued only during the notice days before a window
 opens. Rows of those two kinds are therefore kept at least that long, whatever
 ``retention_days`` says; every other kind (broadcasts, digests, …) goes after ``retention_days``.
+
+The sweep's schedule (``backend.courses.schedule``) normally looks at a teacher again only on
+their next rung's day, but any change to the teacher's courses, choices, reachability or
+memberships makes it look at once: the horizon is still needed (``tests/delivery/
+test_retention.py`` shows a purge without it re-sending).
 """
 
 from __future__ import annotations

@@ -7,7 +7,12 @@ from backend.models.calendar import CalendarEvent
 from backend.models.console import ConsoleLink, ConsoleSession
 from backend.models.course import CourseCheckin, CourseRecord, CourseRecordRead
 from backend.models.curation import Channel, CuratorScope, Submission, TopicSubscription
-from backend.models.delivery import DeliveryPause, ReminderPreference
+from backend.models.delivery import (
+    DeliveryPause,
+    ReminderPreference,
+    ReminderSchedule,
+    SweepState,
+)
 from backend.models.dialog_state import DialogState
 from backend.models.digest_settings import OrganisationDigest
 from backend.models.notification import Notification
@@ -39,8 +44,10 @@ __all__ = [
     "OrganisationDigest",
     "OrganisationRead",
     "ReminderPreference",
+    "ReminderSchedule",
     "RosterEntry",
     "Submission",
+    "SweepState",
     "TeacherProfile",
     "TopicSubscription",
     "UniversitySelfCheck",

@@ -1,4 +1,15 @@
-"""Outbox retention on real databases: old finished rows go, the sweep's memory stays."""
+"""Outbox retention on real databases: old finished rows go, the sweep's memory stays.
+
+The property protected: purging finished outbox rows must never make the sweep send a course
+reminder twice. Since the sweep reads only the teachers its schedule says are due
+(``backend.courses.schedule``), a teacher is normally looked at again only on the next rung's
+day, when the purged rung is no longer the latest one, so a careless purge would go unnoticed
+in a quiet simulation. But every change to a teacher's courses, reminder choices, reachability
+or memberships (and a changed ladder) makes the next sweep look at them again at once, and then
+only the outbox row stands between the teacher and a second copy of the current rung. The
+simulations therefore also run with the teacher touching their reminder settings every day
+(the worst case: looked at on every sweep, as before the schedule existed).
+"""
 
 from __future__ import annotations
 
@@ -36,6 +47,13 @@ async def _mark_all_sent(pool: SessionPool, when: dt.datetime) -> None:
         await session.commit()
 
 
+async def _touch(pool: SessionPool, user_id: int) -> None:
+    """The teacher taps "Turn reminders on" (nothing was off): a trigger makes the next sweep
+    look at them again before their next rung."""
+    async with pool() as session:
+        await courses.resume_reminders(session=session, user_id=user_id)
+
+
 async def _daily_sweep_send_purge(
     pool: SessionPool,
     settings: Settings,
@@ -43,14 +61,18 @@ async def _daily_sweep_send_purge(
     *,
     retention_days: int,
     course_horizon: int | None,
+    touch_daily: int | None = None,
 ) -> tuple[list[str], int]:
-    """Every day for nine months: sweep at noon, send, purge. Returns every key ever enqueued
-    (in order, duplicates included) and how many rows the purges deleted."""
+    """Every day for nine months: (the teacher ``touch_daily`` touches their settings,) sweep
+    at noon, send, purge. Returns every key ever enqueued (in order, duplicates included) and
+    how many rows the purges deleted."""
     enqueued: list[str] = []
     purged = 0
     day = dt.date(2025, 11, 1)
     while day <= dt.date(2026, 7, 31):
         noon = local(day.year, day.month, day.day)
+        if touch_daily is not None:
+            await _touch(pool, touch_daily)
         before = {row.dedupe_key for row in await outbox(pool)}
         inserted = await courses.sweep(pool, settings, ruleset, noon)
         # (ids may be reused on SQLite after a delete: compare keys, not ids)
@@ -66,8 +88,9 @@ async def _daily_sweep_send_purge(
 
 
 @pytest.mark.slow  # nine months, a day at a time: 10-15 s per database; CI runs it
+@pytest.mark.parametrize("touched", [False, True], ids=["quiet", "touched-daily"])
 async def test_purge_and_sweep_never_enqueue_a_reminder_twice(
-    session_pool: SessionPool, settings: Settings, ruleset: Ruleset
+    session_pool: SessionPool, settings: Settings, ruleset: Ruleset, touched: bool
 ) -> None:
     user_id = await new_teacher(session_pool, 3001)
     await add_course(session_pool, user_id, COMPLETED)
@@ -76,7 +99,12 @@ async def test_purge_and_sweep_never_enqueue_a_reminder_twice(
     )
     # the shortest retention allowed: only the sweep's horizon keeps course rows alive
     enqueued, purged = await _daily_sweep_send_purge(
-        session_pool, settings, ruleset, retention_days=1, course_horizon=horizon
+        session_pool,
+        settings,
+        ruleset,
+        retention_days=1,
+        course_horizon=horizon,
+        touch_daily=user_id if touched else None,
     )
     course_keys = [key for key in enqueued if key.startswith("course:")]
     assert course_keys == [f"course:{user_id}:2026-05-10:{rung}" for rung in RUNGS]
@@ -91,14 +119,30 @@ async def test_purge_and_sweep_never_enqueue_a_reminder_twice(
 async def test_a_purge_ignoring_the_sweep_horizon_would_resend(
     session_pool: SessionPool, settings: Settings, ruleset: Ruleset
 ) -> None:
-    """The control experiment: purging course rows by age alone re-sends reminders."""
+    """The control experiment: purging course rows by age alone re-sends reminders.
+
+    It shows the test above can fail. A purge ignoring the horizon deletes each rung's row the
+    day after it was sent; the sweep's schedule alone would hide that (the teacher is next
+    looked at on the next rung's day), so the teacher touches their settings every day, as any
+    teacher may: each sweep then looks at them, finds the current rung's row gone and enqueues
+    it again. The horizon, not the schedule, is what keeps retention from re-sending.
+    """
     user_id = await new_teacher(session_pool, 3002)
     await add_course(session_pool, user_id, COMPLETED)
     enqueued, _ = await _daily_sweep_send_purge(
-        session_pool, settings, ruleset, retention_days=1, course_horizon=0
+        session_pool,
+        settings,
+        ruleset,
+        retention_days=1,
+        course_horizon=0,
+        touch_daily=user_id,
     )
     course_keys = [key for key in enqueued if key.startswith("course:")]
     assert len(course_keys) > len(set(course_keys))
+    # each rung went out again every few days while it stayed the latest one
+    assert {key: course_keys.count(key) > 1 for key in course_keys} == {
+        f"course:{user_id}:2026-05-10:{rung}": True for rung in RUNGS
+    }
 
 
 async def test_old_finished_broadcast_and_digest_rows_are_purged_in_batches(
