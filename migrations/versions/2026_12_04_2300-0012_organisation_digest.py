@@ -1,7 +1,7 @@
 """per-organisation weekly digest schedule
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-04 23:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import backend.models.types
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
