@@ -83,6 +83,4 @@ def screen_for(
 
 
 async def store(state: FSMContext, dialog: Dialog, new_state: State | None = None) -> None:
-    await dialogs.save(state, dialog)
-    if new_state is not None:
-        await state.set_state(new_state)
+    await dialogs.save(state, dialog, new_state)
