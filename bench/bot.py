@@ -27,7 +27,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import Message, Update
 
-from backend.db import create_engine, create_session_pool
+from backend.db import SessionPool, create_engine, create_session_pool
 from backend.migrate import upgrade_async
 from backend.rules.loader import default_ruleset
 from backend.settings import DatabaseSettings, Settings
@@ -103,9 +103,9 @@ async def concurrently(
     return time.perf_counter() - started, time.process_time() - cpu
 
 
-def make_storage(kind: str, session_pool: object, redis_url: str, prefix: str) -> BaseStorage:
+def make_storage(kind: str, session_pool: SessionPool, redis_url: str, prefix: str) -> BaseStorage:
     if kind == "sqlite":
-        return SqlStorage(session_pool)  # type: ignore[arg-type]
+        return SqlStorage(session_pool)
     if kind == "redis":
         return SanatRedisStorage.from_url(redis_url, key_builder=redis_key_builder(prefix))
     return MemoryStorage()
@@ -134,12 +134,14 @@ async def dialog_run(
         timed = TimedDispatcher(dispatcher)
         # Fresh Telegram ids, so a shared database holds no saved answers for them.
         base = random.randrange(10**9, 2 * 10**9)
-        await walk(Chat(timed, MockedBot(), user_id=base - 1))  # warm up (imports, caches)
+
+        def chat(user_id: int) -> Chat:
+            return Chat(timed, MockedBot(), user_id=user_id)  # type: ignore[arg-type]
+
+        await walk(chat(base - 1))  # warm up (imports, caches)
         timed.samples.clear()
         elapsed, cpu = await concurrently(
-            users,
-            concurrency,
-            lambda index: walk(Chat(timed, MockedBot(), user_id=base + index)),  # type: ignore[arg-type]
+            users, concurrency, lambda index: walk(chat(base + index))
         )
         if isinstance(storage, SanatRedisStorage):
             keys = [key async for key in storage.redis.scan_iter(f"{prefix}:*")]
@@ -208,14 +210,14 @@ async def main_async(args: argparse.Namespace) -> None:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=60, help="full assessments (18 updates)")
     parser.add_argument("--concurrency", type=int, default=1, help="teachers walking at once")
     parser.add_argument("--storage", choices=("sqlite", "redis", "memory"), default="sqlite")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     asyncio.run(main_async(args))
 
 
