@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,8 @@ from sqlmodel import select
 from backend.db import SessionPool, create_engine, create_session_pool
 from backend.models import DialogState
 from backend.settings import DatabaseSettings, RedisSettings, Settings
+from bot.handlers.assessment.dialog import KEY as DIALOG_KEY
+from bot.handlers.assessment.dialog import Dialog, as_data
 from bot.storage import (
     SanatRedisStorage,
     SqlStorage,
@@ -285,3 +288,23 @@ async def test_create_storage_picks_redis_when_configured(tmp_path: Path) -> Non
     assert redis.key_builder.with_bot_id
     await redis.close()
     await engine.dispose()
+
+
+def test_the_dialog_is_stored_as_asdict_gives_it() -> None:
+    # ``as_data`` spells the fields out (asdict's deep copy cost a dialog step): a new field
+    # must be added there too.
+    dialog = Dialog.new(
+        org_kind="school",
+        position="2.1",
+        answers={"education": "higher", "experience": {"position": 5.5}, "items": ["a", "b"]},
+        history=["education"],
+        step=3,
+        checklist=["a", "-b"],
+        editing="education",
+        page=1,
+        assessment_id=7,
+    )
+    stored = as_data(dialog)
+    assert stored == {DIALOG_KEY: asdict(dialog)}
+    stored[DIALOG_KEY]["answers"]["experience"]["position"] = 0  # a copy, not the dialog's own
+    assert dialog.answers["experience"] == {"position": 5.5}
