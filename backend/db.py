@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
@@ -33,6 +34,61 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _skip_idle_rollbacks(engine: AsyncEngine) -> None:
+    """Roll back an SQLite connection only when it has a transaction open.
+
+    sqlite3's ``rollback()`` is a no-op outside a transaction, but through aiosqlite every call
+    is a round trip to the driver's thread: twice per session that only read (the session's end,
+    then the pool's reset on return), on every bot update. ``in_transaction`` is sqlite3's own
+    flag, read without a round trip; the pool's reset goes through the same dialect method.
+    """
+    dialect = engine.sync_engine.dialect
+    rollback = dialect.do_rollback
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if driver is not None and not getattr(driver, "in_transaction", True):
+            return
+        rollback(dbapi_connection)
+
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+
+PING_AFTER_IDLE_SECONDS = 2.0
+_CHECKED_IN_AT = "sanat_checked_in_at"
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    """``pool_pre_ping``, except for a connection back in the pool for less than
+    ``PING_AFTER_IDLE_SECONDS``.
+
+    asyncpg's ping is three round trips (BEGIN, an empty statement, ROLLBACK), paid on every
+    checkout: every bot update. A connection that just did its work is alive; a stale one (the
+    server restarted in those seconds) fails its statement instead, and SQLAlchemy then drops
+    the pool's connections as after a failed ping. A failed ping raises ``DisconnectionError``,
+    so that the pool replaces the connection, as ``pool_pre_ping`` does.
+    """
+
+    def checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.get(_CHECKED_IN_AT)
+        if (
+            checked_in_at is not None
+            and time.monotonic() - checked_in_at < PING_AFTER_IDLE_SECONDS
+        ):
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            record.info.pop(_CHECKED_IN_AT, None)
+            raise exc.DisconnectionError("the connection failed its ping") from error
+
+    event.listen(engine.sync_engine, "checkin", checkin)
+    event.listen(engine.sync_engine, "checkout", checkout)
+
+
 def sqlite_path(url: str) -> Path | None:
     database = make_url(url).database
     if not database or database == ":memory:":
@@ -48,10 +104,11 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(settings.url, echo=settings.echo)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
+        _skip_idle_rollbacks(engine)
         return engine
-    return create_async_engine(
-        settings.url, echo=settings.echo, pool_size=settings.pool_size, pool_pre_ping=True
-    )
+    engine = create_async_engine(settings.url, echo=settings.echo, pool_size=settings.pool_size)
+    _ping_idle_connections(engine)
+    return engine
 
 
 def create_session_pool(engine: AsyncEngine) -> SessionPool:

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
-from sqlalchemy import func
-from sqlmodel import col, select
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import Row, func
+from sqlalchemy import select as sa_select  # sqlmodel's select types at most 4 columns
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.models import User, UserRead, UserRole
@@ -22,31 +27,67 @@ def _read(user: User, roles: list[str]) -> UserRead:
     )
 
 
+_USER_ROW = sa_select(
+    col(User.id),
+    col(User.username),
+    col(User.full_name),
+    col(User.language),
+    col(User.unreachable_at),
+    col(UserRole.role),
+).outerjoin(UserRole, col(UserRole.user_id) == col(User.id))
+
+
+_UserRow = Row[int | None, str | None, str | None, str | None, dt.datetime | None, str]
+
+
+async def _user_rows(session: AsyncSession, telegram_id: int) -> Sequence[_UserRow]:
+    """The user's rows (one per role). Unless the session already has a transaction, on a
+    connection of its own that opens none: on PostgreSQL in autocommit, which spares the BEGIN
+    and ROLLBACK round trips (SQLite opens no transaction for a read anyway). A dialog step that
+    writes nothing then never takes a connection for the session."""
+    statement = _USER_ROW.where(col(User.telegram_id) == telegram_id)
+    bind = session.bind
+    if not isinstance(bind, AsyncEngine) or session.in_transaction():
+        return (await (await session.connection()).execute(statement)).all()
+    async with bind.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+        return (await connection.execute(statement)).all()
+
+
 async def get_or_create_user(
     *, session: AsyncSession, telegram_id: int, username: str | None, full_name: str | None
 ) -> UserRead:
     """The user behind a Telegram account, created on first contact; profile fields refreshed."""
-    # One round trip for the user and their roles: this runs on every update.
-    rows = (
-        await session.exec(
-            select(User, UserRole.role)
-            .outerjoin(UserRole, col(UserRole.user_id) == col(User.id))
-            .where(User.telegram_id == telegram_id)
-        )
-    ).all()
+    # This runs on every update: one query for the user and their roles, in Core (plain rows,
+    # no ORM objects); a write only when something changed.
+    rows = await _user_rows(session, telegram_id)
     if not rows:
         user = User(telegram_id=telegram_id, username=username, full_name=full_name)
         session.add(user)
         await session.commit()
         return _read(user, roles=[])
-    user = rows[0][0]
-    roles = sorted(role for _, role in rows if role is not None)
-    if (user.username, user.full_name) != (username, full_name) or user.unreachable_at:
-        user.username, user.full_name = username, full_name
-        user.unreachable_at = None  # they wrote to us, so they can be reached again
-        user.updated_at = utcnow()
+    user_id, stored_username, stored_full_name, language, unreachable_at, _role = rows[0]
+    roles = sorted(row[5] for row in rows if row[5] is not None)
+    assert user_id is not None
+    if (stored_username, stored_full_name) != (username, full_name) or unreachable_at:
+        # they wrote to us, so they can be reached again
+        await (await session.connection()).execute(
+            update(User)
+            .where(col(User.id) == user_id)
+            .values(
+                username=username, full_name=full_name, unreachable_at=None, updated_at=utcnow()
+            )
+        )
         await session.commit()
-    return _read(user, roles)
+    return UserRead(
+        id=user_id,
+        telegram_id=telegram_id,
+        username=username,
+        full_name=full_name,
+        language=language,
+        roles=roles,
+    )
 
 
 async def set_language(*, session: AsyncSession, user_id: int, language: str) -> None:

@@ -1,12 +1,11 @@
 """Run every benchmark and print its figures: ``python -m bench`` (or ``make bench``)."""
 
-import asyncio
-
 from bench import bot, broadcast, console, delivery, engine, hardening, pictures, sweep
 
 engine.main()
 pictures.main([])
-asyncio.run(bot.main_async(users=60))
+bot.main(["--users", "60"])  # the SQLite store, one teacher at a time
+bot.main(["--users", "60", "--concurrency", "10"])
 delivery.main()
 console.main([])
 hardening.main()

@@ -17,6 +17,7 @@ from backend.settings import BotSettings, Settings
 from bot.context import BotData
 from bot.handlers import create_routers
 from bot.middlewares import setup_middlewares
+from bot.storage import SanatDispatcher
 
 DOMAIN = "messages"
 
@@ -51,7 +52,7 @@ def create_dispatcher(
     workflow_data = BotData(
         settings=settings, session_pool=session_pool, ruleset=ruleset, i18n=i18n
     )
-    dp = Dispatcher(storage=storage or MemoryStorage(), **workflow_data)
+    dp = SanatDispatcher(storage=storage or MemoryStorage(), **workflow_data)
     setup_middlewares(dp, session_pool=session_pool, i18n=i18n)
     dp.include_routers(*create_routers())
     return dp

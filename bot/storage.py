@@ -5,18 +5,31 @@
 same key; the upsert also locks the row (PostgreSQL) or the database (SQLite) until the
 transaction ends, which makes ``update_data``'s read-merge-write and the removal of an emptied
 row atomic.
+
+Within one update (``SanatDispatcher.feed_update`` opens an ``update_scope``) both storages read a
+key's state and data once and remember what they wrote, so the dialog's usual get_state (aiogram's
+FSM middleware), get_data (the handler), set_data and set_state cost one read and, through
+``set_record``, one write. Every write still goes to the store at once: a bot killed after a step
+resumes at that step. Nothing is remembered from one update to the next, since the next update of
+the same person may be handled by another bot process.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+import contextlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
+from typing import Any, cast
 from urllib.parse import quote
 
+from aiogram import Bot, Dispatcher
 from aiogram.exceptions import DataNotDictLikeError
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import Update
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,6 +41,80 @@ from backend.settings import Settings
 REDIS_KEY_PREFIX = "sanat:fsm"
 
 _Record = tuple[str | None, dict[str, Any]]
+
+
+class _UpdateScope:
+    """What the storages read and wrote during one update:
+    (storage, key) -> (state, data as JSON text)."""
+
+    __slots__ = ("open", "records")
+
+    def __init__(self) -> None:
+        self.open = True
+        self.records: dict[tuple[int, str], tuple[str | None, str | None]] = {}
+
+
+_SCOPE: ContextVar[_UpdateScope | None] = ContextVar("sanat_fsm_update_scope", default=None)
+
+
+@contextlib.contextmanager
+def update_scope() -> Iterator[None]:
+    """Let the storages remember a key's record until the update is handled."""
+    scope = _UpdateScope()
+    token = _SCOPE.set(scope)
+    try:
+        yield
+    finally:
+        scope.open = False  # a task the update spawned keeps the context, not the cache
+        _SCOPE.reset(token)
+
+
+def _scope() -> _UpdateScope | None:
+    scope = _SCOPE.get()
+    return scope if scope is not None and scope.open else None
+
+
+def _remember(owner: BaseStorage, key: str, state: str | None, data_text: str | None) -> None:
+    scope = _scope()
+    if scope is not None:
+        scope.records[id(owner), key] = (state, data_text)
+
+
+def _forget(owner: BaseStorage, key: str) -> None:
+    scope = _scope()
+    if scope is not None:
+        scope.records.pop((id(owner), key), None)
+
+
+def _recalled(owner: BaseStorage, key: str) -> tuple[str | None, str | None] | None:
+    scope = _scope()
+    return None if scope is None else scope.records.get((id(owner), key))
+
+
+def _data_of(text: str | None) -> dict[str, Any]:
+    """Data remembered as JSON text: every read gets its own objects, as from the store."""
+    return {} if text is None else cast(dict[str, Any], json.loads(text))
+
+
+class SanatDispatcher(Dispatcher):
+    """aiogram's dispatcher, with an ``update_scope`` around every update."""
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        with update_scope():
+            return await super().feed_update(bot, update, **kwargs)
+
+
+async def set_state_and_data(
+    context: FSMContext, state: StateType, data: Mapping[str, Any]
+) -> None:
+    """``context.set_data(data)`` then ``context.set_state(state)``, in one write where the
+    storage can (``set_record``)."""
+    storage = context.storage
+    if isinstance(storage, SqlStorage | SanatRedisStorage):
+        await storage.set_record(context.key, state, data)
+        return
+    await context.set_data(data)
+    await context.set_state(state)
 
 
 def storage_key(key: StorageKey) -> str:
@@ -81,6 +168,11 @@ class SqlStorage(BaseStorage):
     async def get_state(self, key: StorageKey) -> str | None:
         return (await self._read(key))[0]
 
+    async def set_record(self, key: StorageKey, state: StateType, data: Mapping[str, Any]) -> None:
+        """``set_data`` and ``set_state`` in one write."""
+        name, new = state_name(state), _checked(data)
+        await self._write(key, {"state": name, "data": new}, lambda _state, _data: (name, new))
+
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         new = _checked(data)
         await self._write(key, {"data": new}, lambda state, _data: (state, new))
@@ -102,15 +194,18 @@ class SqlStorage(BaseStorage):
         return merged.copy()
 
     async def _read(self, key: StorageKey) -> _Record:
+        row_key = storage_key(key)
+        recalled = _recalled(self, row_key)
+        if recalled is not None:
+            return recalled[0], _data_of(recalled[1])
         statement = select(DialogState.state, DialogState.data).where(
-            col(DialogState.key) == storage_key(key)
+            col(DialogState.key) == row_key
         )
         async with self.session_pool() as session:
             row = (await session.exec(statement)).first()
-        if row is None:
-            return None, {}
-        state, data = row
-        return state, dict(data or {})
+        state, data = (None, {}) if row is None else (row[0], dict(row[1] or {}))
+        _remember(self, row_key, state, json.dumps(data))
+        return state, data
 
     async def _write(
         self,
@@ -127,6 +222,7 @@ class SqlStorage(BaseStorage):
         """
         row_key = storage_key(key)
         now = utcnow()
+        _forget(self, row_key)  # remembered again once the write is committed
         async with self.session_pool() as session, session.begin():
             returned = await self._upsert(session, row_key, {**values, "updated_at": now})
             state, data = change(returned[0], dict(returned[1] or {}))
@@ -138,6 +234,7 @@ class SqlStorage(BaseStorage):
                     .where(col(DialogState.key) == row_key)
                     .values(data=data, updated_at=now)
                 )
+        _remember(self, row_key, state, json.dumps(data))
 
     @staticmethod
     async def _upsert(session: AsyncSession, row_key: str, values: dict[str, Any]) -> _Record:
@@ -159,8 +256,77 @@ def redis_key_builder(prefix: str = REDIS_KEY_PREFIX) -> DefaultKeyBuilder:
     )
 
 
+class SanatRedisStorage(RedisStorage):
+    """aiogram's Redis storage (same keys and values) that reads a key's state and data in one
+    ``MGET`` per update and writes both in one round trip (``set_record``)."""
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        return (await self._recall(key))[0]
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        return _data_of((await self._recall(key))[1])
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        await self.set_record(key, state, None)
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        if not isinstance(data, dict):
+            msg = f"Data must be a dict or dict-like object, got {type(data).__name__}"
+            raise DataNotDictLikeError(msg)
+        state_key = self.key_builder.build(key, "state")
+        recalled = _recalled(self, state_key)
+        text = self.json_dumps(data) if data else None
+        _forget(self, state_key)
+        if text is None:
+            await self.redis.delete(self.key_builder.build(key, "data"))
+        else:
+            await self.redis.set(self.key_builder.build(key, "data"), text, ex=self.data_ttl)
+        if recalled is not None:
+            _remember(self, state_key, recalled[0], text)
+
+    async def set_record(
+        self, key: StorageKey, state: StateType, data: Mapping[str, Any] | None
+    ) -> None:
+        """``set_data(data)`` (unless None) and ``set_state(state)`` in one round trip."""
+        if data is not None and not isinstance(data, dict):
+            msg = f"Data must be a dict or dict-like object, got {type(data).__name__}"
+            raise DataNotDictLikeError(msg)
+        state_key = self.key_builder.build(key, "state")
+        data_key = self.key_builder.build(key, "data")
+        name = state_name(state)
+        recalled = _recalled(self, state_key)
+        text = self.json_dumps(data) if data else None
+        _forget(self, state_key)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            if data is not None:
+                if text is None:
+                    pipe.delete(data_key)
+                else:
+                    pipe.set(data_key, text, ex=self.data_ttl)
+            if name is None:
+                pipe.delete(state_key)
+            else:
+                pipe.set(state_key, name, ex=self.state_ttl)
+            await pipe.execute()
+        if data is not None:
+            _remember(self, state_key, name, text)
+        elif recalled is not None:
+            _remember(self, state_key, name, recalled[1])
+
+    async def _recall(self, key: StorageKey) -> tuple[str | None, str | None]:
+        state_key = self.key_builder.build(key, "state")
+        recalled = _recalled(self, state_key)
+        if recalled is not None:
+            return recalled
+        raw_state, raw_data = await self.redis.mget(state_key, self.key_builder.build(key, "data"))
+        state = raw_state.decode() if isinstance(raw_state, bytes) else raw_state
+        text = raw_data.decode() if isinstance(raw_data, bytes) else raw_data
+        _remember(self, state_key, state, text)
+        return state, text
+
+
 def create_storage(settings: Settings, session_pool: SessionPool) -> BaseStorage:
     """Redis when ``SANAT_REDIS_URL`` is set (several bot processes), else the database."""
     if settings.redis.url:
-        return RedisStorage.from_url(settings.redis.url, key_builder=redis_key_builder())
+        return SanatRedisStorage.from_url(settings.redis.url, key_builder=redis_key_builder())
     return SqlStorage(session_pool)

@@ -3,7 +3,9 @@ Russian keyboard (ә→а, ғ→г, қ→к, ң→н, ө→о, ұ/ү→у, һ→
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
@@ -14,6 +16,7 @@ if TYPE_CHECKING:
 
 KAZAKH_TO_RUSSIAN_KEYS = str.maketrans("әғқңөұүһі", "агкноуухи")
 WORD = re.compile(r"[0-9a-zа-яё]+")
+TERM_CACHE_SIZE = 4096  # query words whose scores are remembered per ruleset
 FUZZY = 0.75  # the least similarity that still counts a word as a typo of another
 STOP_WORDS = frozenset(
     {"және", "мен", "или", "и", "в", "для", "по", "бойынша", "ұйымының", "организации"}
@@ -37,9 +40,13 @@ def _word_score(query: str, word: str) -> float:
         return 0.85
     if len(query) < 4:
         return 0.0
+    # the cheap upper bounds first: most words of the vocabulary are nowhere near. The first is
+    # SequenceMatcher.real_quick_ratio (lengths alone), computed before building a matcher.
+    length = len(query) + len(word)
+    if 2.0 * min(len(query), len(word)) / length < FUZZY:
+        return 0.0
     matcher = SequenceMatcher(None, query, word)  # a typo: "учитль"
-    # the cheap upper bounds first: most words of the vocabulary are nowhere near
-    if matcher.real_quick_ratio() < FUZZY or matcher.quick_ratio() < FUZZY:
+    if matcher.quick_ratio() < FUZZY:
         return 0.0
     ratio = matcher.ratio()
     return ratio * 0.85 if ratio >= FUZZY else 0.0
@@ -61,8 +68,13 @@ class SearchIndex:
                 word for alias in position.aliases for word in words(alias)
             )
         self.vocabulary = frozenset().union(*self.names.values(), *self.aliases.values())
+        # Teachers type the same few position names: a term's scores are remembered (the index
+        # never changes), so a repeated search costs no fuzzy matching.
+        self.term_scores: Callable[[str], dict[str, float]] = functools.lru_cache(
+            maxsize=TERM_CACHE_SIZE
+        )(self._term_scores)
 
-    def term_scores(self, term: str) -> dict[str, float]:
+    def _term_scores(self, term: str) -> dict[str, float]:
         """How well ``term`` matches each word of the vocabulary (only words that match)."""
         scores = {}
         for word in self.vocabulary:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
+import pytest
 from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
 from pytest_aiohttp import AiohttpClient
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from backend.db import SessionPool
+from backend.db import SessionPool, create_engine, create_session_pool
 from backend.rules.loader import Ruleset
-from backend.settings import BotSettings, Settings
+from backend.settings import BotSettings, DatabaseSettings, Settings
 from bot.commands import register_commands
 from bot.factory import create_dispatcher, create_i18n
 from bot.handlers.assessment.callbacks import (
@@ -24,8 +29,9 @@ from bot.handlers.assessment.callbacks import (
     ReviewCallback,
 )
 from bot.runner import create_webhook_app
-from bot.storage import SqlStorage
+from bot.storage import SanatRedisStorage, SqlStorage, redis_key_builder
 from testing.chat import Chat
+from testing.databases import REDIS_ENV, service_url
 from testing.mocked_bot import MockedBot
 
 TOKEN = "ffffff"  # dialog tokens are 6 hex digits
@@ -106,32 +112,62 @@ async def test_webhook_refuses_requests_without_the_secret(
     assert (healthz.status, await healthz.json()) == (200, {"status": "ok"})
 
 
+@pytest.mark.parametrize("store", ["sql", pytest.param("redis", marks=pytest.mark.redis)])
 async def test_a_restarted_bot_continues_at_the_same_step(
-    settings: Settings, session_pool: SessionPool, ruleset: Ruleset
+    store: str, settings: Settings, database_url: str, ruleset: Ruleset
 ) -> None:
-    def fresh_dispatcher() -> Dispatcher:
+    """The dialog state is written at every step: a bot killed after a step (its dispatcher,
+    engine and Redis client gone) resumes at that step in a new process."""
+    prefix = f"sanat-test:{uuid.uuid4().hex}"
+    opened: list[tuple[AsyncEngine, BaseStorage]] = []
+
+    def fresh_dispatcher() -> Dispatcher:  # a new process: new engine, storage and dispatcher
+        engine = create_engine(DatabaseSettings(url=database_url))
+        pool = create_session_pool(engine)
+        storage: BaseStorage = (
+            SqlStorage(pool)
+            if store == "sql"
+            else SanatRedisStorage.from_url(
+                service_url(REDIS_ENV), key_builder=redis_key_builder(prefix)
+            )
+        )
+        opened.append((engine, storage))
         return create_dispatcher(
             settings=settings,
-            session_pool=session_pool,
+            session_pool=pool,
             ruleset=ruleset,
             i18n=create_i18n(settings),
-            storage=SqlStorage(session_pool),
+            storage=storage,
         )
 
-    first = Chat(fresh_dispatcher(), MockedBot(), user_id=8101)
-    await first.send("/start")
-    await first.press("Русский")
-    await first.press("📝")
-    await first.send("учитель")
-    await first.press("Учителя всех специальностей")
-    await first.press("Высшее")
-    question = first.last_screen().text
-    buttons = first.buttons()
+    try:
+        first = Chat(fresh_dispatcher(), MockedBot(), user_id=8101)
+        await first.send("/start")
+        await first.press("Русский")
+        await first.press("📝")
+        await first.send("учитель")
+        await first.press("Учителя всех специальностей")
+        await first.press("Высшее")
+        question = first.last_screen().text
+        buttons = first.buttons()
+        for engine, storage in opened:  # killed: nothing more is written by the first process
+            await storage.close()
+            await engine.dispose()
 
-    after_restart = Chat(
-        fresh_dispatcher(), MockedBot(), user_id=8101
-    )  # new process, same database
-    await after_restart.press_data(next(data for text, data in buttons if text == "Да"))
-    assert "Сколько лет" in after_restart.last_screen().text
-    assert "Шаг 3" in after_restart.last_screen().text
-    assert "педагогическое" in question
+        after_restart = Chat(fresh_dispatcher(), MockedBot(), user_id=8101)
+        await after_restart.press_data(next(data for text, data in buttons if text == "Да"))
+        assert "Сколько лет" in after_restart.last_screen().text
+        assert "Шаг 3" in after_restart.last_screen().text
+        assert "педагогическое" in question
+        await after_restart.send("5")  # and goes on from there
+        assert "Шаг 4" in after_restart.last_screen().text
+    finally:
+        for engine, storage in opened:
+            await storage.close()
+            await engine.dispose()
+        if store == "redis":
+            client = Redis.from_url(service_url(REDIS_ENV))
+            keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
+            if keys:
+                await client.delete(*keys)
+            await client.aclose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,17 @@ from sqlmodel import select
 from backend.db import SessionPool, create_engine, create_session_pool
 from backend.models import DialogState
 from backend.settings import DatabaseSettings, RedisSettings, Settings
-from bot.storage import SqlStorage, create_storage, redis_key_builder, storage_key
+from bot.handlers.assessment.dialog import KEY as DIALOG_KEY
+from bot.handlers.assessment.dialog import Dialog, as_data
+from bot.storage import (
+    SanatRedisStorage,
+    SqlStorage,
+    create_storage,
+    redis_key_builder,
+    set_state_and_data,
+    storage_key,
+    update_scope,
+)
 from testing.databases import REDIS_ENV, service_url
 
 OpenStorage = Callable[[], BaseStorage]
@@ -109,6 +120,40 @@ class StorageContract:
         after = FSMContext(open_storage(), KEY)  # a new process: new engine or Redis client
         assert await after.get_state() == Assessment.experience.state
         assert await after.get_data() == {"position": "тәрбиеші"}
+
+    async def test_state_and_data_in_one_write(self, storage: BaseStorage) -> None:
+        context = FSMContext(storage, KEY)
+        await set_state_and_data(context, Assessment.experience, DATA)
+        assert (await context.get_state(), await context.get_data()) == (
+            "Assessment:experience",
+            DATA,
+        )
+        await set_state_and_data(context, None, {})
+        assert (await context.get_state(), await context.get_data()) == (None, {})
+
+    async def test_an_update_reads_a_key_once_and_sees_its_own_writes(
+        self, open_storage: OpenStorage
+    ) -> None:
+        ours, other = open_storage(), open_storage()  # two bot processes
+        await ours.set_state(KEY, Assessment.position)
+        with update_scope():
+            assert await ours.get_state(KEY) == "Assessment:position"
+            await other.set_state(KEY, Assessment.experience)
+            assert await ours.get_state(KEY) == "Assessment:position"  # read once per update
+            assert await ours.get_data(KEY) == {}
+            await set_state_and_data(FSMContext(ours, KEY), Assessment.experience, DATA)
+            data = await ours.get_data(KEY)
+            data["nested"]["a"].append(3)  # the caller's own copy
+            assert await ours.get_data(KEY) == DATA
+            await ours.update_data(KEY, {"extra": 1})
+            assert await ours.get_data(KEY) == {**DATA, "extra": 1}
+            await ours.set_data(KEY, {"only": True})
+            assert await ours.get_data(KEY) == {"only": True}
+        assert await other.get_data(KEY) == {"only": True}  # every write went through
+        await other.set_state(KEY, Assessment.position)
+        assert await ours.get_state(KEY) == "Assessment:position"  # outside an update: afresh
+        with update_scope():
+            assert await ours.get_state(KEY) == "Assessment:position"  # a new update: afresh
 
     async def test_clearing_removes_state_and_data(self, storage: BaseStorage) -> None:
         context = FSMContext(storage, KEY)
@@ -199,7 +244,7 @@ class TestRedisStorage(StorageContract):
         storages: list[RedisStorage] = []
 
         def open_storage() -> BaseStorage:
-            storages.append(RedisStorage.from_url(url, key_builder=redis_key_builder(prefix)))
+            storages.append(SanatRedisStorage.from_url(url, key_builder=redis_key_builder(prefix)))
             return storages[-1]
 
         yield open_storage
@@ -237,9 +282,29 @@ async def test_create_storage_picks_redis_when_configured(tmp_path: Path) -> Non
     redis_settings = RedisSettings(url="redis://127.0.0.1:6379/0")
     shared = Settings(_env_file=None, env="test", database=database, redis=redis_settings)
     redis = create_storage(shared, session_pool)  # connects lazily: no server needed here
-    assert isinstance(redis, RedisStorage)
+    assert isinstance(redis, SanatRedisStorage)
     assert isinstance(redis.key_builder, DefaultKeyBuilder)
     assert redis.key_builder.with_destiny
     assert redis.key_builder.with_bot_id
     await redis.close()
     await engine.dispose()
+
+
+def test_the_dialog_is_stored_as_asdict_gives_it() -> None:
+    # ``as_data`` spells the fields out (asdict's deep copy cost a dialog step): a new field
+    # must be added there too.
+    dialog = Dialog.new(
+        org_kind="school",
+        position="2.1",
+        answers={"education": "higher", "experience": {"position": 5.5}, "items": ["a", "b"]},
+        history=["education"],
+        step=3,
+        checklist=["a", "-b"],
+        editing="education",
+        page=1,
+        assessment_id=7,
+    )
+    stored = as_data(dialog)
+    assert stored == {DIALOG_KEY: asdict(dialog)}
+    stored[DIALOG_KEY]["answers"]["experience"]["position"] = 0  # a copy, not the dialog's own
+    assert dialog.answers["experience"] == {"position": 5.5}

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import StateType
+
+from bot.storage import set_state_and_data
 
 KEY = "assessment"
 
@@ -39,6 +42,37 @@ async def load(state: FSMContext) -> Dialog | None:
         return None  # stored by an incompatible version: start afresh rather than fail
 
 
-async def save(state: FSMContext, dialog: Dialog) -> None:
-    # The dialog is all the FSM data holds: one write, not a read-modify-write.
-    await state.set_data({KEY: asdict(dialog)})
+def _copied(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
+
+
+def as_data(dialog: Dialog) -> dict[str, Any]:
+    """The FSM data holding ``dialog``: what ``dataclasses.asdict`` gives, without its generic
+    deep copy (the answers are JSON: dicts, lists and scalars)."""
+    return {
+        KEY: {
+            "token": dialog.token,
+            "org_kind": dialog.org_kind,
+            "position": dialog.position,
+            "answers": _copied(dialog.answers),
+            "history": list(dialog.history),
+            "step": dialog.step,
+            "checklist": list(dialog.checklist),
+            "editing": dialog.editing,
+            "page": dialog.page,
+            "assessment_id": dialog.assessment_id,
+        }
+    }
+
+
+async def save(state: FSMContext, dialog: Dialog, new_state: StateType = None) -> None:
+    """The dialog is all the FSM data holds: one write, not a read-modify-write; with
+    ``new_state``, the state is set in the same write."""
+    if new_state is None:
+        await state.set_data(as_data(dialog))
+    else:
+        await set_state_and_data(state, new_state, as_data(dialog))

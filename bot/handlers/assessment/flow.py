@@ -67,22 +67,27 @@ def step_back(dialog: Dialog) -> Dialog:
 
 
 def screen_for(
-    dialog: Dialog, ruleset: Ruleset, lang: str, on: dt.date, state_name: str | None
+    dialog: Dialog,
+    ruleset: Ruleset,
+    lang: str,
+    on: dt.date,
+    state_name: str | None,
+    *,
+    question: Question | None = None,
 ) -> tuple[Screen, State] | None:
-    """The screen of the current step; None when the next screen is the result."""
+    """The screen of the current step; None when the next screen is the result. ``question``:
+    the current question when the caller has it (the answers unchanged since), not asked again."""
     if state_name == AssessmentStates.review.state and dialog.position is not None:
         return review_screen(dialog, ruleset, lang), AssessmentStates.review
     if dialog.position is None:
         if dialog.org_kind is None:
             return org_kind_screen(dialog, ruleset, lang), AssessmentStates.org_kind
         return positions_screen(dialog, ruleset, lang), AssessmentStates.position
-    question = current_question(dialog, ruleset, on)
+    question = question or current_question(dialog, ruleset, on)
     if question is None:
         return None
     return question_screen(dialog, question, ruleset, lang), AssessmentStates.question
 
 
 async def store(state: FSMContext, dialog: Dialog, new_state: State | None = None) -> None:
-    await dialogs.save(state, dialog)
-    if new_state is not None:
-        await state.set_state(new_state)
+    await dialogs.save(state, dialog, new_state)

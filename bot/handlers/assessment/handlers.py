@@ -15,6 +15,7 @@ from backend.models import UserRead
 from backend.rules import assessments
 from backend.rules.answers import NOT_APPLICABLE_PREFIX
 from backend.rules.loader import Ruleset
+from backend.rules.questions import Question
 from backend.rules.search import search_positions
 from backend.settings import Settings
 from bot.context import BotContext
@@ -57,14 +58,16 @@ async def advance(
     *,
     new_message: bool = False,
     ctx: BotContext,
+    question: Question | None = None,
 ) -> None:
-    """Show the current step of the dialog, or the result when nothing is left to ask."""
+    """Show the current step of the dialog, or the result when nothing is left to ask
+    (``question``: the current question, when the caller has it and the answers are unchanged)."""
     ruleset: Ruleset = ctx.ruleset
     settings: Settings = ctx.settings
     user: UserRead = ctx.user
     on = assessments.today_in(settings.tz)
     lang = ctx.lang
-    current = screen_for(dialog, ruleset, lang, on, await state.get_state())
+    current = screen_for(dialog, ruleset, lang, on, await state.get_state(), question=question)
     if current is not None:
         screen, new_state = current
         await store(state, dialog, new_state)
@@ -307,7 +310,7 @@ async def checklist(
             if action == CHECK_ALL
             else _("Every tick is cleared: press Done if you meet none of these.")
         )
-        await advance(query, state, dialog, ctx=ctx)  # same step: buttons stay valid
+        await advance(query, state, dialog, ctx=ctx, question=question)  # same step, same buttons
         return
     if action in CHECK_ACTIONS:
         value = CHECK_ACTIONS[action]
@@ -321,7 +324,7 @@ async def checklist(
     elif 0 <= action < len(ids):
         item = question.items[action]
         dialog.checklist = next_mark(dialog.checklist, item["id"], optional="optional" in item)
-        await advance(query, state, dialog, ctx=ctx)  # same step: buttons stay valid
+        await advance(query, state, dialog, ctx=ctx, question=question)  # same step, same buttons
         return
     else:
         await stale(query, state, callback_answer, ctx)
