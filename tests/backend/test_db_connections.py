@@ -13,6 +13,11 @@ from backend import db
 from backend.db import create_engine
 from backend.settings import DatabaseSettings
 
+# Ping and pg_backend_pid are PostgreSQL's: these run on PostgreSQL only, not as SQLite skips.
+ONLY_POSTGRES = pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
 
 async def _backend_pid(engine: AsyncEngine) -> int:
     async with engine.connect() as connection:
@@ -24,12 +29,10 @@ async def _kill(admin: AsyncEngine, pid: int) -> None:
         await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
 
 
-@pytest.mark.postgres
+@ONLY_POSTGRES
 async def test_an_idle_dead_connection_is_replaced_before_use(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL's ping")
     engine = create_engine(DatabaseSettings(url=database_url, pool_size=1))
     admin = create_engine(DatabaseSettings(url=database_url))
     try:
@@ -42,12 +45,10 @@ async def test_an_idle_dead_connection_is_replaced_before_use(
         await admin.dispose()
 
 
-@pytest.mark.postgres
+@ONLY_POSTGRES
 async def test_a_just_used_connection_is_not_pinged_and_a_dead_one_fails_once(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL's ping")
     engine = create_engine(DatabaseSettings(url=database_url, pool_size=1))
     admin = create_engine(DatabaseSettings(url=database_url))
     try:
