@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import exc as sa_exc
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "application/problem+json"
@@ -59,9 +60,51 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         if "Allow" in exc.headers:  # a 405 says which methods the resource has
             response.headers["Allow"] = exc.headers["Allow"]
         return response
-    except Exception:
+    except Exception as exc:
+        if database_unavailable(exc):
+            # Out of connections, or the server is down or restarting: the request did nothing
+            # and may be retried, so say so rather than answer 500.
+            log.warning(
+                "database unavailable",
+                extra={
+                    "path": request.path,
+                    "method": request.method,
+                    "error": type(exc).__name__,
+                },
+            )
+            response = problem(
+                503, "Service Unavailable", "The database is busy or unreachable; retry shortly."
+            )
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
         return problem(500, "Internal Server Error")
+
+
+RETRY_AFTER_SECONDS = 5
+# What a server that is down, restarting or out of connections raises, through SQLAlchemy's
+# wrappers or before them (asyncpg's connect errors are OSError or PostgresError subclasses).
+_UNAVAILABLE_SQLSTATES = frozenset({"53300", "57P01", "57P02", "57P03", "08000", "08001", "08006"})
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database could not be used at all, not that a query was wrong."""
+    if isinstance(exc, sa_exc.TimeoutError):  # the pool had no connection free in time
+        return True
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionError | OSError) and not isinstance(
+            current, FileNotFoundError | PermissionError
+        ):
+            return True
+        if getattr(current, "sqlstate", None) in _UNAVAILABLE_SQLSTATES:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def unprocessable(detail: str, **extra: Any) -> ProblemError:
