@@ -30,7 +30,7 @@ from backend.models import Broadcast, Notification
 log = logging.getLogger(__name__)
 
 OUTBOX_STATUSES = ("pending", "sending", "held", "sent", "failed", "cancelled")
-COUNT_CAP = 1_000_000
+COUNT_CAP = 100_000
 MAX_BROADCASTS = 20
 SEND_RESULTS = ("ok", "429", "403", "400", "5xx", "network")
 STEP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)

@@ -22,8 +22,10 @@ from backend.settings import BotSettings, DatabaseSettings, RedisSettings, Setti
 from backend.web.app import create_app
 from bot.factory import create_dispatcher, create_i18n
 from bot.runner import create_webhook_app
+from testing.broadcast_setup import BroadcastSetup
 from testing.mocked_bot import MockedBot
 from testing.telegram import LocalBotAPI
+from tests.broadcasts.helpers import admin
 from tests.courses.helpers import add_course, local, new_teacher
 from tests.delivery.support import add_users, drained, enqueue, make_worker, running, text
 
@@ -220,3 +222,21 @@ async def test_a_webhook_bot_shows_updates_and_step_times(
         series[("sanat_bot_updates_total", (("handler", "start.cmd_help"), ("result", "ok")))] == 1
     )
     assert series[("sanat_bot_step_seconds_sum", (("handler", "start.cmd_help"),))] > 0
+
+
+async def test_a_running_broadcast_shows_its_progress(
+    app_client: tuple[Client, Metrics], session_pool: SessionPool
+) -> None:
+    client, _ = app_client
+    setup = BroadcastSetup(
+        first_telegram_id=9_100_000,
+        languages=("kk", "ru"),
+        region="almaty",
+        texts={"kk": "Сәлем, {name}", "ru": "Привет, {name}"},
+    )
+    async with LocalBotAPI() as api:
+        await setup.add_recipients(session_pool, api, 5)
+    broadcast_id, recipients = await setup.launch(session_pool, await admin(session_pool))
+    series = await scrape(client)
+    labels = (("broadcast", str(broadcast_id)), ("status", "pending"))
+    assert series[("sanat_broadcast_notifications", labels)] == recipients == 5
