@@ -91,12 +91,39 @@ class _SharedLimiter:
 
 # --- Redis -------------------------------------------------------------------------------------
 
+# Recording answers: ARGV from ``first`` on are (token, chat id, sent) triples; the keys are
+# made from ``prefix`` (one hash slot: the prefix's braces).
+_RECORD = """
+local function record(prefix, now, period, interval, first)
+  for i = first, #ARGV, 3 do
+    local token, chat, sent = ARGV[i], ARGV[i + 1], ARGV[i + 2] == '1'
+    local chat_key = prefix .. ':chat:' .. chat
+    local group_key = prefix .. ':group:' .. chat
+    if sent then
+      redis.call('ZADD', prefix .. ':global', 'XX', now + period, token)
+      redis.call('SET', chat_key, tostring(now + interval) .. ':0', 'KEEPTTL')
+      if string.sub(chat, 1, 1) == '-' then
+        redis.call('ZADD', group_key, 'XX', now + 60, token)
+      end
+    else
+      redis.call('ZREM', prefix .. ':global', token)
+      redis.call('DEL', chat_key)
+      redis.call('ZREM', group_key, token)
+    end
+  end
+end
+"""
+
 # KEYS: global zset, chat key, group zset. Zset members are tokens scored by when they free.
-# ARGV: token, capacity, period, in_flight_for, interval, group_capacity, is_group.
+# ARGV: token, capacity, period, in_flight_for, interval, group_capacity, is_group, prefix,
+# then the answers seen since the last call (recorded first).
 # Returns {admitted, wait, chat_busy, in_flight} (numbers as strings: Lua floats would be cut).
-_ADMIT = """
+_ADMIT = (
+    _RECORD
+    + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+record(ARGV[8], now, tonumber(ARGV[3]), tonumber(ARGV[5]), 9)
 local token = ARGV[1]
 local capacity = tonumber(ARGV[2])
 local period = tonumber(ARGV[3])
@@ -134,23 +161,18 @@ if is_group then
 end
 return {1, '0', 0, 0}
 """
+)
 
-# KEYS as above. ARGV: token, period, interval, sent.
-_ANSWERED = """
+# ARGV: prefix, period, interval, then the answers.
+_ANSWERED = (
+    _RECORD
+    + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local token = ARGV[1]
-if ARGV[4] == '1' then
-  redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), token)
-  redis.call('SET', KEYS[2], tostring(now + tonumber(ARGV[3])) .. ':0', 'KEEPTTL')
-  if KEYS[3] ~= '' then redis.call('ZADD', KEYS[3], 'XX', now + 60, token) end
-else
-  redis.call('ZREM', KEYS[1], token)
-  redis.call('DEL', KEYS[2])
-  if KEYS[3] ~= '' then redis.call('ZREM', KEYS[3], token) end
-end
+record(ARGV[1], now, tonumber(ARGV[2]), tonumber(ARGV[3]), 4)
 return 1
 """
+)
 
 
 class RedisLimiter(_SharedLimiter):
@@ -173,6 +195,7 @@ class RedisLimiter(_SharedLimiter):
         self._prefix = f"sanat:limits:{{{namespace}}}"
         self._admit = client.register_script(_ADMIT)
         self._answered = client.register_script(_ANSWERED)
+        self._done: list[tuple[str, int, bool]] = []  # answers not yet recorded
 
     def _keys(self, chat_id: int) -> list[str]:
         group = f"{self._prefix}:group:{chat_id}" if chat_id < 0 else ""
@@ -184,6 +207,7 @@ class RedisLimiter(_SharedLimiter):
         budget = self._budget
         keys = self._keys(chat_id)
         is_group = chat_id < 0
+        recorded = len(self._done)
         result: list[Any] = await self._admit(
             keys=keys,
             args=[
@@ -194,26 +218,43 @@ class RedisLimiter(_SharedLimiter):
                 repr(budget.interval),
                 budget.group_capacity,
                 int(is_group),
+                self._prefix,
+                *self._answers(),
             ],
         )
+        del self._done[:recorded]
         admitted, wait, chat_busy, in_flight = result
         if int(admitted):
             return Ticket(chat_id, token), 0.0, False, False
         return None, float(wait), bool(int(chat_busy)), bool(int(in_flight))
 
+    def _answers(self) -> list[str | int]:
+        return [part for token, chat, sent in self._done for part in (token, chat, int(sent))]
+
     async def answered(self, ticket: Ticket, *, sent: bool) -> None:
+        """Recorded with the next call (the next admission, or ``prune`` after a batch)."""
+        self._done.append((ticket.token, ticket.chat_id, sent))
+
+    async def flush(self) -> None:
+        if not self._done:
+            return
         budget = self._budget
+        recorded = len(self._done)
         await self._answered(
-            keys=self._keys(ticket.chat_id),
-            args=[ticket.token, repr(budget.period), repr(budget.interval), int(sent)],
+            keys=[f"{self._prefix}:global"],
+            args=[self._prefix, repr(budget.period), repr(budget.interval), *self._answers()],
         )
+        del self._done[:recorded]
 
     async def prune(self) -> None:
-        return None  # every key expires by itself
+        await self.flush()  # every key expires by itself
 
     async def close(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        try:
+            await self.flush()
+        finally:
+            if self._owns_client:
+                await self._client.aclose()
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
