@@ -14,6 +14,7 @@ from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from backend.db import create_engine, create_session_pool
+from backend.metrics import Metrics, metrics_response
 from backend.rules.loader import default_ruleset
 from backend.runtime import install_stop_signals
 from backend.settings import Settings, SettingsError
@@ -47,9 +48,12 @@ async def _healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def create_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot) -> web.Application:
+def create_webhook_app(
+    settings: Settings, dp: Dispatcher, bot: Bot, metrics: Metrics | None = None
+) -> web.Application:
     """aiohttp app that takes Telegram's updates; requests without the secret header get 401.
-    ``GET /healthz`` answers 200 while the process serves."""
+    ``GET /healthz`` answers 200 while the process serves; with ``metrics``, ``GET /metrics``
+    shows them (Prometheus text format)."""
     secret = (
         settings.bot.webhook_secret.get_secret_value() if settings.bot.webhook_secret else None
     )
@@ -59,15 +63,21 @@ def create_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot) -> web.Appl
         app, path=settings.bot.webhook_path
     )
     setup_application(app, dp, bot=bot)
+    if metrics is not None:
+
+        async def show_metrics(request: web.Request) -> web.Response:
+            return await metrics_response(metrics)
+
+        app.router.add_get("/metrics", show_metrics)
     return app
 
 
 async def _serve_webhook(
-    settings: Settings, dp: Dispatcher, bot: Bot, stop: asyncio.Event
+    settings: Settings, dp: Dispatcher, bot: Bot, stop: asyncio.Event, metrics: Metrics
 ) -> None:
     assert settings.bot.webhook_url is not None
     assert settings.bot.webhook_secret is not None
-    app = create_webhook_app(settings, dp, bot)
+    app = create_webhook_app(settings, dp, bot, metrics)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.bot.webhook_host, settings.bot.webhook_port)
@@ -107,17 +117,20 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     bot = create_bot(settings.bot)
     session_pool = create_session_pool(engine)
     i18n = create_i18n(settings)
+    metrics = Metrics()  # shown at /metrics in webhook mode
+    metrics.watch_pool(engine)
     dp = create_dispatcher(
         settings=settings,
         session_pool=session_pool,
         ruleset=default_ruleset(),
         i18n=i18n,
         storage=create_storage(settings, session_pool),
+        metrics=metrics,
     )
     try:
         await register_commands(bot, i18n)
         if settings.bot.mode == "webhook":
-            await _serve_webhook(settings, dp, bot, stop)
+            await _serve_webhook(settings, dp, bot, stop, metrics)
         else:
             await _poll(dp, bot, stop)
     finally:
