@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import time
 import zlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from testing.telegram import BotMessage, UserDriver
+from testing.telegram import BotMessage, ButtonNotFoundError, UserDriver
 
 RESULT_MARKS = ("Оценка:", "Бағалау:")  # the result screen's headline, ru and kk
 LANGUAGE_PROMPT = "Тілді таңдаңыз"
@@ -111,6 +112,10 @@ async def play(
         return run
 
 
+def _restart(user: UserDriver) -> Callable[[], Awaitable[object]]:
+    return lambda: user.send("/start")
+
+
 def _is_result(message: BotMessage) -> bool:
     return any(mark in (message.text or "") for mark in RESULT_MARKS)
 
@@ -141,6 +146,9 @@ def _decide(
         assert button.data is not None
         return lambda: user.press(button.data, screen)
 
+    resume = next((label for label in labels if label.startswith("▶")), None)
+    if resume is not None:  # after /start mid-dialog: continue where it stopped
+        return press(resume), 0
     if LANGUAGE_PROMPT in text:
         return press(profile.language_button), 0
     if profile.position in labels:
@@ -176,7 +184,13 @@ async def _act(
     assert callable(action)
     for attempt in range(retries + 1):
         started = time.perf_counter()
-        await action()
+        try:
+            await action()
+        except ButtonNotFoundError:
+            # The screen lost its buttons (the bot moved on, then failed before the next
+            # question): start again, as people do; the bot offers to continue.
+            action = _restart(user)
+            await action()
         try:
             screen = await user.wait_for(_is_screen, timeout=patience)
         except TimeoutError:
