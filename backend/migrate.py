@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from alembic import command
 from alembic.config import Config
@@ -38,6 +39,12 @@ def revisions(database_url: str) -> list[str]:
     """Revision ids from the first to head."""
     script = ScriptDirectory.from_config(alembic_config(database_url))
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The revision ``sanat migrate`` upgrades to (the scripts' one head)."""
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -18,6 +18,7 @@ from backend.courses.service import add_sweep_job
 from backend.db import create_engine, create_session_pool
 from backend.delivery import DeliveryWorker, create_delivery_worker
 from backend.delivery.retention import add_retention_job
+from backend.metrics import Metrics
 from backend.rules.loader import Ruleset, default_ruleset
 from backend.rules.notify import add_rules_change_job
 from backend.scheduler import create_scheduler
@@ -43,7 +44,10 @@ async def backend_running(
     settings: Settings, ruleset: Ruleset | None = None
 ) -> AsyncIterator[web.AppRunner]:
     engine = create_engine(settings.database)
-    app = create_app(settings, engine=engine, ruleset=ruleset or default_ruleset())
+    metrics = Metrics()  # /metrics shows what the scheduler and the delivery worker count
+    app = create_app(
+        settings, engine=engine, ruleset=ruleset or default_ruleset(), metrics=metrics
+    )
     # Everything loaded so far (libraries, the ruleset) lives as long as the process: keep it out
     # of the cyclic GC, whose full passes over it held the event loop ~0.3 s during a large
     # roster import (bench/hardening.py).
@@ -56,7 +60,7 @@ async def backend_running(
     scheduler = create_scheduler(settings.scheduler)
     if settings.scheduler.enabled:
         pool = create_session_pool(engine)
-        add_sweep_job(scheduler, pool, settings, app[ruleset_key])
+        add_sweep_job(scheduler, pool, settings, app[ruleset_key], metrics)
         add_retention_job(scheduler, pool, settings)
         add_digest_job(scheduler, pool, settings, app[ruleset_key])
         add_duty_jobs(scheduler, pool, settings)
@@ -64,7 +68,7 @@ async def backend_running(
         add_rules_change_job(scheduler, pool, app[ruleset_key])
         scheduler.start()
     stop_delivery = asyncio.Event()
-    worker, delivering = _start_delivery(settings, engine, stop_delivery)
+    worker, delivering = _start_delivery(settings, engine, stop_delivery, metrics)
     log.info("backend listening", extra={"host": settings.web.host, "port": settings.web.port})
     try:
         yield runner
@@ -81,12 +85,12 @@ async def backend_running(
 
 
 def _start_delivery(
-    settings: Settings, engine: AsyncEngine, stop: asyncio.Event
+    settings: Settings, engine: AsyncEngine, stop: asyncio.Event, metrics: Metrics
 ) -> tuple[DeliveryWorker | None, asyncio.Task[None] | None]:
     """The outbox worker runs in the backend process when there is a bot to send with."""
     if not settings.delivery.enabled or settings.bot.token is None:
         return None, None
-    worker = create_delivery_worker(settings, create_session_pool(engine))
+    worker = create_delivery_worker(settings, create_session_pool(engine), metrics=metrics)
     return worker, asyncio.create_task(worker.run(stop))
 
 

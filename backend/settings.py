@@ -112,6 +112,9 @@ class DeliverySettings(BaseModel):
     reminder_days: list[int] = [180, 90, 30, 7, 0]
     overdue_every_days: int = Field(default=30, ge=1, le=365)
     retention_days: int = Field(default=90, ge=1, le=3650)  # finished outbox rows kept this long
+    # Where the send limits live, shared by every worker: auto = Redis when SANAT_REDIS_URL is
+    # set, else PostgreSQL when the database is, else in the process (SQLite: one worker).
+    limiter: Literal["auto", "redis", "postgres", "local"] = "auto"
 
 
 class StaffSettings(BaseModel):

@@ -7,6 +7,12 @@ robin to 1 000 chats, so each chat gets one message every 40 s and the per-chat 
 bind: only the global one does.
 
 Goal: fraction >= 0.95, with no 429. Run: ``.venv/bin/python -m bench.delivery [--rate 25]``.
+
+``--shared redis|postgres`` measures instead one limit shared by workers: on a fresh PostgreSQL
+database (``SANAT_TEST_POSTGRES_URL``), 1 and then 2 workers, each with its own limiter instance
+on Redis (``SANAT_TEST_REDIS_URL``) or PostgreSQL, send to 1 000 chats; it prints sends/s for
+each, the most sends in any one second (which must not pass ``--rate``) and the 429s.
+``--rate 1000`` makes the limiter's own cost show (nothing else binds).
 """
 
 from __future__ import annotations
@@ -14,8 +20,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import tempfile
+import time
 import tracemalloc
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +32,17 @@ from sqlalchemy import insert
 
 from backend.db import SessionPool, create_engine, create_session_pool
 from backend.delivery import DeliveryWorker
+from backend.delivery.limits import SendLimiter
+from backend.delivery.shared_limits import PostgresLimiter, RedisLimiter
 from backend.delivery.telegram import build_bot
 from backend.migrate import upgrade_async
 from backend.models import Notification, User
 from backend.settings import BotSettings, DatabaseSettings, DeliverySettings
+from testing.databases import fresh_postgres_database
 from testing.telegram import LocalBotAPI
+
+DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 CHATS = 1_000
 FIRST_CHAT = 100_000
@@ -128,12 +143,97 @@ async def measure(rate: int, seconds: float, queued: int, folder: Path) -> None:
     )
 
 
+def busiest_second(times: list[float]) -> int:
+    """The most arrivals within any one second ([t, t + 1))."""
+    most, start = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+async def until_sent(api: LocalBotAPI, count: int, seconds: float) -> None:
+    await api.wait_for_call("sendMessage", lambda _: api.sent_count() >= count, timeout=seconds)
+
+
+def shared_limiter(kind: str, url: str, namespace: str, rate: int) -> SendLimiter:
+    if kind == "redis":
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(os.environ.get("SANAT_TEST_REDIS_URL", DEFAULT_REDIS))
+        return RedisLimiter(
+            client,
+            namespace=namespace,
+            global_rate=rate,
+            per_chat_interval=1.0,
+            per_group_per_minute=20,
+        )
+    return PostgresLimiter(
+        url, namespace=namespace, global_rate=rate, per_chat_interval=1.0, per_group_per_minute=20
+    )
+
+
+async def measure_shared(kind: str, rate: int, url: str, queued: int) -> None:
+    await upgrade_async(url)
+    engine = create_engine(DatabaseSettings(url=url))
+    pool = create_session_pool(engine)
+    print(
+        f"delivery, one limit shared through {kind}: global_rate={rate}, {queued:,} "
+        f"notifications per run over {CHATS:,} chats, PostgreSQL outbox, local Bot API server"
+    )
+    async with LocalBotAPI(enforce_limits=True, global_per_second=rate) as api:
+        await fill_outbox(pool, api, queued * 3)  # enough for both runs
+        namespace = f"bench-{uuid.uuid4().hex[:8]}"
+        for count in (1, 2):
+            before = len(api.calls_to("sendMessage"))
+            workers = [
+                DeliveryWorker(
+                    settings=DeliverySettings(global_rate=rate),
+                    session_pool=pool,
+                    bot=build_bot(BotSettings(token=api.token, api_server=api.base_url)),
+                    limiter=shared_limiter(kind, url, namespace, rate),
+                    poll_interval=0.05,
+                )
+                for _ in range(count)
+            ]
+            stop = asyncio.Event()
+            started = time.monotonic()
+            tasks = [asyncio.create_task(worker.run(stop)) for worker in workers]
+            await until_sent(api, api.sent_count() + queued, queued / rate * 10)
+            stop.set()
+            await asyncio.gather(*tasks)
+            for worker in workers:
+                await worker.close()
+            calls = api.calls_to("sendMessage")[before:]
+            accepted = sorted(call.at for call in calls if call.ok)[:queued]
+            refused = sum(call.error_code == 429 for call in calls)
+            rate_seen = (len(accepted) - 1) / (accepted[-1] - accepted[0])
+            print(
+                f"  {count} worker(s): {rate_seen:.1f} sends/s = {rate_seen / rate:.2f} of the "
+                f"limit; most in any one second {busiest_second(accepted)} (limit {rate}); "
+                f"429 answers {refused}; wall {time.monotonic() - started:.1f} s"
+            )
+    await engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=int, default=25, help="messages per second, both sides")
     parser.add_argument("--seconds", type=float, default=18.0, help="how long the worker runs")
     parser.add_argument("--queued", type=int, default=100_000)
+    parser.add_argument(
+        "--shared",
+        choices=("redis", "postgres"),
+        help="1 vs 2 workers under one limit kept there (sends --queued per run, default 500)",
+    )
     args = parser.parse_args()
+    if args.shared:
+        admin_url = os.environ.get("SANAT_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
+        queued = args.queued if args.queued != parser.get_default("queued") else 500
+        with fresh_postgres_database(admin_url) as url:
+            asyncio.run(measure_shared(args.shared, args.rate, url, queued))
+        return
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(measure(args.rate, args.seconds, args.queued, Path(folder)))
 

@@ -12,6 +12,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
 
 from backend.db import SessionPool
+from backend.metrics import Metrics
 from backend.rules.loader import Ruleset
 from backend.settings import BotSettings, Settings
 from bot.context import BotData
@@ -47,11 +48,12 @@ def create_dispatcher(
     ruleset: Ruleset,
     i18n: I18n,
     storage: BaseStorage | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     workflow_data = BotData(
         settings=settings, session_pool=session_pool, ruleset=ruleset, i18n=i18n
     )
     dp = Dispatcher(storage=storage or MemoryStorage(), **workflow_data)
-    setup_middlewares(dp, session_pool=session_pool, i18n=i18n)
+    setup_middlewares(dp, session_pool=session_pool, i18n=i18n, metrics=metrics)
     dp.include_routers(*create_routers())
     return dp

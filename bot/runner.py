@@ -14,6 +14,7 @@ from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from backend.db import create_engine, create_session_pool
+from backend.metrics import Metrics, metrics_response
 from backend.rules.loader import default_ruleset
 from backend.runtime import install_stop_signals
 from backend.settings import Settings, SettingsError
@@ -42,8 +43,11 @@ def check_webhook_settings(settings: Settings) -> None:
         raise SettingsError(f"SANAT_BOT_MODE=webhook needs {' and '.join(missing)}")
 
 
-def create_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot) -> web.Application:
-    """aiohttp app that takes Telegram's updates; requests without the secret header get 401."""
+def create_webhook_app(
+    settings: Settings, dp: Dispatcher, bot: Bot, metrics: Metrics | None = None
+) -> web.Application:
+    """aiohttp app that takes Telegram's updates; requests without the secret header get 401.
+    With ``metrics``, ``GET /metrics`` shows them (Prometheus text format)."""
     secret = (
         settings.bot.webhook_secret.get_secret_value() if settings.bot.webhook_secret else None
     )
@@ -52,15 +56,21 @@ def create_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot) -> web.Appl
         app, path=settings.bot.webhook_path
     )
     setup_application(app, dp, bot=bot)
+    if metrics is not None:
+
+        async def show_metrics(request: web.Request) -> web.Response:
+            return await metrics_response(metrics)
+
+        app.router.add_get("/metrics", show_metrics)
     return app
 
 
 async def _serve_webhook(
-    settings: Settings, dp: Dispatcher, bot: Bot, stop: asyncio.Event
+    settings: Settings, dp: Dispatcher, bot: Bot, stop: asyncio.Event, metrics: Metrics
 ) -> None:
     assert settings.bot.webhook_url is not None
     assert settings.bot.webhook_secret is not None
-    app = create_webhook_app(settings, dp, bot)
+    app = create_webhook_app(settings, dp, bot, metrics)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.bot.webhook_host, settings.bot.webhook_port)
@@ -100,17 +110,20 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     bot = create_bot(settings.bot)
     session_pool = create_session_pool(engine)
     i18n = create_i18n(settings)
+    metrics = Metrics()  # shown at /metrics in webhook mode
+    metrics.watch_pool(engine)
     dp = create_dispatcher(
         settings=settings,
         session_pool=session_pool,
         ruleset=default_ruleset(),
         i18n=i18n,
         storage=create_storage(settings, session_pool),
+        metrics=metrics,
     )
     try:
         await register_commands(bot, i18n)
         if settings.bot.mode == "webhook":
-            await _serve_webhook(settings, dp, bot, stop)
+            await _serve_webhook(settings, dp, bot, stop, metrics)
         else:
             await _poll(dp, bot, stop)
     finally:

@@ -21,6 +21,7 @@ from backend.courses.preferences import snooze_until
 from backend.courses.sweep import SWEEP_LOCK_KEY, build_plan, sweep
 from backend.courses.validation import CourseInput
 from backend.db import SessionPool
+from backend.metrics import Metrics
 from backend.models import CourseRecord, Notification, ReminderPreference, User
 from backend.models.types import utcnow
 from backend.rules.loader import Ruleset
@@ -47,9 +48,28 @@ __all__ = [
     "snooze_reminders",
     "stop_reminders",
     "sweep",
+    "timed_sweep",
 ]
 
 SWEEP_JOB_ID = "course_reminder_sweep"
+
+
+async def timed_sweep(
+    session_pool: SessionPool,
+    settings: Settings,
+    ruleset: Ruleset,
+    now: dt.datetime,
+    metrics: Metrics | None,
+) -> int:
+    """``sweep``, its duration and rows counted in ``metrics``."""
+    if metrics is None:
+        return await sweep(session_pool, settings, ruleset, now)
+    with metrics.time_sweep():
+        inserted = await sweep(session_pool, settings, ruleset, now)
+    metrics.sweep_rows.inc(inserted)
+    return inserted
+
+
 _KEEP = object()  # "leave unchanged" for save_preference
 
 
@@ -202,12 +222,17 @@ async def resume_reminders(*, session: AsyncSession, user_id: int) -> ReminderPr
 
 
 def add_sweep_job(
-    scheduler: Any, session_pool: SessionPool, settings: Settings, ruleset: Ruleset
+    scheduler: Any,
+    session_pool: SessionPool,
+    settings: Settings,
+    ruleset: Ruleset,
+    metrics: Metrics | None = None,
 ) -> None:
-    """Put the sweep on the backend's APScheduler (one job, fixed id, every interval)."""
+    """Put the sweep on the backend's APScheduler (one job, fixed id, every interval); its
+    duration and the rows it enqueued go to ``metrics``."""
 
     async def run() -> None:
-        await sweep(session_pool, settings, ruleset, utcnow())
+        await timed_sweep(session_pool, settings, ruleset, utcnow(), metrics)
 
     scheduler.add_job(
         run,

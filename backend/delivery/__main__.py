@@ -1,7 +1,8 @@
 """``python -m backend.delivery``: run one delivery worker until SIGTERM or Ctrl-C.
 
 Settings come from the environment (``SANAT_DATABASE_URL``, ``SANAT_BOT_TOKEN``,
-``SANAT_BOT_API_SERVER``, ``SANAT_DELIVERY_*``). Several may run against one PostgreSQL outbox.
+``SANAT_BOT_API_SERVER``, ``SANAT_DELIVERY_*``, ``SANAT_REDIS_URL``). Several may run against one
+PostgreSQL outbox; they share the send limits through Redis or PostgreSQL.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import signal
 import sys
 
 from backend.db import create_engine, create_session_pool
+from backend.delivery.shared_limits import create_send_limiter
 from backend.delivery.telegram import build_bot
 from backend.delivery.worker import DEFAULT_LEASE, DeliveryWorker, check_lease
 from backend.logs import configure_logging, secrets_of
@@ -33,6 +35,7 @@ async def serve(settings: Settings, lease: dt.timedelta, poll_interval: float) -
         bot=build_bot(settings.bot),
         lease=lease,
         poll_interval=poll_interval,
+        limiter=create_send_limiter(settings),
     )
     try:
         await worker.run(stop)

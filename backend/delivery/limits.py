@@ -1,14 +1,27 @@
 """Client-side flood control: stay under Telegram's limits rather than learn them from 429s.
 
 Telegram counts a send when its request arrives, which the client cannot observe: it only knows
-the arrival lies between the request's start and its answer. Both limiters here therefore count a
-send from the moment it is admitted until ``period`` after its answer. No window of arrivals can
-then hold more than the limit, whatever the network's jitter — unlike a token bucket, whose burst
-lets up to twice its capacity through within one sliding second.
+the arrival lies between the request's start and its answer. Every limiter here therefore counts
+a send from the moment it is admitted until ``period`` after its answer. No window of arrivals
+can then hold more than the limit, whatever the network's jitter -- unlike a token bucket, whose
+burst lets up to twice its capacity through within one sliding second.
 
-These limiters hold one process's state. Several workers share the outbox safely (each row is
-sent by one of them), but not these budgets: run one worker per bot token for full speed, or
-divide ``global_rate`` between them.
+Three limits, all per bot token: the global rate (``SANAT_DELIVERY_GLOBAL_RATE``), the interval
+between two messages to one chat, and the messages per minute to one group or channel. The
+worker talks to them through ``SendLimiter``:
+
+* ``LocalLimiter`` (this module) keeps the budgets in the process: right for one worker, the
+  embedded SQLite set-up.
+* ``RedisLimiter`` and ``PostgresLimiter`` (``backend.delivery.shared_limits``) keep them where
+  every delivery worker sees them, so that any number of workers together stay within the
+  limits. ``create_send_limiter`` there picks one from the settings
+  (``SANAT_DELIVERY_LIMITER``: Redis when ``SANAT_REDIS_URL`` is set, else PostgreSQL, else
+  this one).
+
+A shared limiter cannot know when a crashed worker's request was answered: an admitted send
+holds its places until its answer, or, if no answer is recorded, until the request timeout plus
+the period -- late, never early. 429 pauses are shared separately, through the outbox's
+``delivery_pause`` rows.
 """
 
 from __future__ import annotations
@@ -18,6 +31,8 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
 Clock = Callable[[], float]  # monotonic seconds, the clock asyncio sleeps by
 
@@ -106,3 +121,66 @@ class ChatLimits:
         now = self._clock()
         self._last = {c: t for c, t in self._last.items() if t + self._interval > now}
         self._groups = {c: w for c, w in self._groups.items() if w[-1] + 60.0 > now}
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """An admitted send: what its limiter needs to record the answer."""
+
+    chat_id: int
+    token: str = ""
+    global_slot: int = -1
+    group_slot: int = -1
+
+
+class SendLimiter(Protocol):
+    """The three limits as the worker uses them, for one send at a time per chat:
+
+    ``ready_at`` is a hint (monotonic seconds) when a chat may next get a message, from what
+    this process knows; ``admit`` waits for a place under the global rate and returns a
+    ``Ticket``, or the monotonic time to try the chat again when the chat or group limits bind
+    (a shared limiter learns that only there); ``answered`` records the answer (``sent``) or
+    gives the places back unused.
+    """
+
+    def ready_at(self, chat_id: int) -> float: ...
+
+    async def admit(self, chat_id: int, in_flight_for: float) -> Ticket | float: ...
+
+    async def answered(self, ticket: Ticket, *, sent: bool) -> None: ...
+
+    async def prune(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class LocalLimiter:
+    """The limits of one process: a ``SlidingWindow`` and ``ChatLimits``."""
+
+    def __init__(
+        self,
+        global_rate: float,
+        per_chat_interval: float,
+        per_group_per_minute: int,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.window = SlidingWindow.per_second(global_rate, clock)
+        self.chats = ChatLimits(per_chat_interval, per_group_per_minute, clock)
+
+    def ready_at(self, chat_id: int) -> float:
+        return self.chats.ready_at(chat_id)
+
+    async def admit(self, chat_id: int, in_flight_for: float) -> Ticket | float:
+        await self.window.acquire()  # the chat's own limits were waited for by ``ready_at``
+        return Ticket(chat_id)
+
+    async def answered(self, ticket: Ticket, *, sent: bool) -> None:
+        self.window.release(sent=sent)
+        if sent:
+            self.chats.record(ticket.chat_id)
+
+    async def prune(self) -> None:
+        self.chats.prune()
+
+    async def close(self) -> None:
+        return None

@@ -18,6 +18,7 @@ from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramMigrateToChat,
+    TelegramNetworkError,
     TelegramNotFound,
     TelegramRetryAfter,
 )
@@ -59,9 +60,26 @@ class Transient:
     """Network trouble, 5xx or anything unexpected: worth another try later."""
 
     description: str
+    network: bool = False  # no answer came (a timeout, a refused connection)
 
 
 Outcome = Sent | RetryAfter | Blocked | Rejected | Transient
+
+
+def result_label(outcome: Outcome) -> str:
+    """The outcome as the ``result`` of the sends metric: ok, 429, 403, 400, 5xx, network."""
+    match outcome:
+        case Sent():
+            return "ok"
+        case RetryAfter():
+            return "429"
+        case Blocked():
+            return "403"
+        case Rejected():
+            return "400"
+        case Transient(network=True):
+            return "network"
+    return "5xx"
 
 
 def build_bot(settings: BotSettings) -> Bot:
@@ -98,8 +116,10 @@ async def send(
         # A group upgraded to a supergroup (MigrateToChat) needs its new id from whoever
         # enqueues; retrying the old one cannot succeed.
         return Rejected(error.message)
+    except TelegramNetworkError as error:
+        return Transient(f"{type(error).__name__}: {error.message}", network=True)
     except TelegramAPIError as error:
-        # TelegramNetworkError, TelegramServerError and the codes aiogram does not classify.
+        # TelegramServerError and the codes aiogram does not classify.
         return Transient(f"{type(error).__name__}: {error.message}")
     except AiogramError as error:  # ClientDecodeError: an answer that is not the Bot API's
         return Transient(f"{type(error).__name__}: {error}")

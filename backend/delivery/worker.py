@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from aiogram import Bot
 
 from backend.db import SessionPool
-from backend.delivery.limits import ChatLimits, Clock, SlidingWindow
+from backend.delivery.limits import Clock, LocalLimiter, SendLimiter, Ticket
 from backend.delivery.outbox import Claimed, Outbox
 from backend.delivery.render import DefaultRenderer, Renderer, RenderError
 from backend.delivery.telegram import (
@@ -46,8 +46,10 @@ from backend.delivery.telegram import (
     RetryAfter,
     Sent,
     Transient,
+    result_label,
     send,
 )
+from backend.metrics import Metrics
 from backend.models.types import utcnow
 from backend.settings import DeliverySettings
 
@@ -115,10 +117,16 @@ class DeliveryWorker:
         max_in_flight: int = 1,
         poll_interval: float = 1.0,
         clock: Clock = time.monotonic,
+        limiter: SendLimiter | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         """
         :param now: wall-clock UTC time, for what is stored (due times, pauses)
         :param clock: monotonic seconds, for the rate limits; asyncio sleeps by this clock
+        :param limiter: the send limits, shared with other workers
+            (``backend.delivery.shared_limits.create_send_limiter``); by default this
+            process's own (``LocalLimiter``). The worker closes it.
+        :param metrics: where sends (by result) and 429 pauses are counted
         :param batch_size: rows per claim; by default what the global rate sends in a quarter
             of the lease, which leaves room for per-chat waits within the batch's half lease
         """
@@ -137,9 +145,19 @@ class DeliveryWorker:
         )
         self._request_timeout = request_timeout(lease)
         self._poll_interval = poll_interval
-        self._window = SlidingWindow.per_second(settings.global_rate, clock)
-        self._chats = ChatLimits(settings.per_chat_interval, settings.per_group_per_minute, clock)
+        self._limiter: SendLimiter = limiter or LocalLimiter(
+            settings.global_rate, settings.per_chat_interval, settings.per_group_per_minute, clock
+        )
+        # How long an admitted send may wait for its turn in flight (then it is admitted
+        # again) plus how long it may be in flight: a shared limiter holds its places that long
+        # when no answer is recorded (a crashed worker's).
+        self._admitted_for = float(self._request_timeout)
+        self._in_flight_for = self._admitted_for + self._request_timeout + LEASE_MARGIN
+        self._metrics = metrics
         self._in_flight = asyncio.Semaphore(max_in_flight)
+        # Admission runs one step ahead: the next send is admitted while the current one is
+        # under way, which hides a shared limiter's round trip.
+        self._admitting = asyncio.Semaphore(max_in_flight)
         self._paused_until = -math.inf  # monotonic; a 429 this worker saw
         self._resume_at: dt.datetime | None = None  # a stored global pause the claim saw
         self._stopping = asyncio.Event()
@@ -189,11 +207,17 @@ class DeliveryWorker:
         async with asyncio.TaskGroup() as group:
             for chat_id, items in by_chat.items():
                 group.create_task(self._deliver_to_chat(chat_id, items, deadline))
-        self._chats.prune()
+        try:
+            await self._limiter.prune()
+        except Exception:
+            log.warning("pruning the send limits failed", exc_info=True)
         return len(claim.items)
 
     async def close(self) -> None:
-        await self._bot.session.close()
+        try:
+            await self._limiter.close()
+        finally:
+            await self._bot.session.close()
 
     async def _deliver_to_chat(self, chat_id: int, items: list[Claimed], deadline: float) -> None:
         """One chat's share of the batch, in order: each waits for the previous one's answer."""
@@ -206,9 +230,9 @@ class DeliveryWorker:
             except RenderError as error:
                 await self._outbox.failed(item, item.notification.attempts, f"render: {error}")
                 continue
-            retry_at = await self._take_turn(chat_id, deadline)
-            if retry_at is not None:
-                await self._outbox.release(items[index:], self._wall_time(retry_at))
+            turn = await self._take_turn(chat_id, deadline)
+            if not isinstance(turn, Ticket):
+                await self._outbox.release(items[index:], self._wall_time(turn))
                 return
             try:
                 try:
@@ -216,21 +240,20 @@ class DeliveryWorker:
                         self._bot, chat_id, message, request_timeout=self._request_timeout
                     )
                 finally:
-                    self._window.release()
-                    self._chats.record(chat_id)
+                    await self._answered(turn, sent=True)
                 done = await self._store(item, outcome, items[index + 1 :])
             finally:
                 self._in_flight.release()
             if done:
                 return
 
-    async def _take_turn(self, chat_id: int, deadline: float) -> float | None:
-        """Wait until a send to ``chat_id`` is allowed and take a place in flight: None. Or,
-        when that would be past ``deadline`` or the worker is stopping, the (monotonic) time to
-        try again, holding nothing.
+    async def _take_turn(self, chat_id: int, deadline: float) -> Ticket | float:
+        """Wait until a send to ``chat_id`` is allowed and take a place in flight: the ticket.
+        Or, when that would be past ``deadline`` or the worker is stopping, the (monotonic) time
+        to try again, holding nothing.
         """
         while True:
-            ready = max(self._chats.ready_at(chat_id), self._paused_until)
+            ready = max(self._limiter.ready_at(chat_id), self._paused_until)
             if ready > deadline:
                 return ready
             if not await self._sleep_until(ready):
@@ -239,26 +262,62 @@ class DeliveryWorker:
                 async with asyncio.timeout(max(0.0, deadline - self._clock())) as wait:
                     self._queued.add(wait)
                     try:
-                        await self._in_flight.acquire()
-                        try:
-                            await self._window.acquire()
-                        except BaseException:
-                            self._in_flight.release()
-                            raise
+                        admitted = await self._admit(chat_id)
                     finally:
                         self._queued.discard(wait)
             except TimeoutError:
                 return self._clock()
-            if self._paused_until <= self._clock() and not self._stopping.is_set():
-                return None
-            # A 429 came while we queued (wait for the pause to end), or we are stopping.
-            self._window.release(sent=False)
+            if isinstance(admitted, float):
+                # A shared limiter found the chat or its group busy (another worker's send).
+                if admitted > deadline:
+                    return admitted
+                if not await self._sleep_until(admitted):
+                    return self._clock()
+                continue
+            ticket, admitted_at = admitted
+            if (
+                self._paused_until <= self._clock()
+                and not self._stopping.is_set()
+                and self._clock() - admitted_at <= self._admitted_for
+            ):
+                return ticket
+            # A 429 came while we queued (wait for the pause to end), we are stopping, or the
+            # admission waited so long that its places may expire mid-send: admit again.
+            await self._answered(ticket, sent=False)
             self._in_flight.release()
+
+    async def _admit(self, chat_id: int) -> tuple[Ticket, float] | float:
+        """Admitted by the limiter and holding a place in flight: the ticket and when it was
+        admitted; or when to try the chat again, holding nothing."""
+        async with self._admitting:
+            admitted = await self._limiter.admit(chat_id, self._in_flight_for)
+            if not isinstance(admitted, Ticket):
+                return admitted
+            admitted_at = self._clock()
+            try:
+                await self._in_flight.acquire()  # the send before this one ends
+            except BaseException:
+                await self._answered(admitted, sent=False)
+                raise
+        return admitted, admitted_at
+
+    async def _answered(self, ticket: Ticket, *, sent: bool) -> None:
+        """Record the answer with the limiter. If a shared limiter cannot be reached, its
+        places free themselves after the request timeout plus the period: later, never sooner.
+        """
+        try:
+            await self._limiter.answered(ticket, sent=sent)
+        except Exception:
+            log.warning("recording a send with the limiter failed", exc_info=True)
 
     async def _store(self, item: Claimed, outcome: Outcome, rest: Sequence[Claimed]) -> bool:
         """Store the outcome; True when the chat's remaining items were dealt with too."""
         attempts = item.notification.attempts + 1
         extra = {"notification": item.id, "chat": item.chat_id}
+        if self._metrics is not None:
+            self._metrics.sends.labels(result_label(outcome)).inc()
+            if isinstance(outcome, RetryAfter):
+                self._metrics.paused_seconds.inc(outcome.seconds)
         match outcome:
             case Sent():
                 await self._outbox.sent(item, attempts)

@@ -8,6 +8,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db import create_session_pool
+from backend.metrics import Metrics
 from backend.roster_parsing.worker import create_roster_parser
 from backend.rules.loader import Ruleset
 from backend.settings import Settings
@@ -15,6 +16,7 @@ from backend.web.auth import auth_middleware
 from backend.web.console.app import create_console_app
 from backend.web.keys import (
     engine_key,
+    metrics_key,
     roster_parser_key,
     ruleset_key,
     session_pool_key,
@@ -26,7 +28,15 @@ from backend.web.routes import OPERATIONS
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
 
-def create_app(settings: Settings, *, engine: AsyncEngine, ruleset: Ruleset) -> web.Application:
+def create_app(
+    settings: Settings,
+    *,
+    engine: AsyncEngine,
+    ruleset: Ruleset,
+    metrics: Metrics | None = None,
+) -> web.Application:
+    """The app; ``metrics`` are what ``/metrics`` shows (a fresh set by default; the backend
+    process passes the one its delivery worker and scheduler count in)."""
     app = web.Application(
         middlewares=[problem_middleware, auth_middleware], client_max_size=MAX_BODY_BYTES
     )
@@ -34,6 +44,8 @@ def create_app(settings: Settings, *, engine: AsyncEngine, ruleset: Ruleset) -> 
     app[engine_key] = engine
     app[session_pool_key] = create_session_pool(engine)
     app[ruleset_key] = ruleset
+    app[metrics_key] = metrics or Metrics()
+    app[metrics_key].watch_database(engine)
     for operation in OPERATIONS:
         app.router.add_route(operation.method, operation.route_path, operation.handler)
     app[roster_parser_key] = create_roster_parser()

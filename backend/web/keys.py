@@ -9,6 +9,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db import SessionPool
+from backend.metrics import Metrics
 from backend.models.types import utcnow
 from backend.roster_parsing.worker import RosterParser
 from backend.rules.loader import Ruleset
@@ -18,6 +19,7 @@ settings_key = web.AppKey("settings", Settings)
 engine_key = web.AppKey("engine", AsyncEngine)
 session_pool_key = web.AppKey("session_pool", SessionPool)
 ruleset_key = web.AppKey("ruleset", Ruleset)
+metrics_key = web.AppKey("metrics", Metrics)
 # The roster parsing worker process: created when the app starts, closed when it stops.
 roster_parser_key = web.AppKey("roster_parser", RosterParser)
 

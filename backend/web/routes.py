@@ -7,6 +7,7 @@ notes and security); the check itself is ``backend.web.auth`` by path prefix.
 
 from __future__ import annotations
 
+from backend.metrics import CONTENT_TYPE as METRICS_TYPE
 from backend.staff.weekly_digest import DUE_SOON_DAYS
 from backend.web import (
     broadcasts_api,
@@ -27,7 +28,7 @@ from backend.web.schemas import courses as c
 from backend.web.schemas import rules as r
 from backend.web.schemas import staff as s
 from backend.web.schemas import tokens as t
-from backend.web.schemas.common import Health
+from backend.web.schemas.common import Health, Readiness
 from backend.web.staff_api import XLSX_TYPE
 
 BINARY = {"type": "string", "format": "binary"}
@@ -74,6 +75,22 @@ OPERATIONS: list[Operation] = [
         health.healthz,
         "Liveness and readiness: version, database reachability and revision, ruleset.",
         {200: Health, 503: Health},
+    ),
+    Operation(
+        "GET",
+        "/readyz",
+        health.readyz,
+        "Readiness: the database answers and is migrated to head; Redis answers when "
+        "configured. 503 names what is not ready.",
+        {200: Readiness, 503: None},
+    ),
+    Operation(
+        "GET",
+        "/metrics",
+        health.metrics,
+        "Prometheus metrics (text exposition format): sends by result, 429 pauses, outbox "
+        "depth, sweeps, broadcast progress, database pool.",
+        {200: METRICS_TYPE},
     ),
     Operation(
         "GET",

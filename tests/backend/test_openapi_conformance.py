@@ -101,6 +101,8 @@ async def test_real_answers_of_every_operation_conform(
     users = "/api/v1/users/{telegram_id}/courses"
     base = f"/api/v1/users/{TELEGRAM_ID}/courses"
     await call("GET", "/healthz", "/healthz", auth=False)
+    await call("GET", "/readyz", "/readyz", auth=False)
+    await call("GET", "/metrics", "/metrics", auth=False)
     await call("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", auth=False)
     await call("GET", "/api/v1/positions", "/api/v1/positions?q=мұғалім&limit=5", auth=False)
     await call("GET", "/api/v1/positions", "/api/v1/positions?limit=x", auth=False)

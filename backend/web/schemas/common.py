@@ -127,6 +127,7 @@ class Problem(ResponseModel):
     suggestions: list[str] | None = None
     invalid: list[dict[str, Any]] | None = None
     code: str | None = None
+    checks: dict[str, str] | None = None  # /readyz: each check's state
 
 
 def contains_controls(value: str) -> bool:
@@ -139,3 +140,8 @@ class Health(ResponseModel):
     version: str
     database: dict[str, Any]
     ruleset: dict[str, Any]
+
+
+class Readiness(ResponseModel):
+    status: str  # "ready"
+    checks: dict[str, str]  # database, migrations, redis: "ok" or "not configured"
