@@ -24,6 +24,7 @@ import logging
 import math
 import resource
 import secrets
+import shutil
 import socket
 import tempfile
 import time
@@ -444,6 +445,7 @@ async def _run(options: Options, url: str) -> Report:
     finally:
         await engine.dispose()
         await _forget_dialog_state(options.redis_url, bot_id)
+        shutil.rmtree(logs_dir, ignore_errors=True)  # kept in ``keep_logs`` if asked
     return report
 
 
