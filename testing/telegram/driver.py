@@ -154,7 +154,7 @@ class UserDriver:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise TimeoutError(self._nothing_new(timeout))
-            await self._world.changed.wait(remaining)
+            await self._chat.changed.wait(remaining)
 
     # Internals
 

@@ -147,6 +147,7 @@ class BotMethods:
         webhook.secret_token = secret
         webhook.max_connections = params.get_int("max_connections") or 40
         webhook.last_error_date = webhook.last_error_message = None
+        self._world.pending.notify()
         self._world.changed.notify()  # the delivery loop starts, a long poll ends
         return True
 

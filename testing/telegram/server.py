@@ -51,6 +51,7 @@ class LocalBotAPI:
         bot_first_name: str = "Sanat",
         clock: Callable[[], float] = time.monotonic,
         webhook_retry_delay: float = 0.1,
+        webhook_connections: int = 1,
     ) -> None:
         """
         :param enforce_limits: answer 429 to sends over Telegram's flood limits
@@ -59,6 +60,9 @@ class LocalBotAPI:
         :param clock: time for flood limits and ``Call.at``; a fake one makes limits testable
             without sleeping
         :param webhook_retry_delay: seconds before re-posting an update the webhook refused
+        :param webhook_connections: updates posted to the webhook at once (at most the webhook's
+            ``max_connections``). With 1, every update waits for the one before; with more, as
+            Telegram does, only a chat's own updates wait for each other (they stay in order)
         """
         # Shaped like a real token (digits, a colon, 35 URL-safe characters starting "AA"),
         # and different per server so that a bot pointed at the wrong one is refused.
@@ -87,6 +91,7 @@ class LocalBotAPI:
         self._blocked: set[int] = set()
         self._sent: Counter[int] = Counter()
         self._webhook_retry_delay = webhook_retry_delay
+        self._webhook_connections = webhook_connections
         self._runner: web.AppRunner | None = None
         self._client: ClientSession | None = None
         self._delivery: asyncio.Task[None] | None = None
@@ -432,12 +437,57 @@ class LocalBotAPI:
 
     async def _deliver_to_webhook(self) -> None:
         """Post pending updates one by one, in order, while a webhook is set."""
+        if self._webhook_connections > 1:
+            await self._deliver_concurrently()
+            return
         while True:
             update = self._world.deliverable(1) if self._world.webhook.url else []
             if not update:
                 await self._world.changed.wait(None)
             elif not await self._post_update(update[0]):
                 await asyncio.sleep(self._webhook_retry_delay)
+
+    async def _deliver_concurrently(self) -> None:
+        """Post up to ``webhook_connections`` updates at once, one per chat at a time, oldest
+        first: a chat's next update waits until the webhook has taken the one before.
+        """
+        posting: set[int] = set()  # update ids under way
+        busy: set[Any] = set()  # their chats
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def post(update: Json, chat: Any) -> None:
+            try:
+                if not await self._post_update(update):
+                    await asyncio.sleep(self._webhook_retry_delay)
+            finally:
+                posting.discard(update["update_id"])
+                busy.discard(chat)
+                self._world.pending.notify()
+
+        try:
+            while True:
+                webhook = self._world.webhook
+                if webhook.url:
+                    limit = min(self._webhook_connections, max(1, webhook.max_connections))
+                    passed: set[Any] = set()  # chats whose oldest pending update was seen
+                    for update in self._world.deliverable(len(self._world.updates)):
+                        if len(posting) >= limit:
+                            break
+                        chat = _update_chat(update)
+                        if chat in passed or chat in busy:
+                            passed.add(chat)
+                            continue
+                        passed.add(chat)
+                        busy.add(chat)
+                        posting.add(update["update_id"])
+                        task = asyncio.create_task(post(update, chat))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+                await self._world.pending.wait(None)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _post_update(self, update: Json) -> bool:
         assert self._client is not None
@@ -476,6 +526,18 @@ async def _method_in_reply(response: ClientResponse) -> tuple[str, Params] | Non
         return None
     method = params.values.pop("method", None)
     return (method, params) if isinstance(method, str) and method else None
+
+
+def _update_chat(update: Json) -> Any:
+    """The chat an update belongs to (its message's, or its sender's), for per-chat order."""
+    payload = next((value for key, value in update.items() if key != "update_id"), None)
+    if not isinstance(payload, dict):
+        return None
+    chat = payload.get("chat") or (payload.get("message") or {}).get("chat")
+    if isinstance(chat, dict):
+        return chat.get("id")
+    sender = payload.get("from")
+    return sender.get("id") if isinstance(sender, dict) else None
 
 
 def _respond(body: Json) -> web.Response:

@@ -240,6 +240,9 @@ class ChatState:
     bot_message_ids: set[int] = field(default_factory=set)
     events: list[ChatEvent] = field(default_factory=list)
     reply_keyboard: list[list[str]] | None = None  # the keyboard the user currently sees
+    # Notified on each event here: a user waiting for the bot wakes for their own chat only,
+    # so hundreds of waiting users cost nothing while the bot is busy elsewhere.
+    changed: Signal = field(default_factory=Signal)
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -278,6 +281,7 @@ class World:
         self.callback_answers: list[CallbackAnswer] = []
         self.calls: list[Call] = []
         self.changed = Signal()  # anything happened: an update, a bot action, a call
+        self.pending = Signal()  # an update was added, or the webhook changed
         self.seq = 0  # of the last ChatEvent
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
@@ -328,6 +332,7 @@ class World:
     ) -> None:
         self.seq += 1
         chat.events.append(ChatEvent(self.seq, kind, BotMessage.from_json(raw, self.files)))
+        chat.changed.notify()
         self.changed.notify()
 
     def bot_messages(self, chat: ChatState) -> list[BotMessage]:
@@ -357,6 +362,7 @@ class World:
         # A copy: the update is what the bot sees now, whatever happens to the message later.
         update = {"update_id": next(self._update_ids), kind: copy.deepcopy(payload)}
         self.updates.append(update)
+        self.pending.notify()
         self.changed.notify()
         return update
 

@@ -359,6 +359,42 @@ async def test_webhook_reply_method_is_run(api: LocalBotAPI, bot: Bot, user: Use
     assert api.webhook.last_error_message is None
 
 
+async def test_concurrent_webhook_keeps_each_chats_order_and_overlaps_chats() -> None:
+    """With ``webhook_connections`` > 1, chats are posted in parallel but a chat's next update
+    waits until the webhook has taken the one before, as Telegram delivers them."""
+    gate, all_seen = asyncio.Event(), asyncio.Event()
+    seen: list[tuple[int, str]] = []
+    in_flight = most = 0
+
+    async def hook(request: web.Request) -> web.Response:
+        nonlocal in_flight, most
+        update = await request.json()
+        in_flight += 1
+        most = max(most, in_flight)
+        seen.append((update["message"]["chat"]["id"], update["message"]["text"]))
+        if len(seen) == 2:
+            gate.set()
+        if len(seen) == 3:
+            all_seen.set()
+        await asyncio.wait_for(gate.wait(), 2)  # the first two are held until both arrived
+        in_flight -= 1
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    async with LocalBotAPI(webhook_connections=8) as api, connected(api) as bot:
+        first, second = api.user(1001), api.user(1002)
+        async with serving(app) as base:
+            await bot.set_webhook(f"{base}/hook")
+            await first.send("a1")
+            await first.send("a2")
+            await second.send("b1")
+            await asyncio.wait_for(all_seen.wait(), 3)
+    assert most == 2  # a1 and b1 together; a2 only after a1 was answered
+    assert [text for chat, text in seen if chat == 1001] == ["a1", "a2"]
+    assert seen[:2] in ([(1001, "a1"), (1002, "b1")], [(1002, "b1"), (1001, "a1")])
+
+
 async def test_document_upload_then_get_file_and_download(
     api: LocalBotAPI, bot: Bot, user: UserDriver
 ) -> None:
