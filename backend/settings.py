@@ -33,6 +33,9 @@ class BotSettings(BaseModel):
     api_server: str | None = None  # a local Bot API server, e.g. http://127.0.0.1:8082
     username: str | None = None  # the bot's @username, for t.me deep links (invitations)
     backend_url: str = "http://127.0.0.1:8080"
+    # Webhook updates handled at once per process; each may hold two database connections
+    # (its session and the dialog store), so keep it within the pool (SANAT_DATABASE_POOL_SIZE).
+    max_concurrent_updates: int = Field(default=8, ge=1, le=1000)
 
     @field_validator("token")
     @classmethod

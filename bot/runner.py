@@ -59,9 +59,12 @@ def create_webhook_app(
     )
     app = web.Application()
     app.router.add_get("/healthz", _healthz)
-    CheckedRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
-        app, path=settings.bot.webhook_path
-    )
+    CheckedRequestHandler(
+        dispatcher=dp,
+        bot=bot,
+        secret_token=secret,
+        max_concurrent=settings.bot.max_concurrent_updates,
+    ).register(app, path=settings.bot.webhook_path)
     setup_application(app, dp, bot=bot)
     if metrics is not None:
 

@@ -6,8 +6,9 @@ import asyncio
 import uuid
 
 import pytest
-from aiogram import Dispatcher
+from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
+from aiogram.types import Message
 from pytest_aiohttp import AiohttpClient
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -110,6 +111,66 @@ async def test_webhook_refuses_requests_without_the_secret(
     assert len(bot.sent("SendMessage")) == 1  # only the authorised update was handled
     healthz = await client.get("/healthz")  # the proxy's and the container's health check
     assert (healthz.status, await healthz.json()) == (200, {"status": "ok"})
+
+
+async def test_a_webhook_burst_is_handled_a_few_updates_at_a_time(
+    settings: Settings, bot: MockedBot, aiohttp_client: AiohttpClient
+) -> None:
+    """Telegram gets its 200 at once for every update of a burst, but no more than
+    ``max_concurrent_updates`` are handled together (each would hold database connections)."""
+    limit, burst = 3, 24
+    hooked = settings.model_copy(
+        update={
+            "bot": BotSettings(
+                mode="webhook",
+                webhook_url="https://example.invalid",
+                webhook_secret="s3cret",
+                max_concurrent_updates=limit,
+            )
+        }
+    )
+    running, most, handled = 0, 0, []
+    router = Router()
+
+    @router.message()
+    async def slow_handler(message: Message) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.02)
+        running -= 1
+        handled.append(message.message_id)
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    client = await aiohttp_client(create_webhook_app(hooked, dp, bot))
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                "/telegram/webhook",
+                headers=headers,
+                json={
+                    "update_id": n,
+                    "message": {
+                        "message_id": n,
+                        "date": 0,
+                        "chat": {"id": 5, "type": "private"},
+                        "from": {"id": 5, "is_bot": False, "first_name": "A"},
+                        "text": "hi",
+                    },
+                },
+            )
+            for n in range(burst)
+        )
+    )
+    for _ in range(200):
+        if len(handled) == burst:
+            break
+        await asyncio.sleep(0.02)
+    assert [answer.status for answer in answers] == [200] * burst
+    assert sorted(handled) == list(range(burst))  # every update handled, none lost
+    assert most == limit  # the bound was reached and never passed
 
 
 @pytest.mark.parametrize("store", ["sql", pytest.param("redis", marks=pytest.mark.redis)])
