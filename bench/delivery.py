@@ -40,6 +40,7 @@ from backend.models import Notification, User
 from backend.settings import BotSettings, DatabaseSettings, DeliverySettings
 from testing.databases import fresh_postgres_database
 from testing.telegram import LocalBotAPI
+from testing.telegram.limits import busiest_second
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
@@ -143,16 +144,6 @@ async def measure(rate: int, seconds: float, queued: int, folder: Path) -> None:
     )
 
 
-def busiest_second(times: list[float]) -> int:
-    """The most arrivals within any one second ([t, t + 1))."""
-    most, start = 0, 0
-    for end, moment in enumerate(times):
-        while moment - times[start] >= 1.0:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
-
-
 async def until_sent(api: LocalBotAPI, count: int, seconds: float) -> None:
     await api.wait_for_call("sendMessage", lambda _: api.sent_count() >= count, timeout=seconds)
 
@@ -211,7 +202,7 @@ async def measure_shared(kind: str, rate: int, url: str, queued: int) -> None:
             rate_seen = (len(accepted) - 1) / (accepted[-1] - accepted[0])
             print(
                 f"  {count} worker(s): {rate_seen:.1f} sends/s = {rate_seen / rate:.2f} of the "
-                f"limit; most in any one second {busiest_second(accepted)} (limit {rate}); "
+                f"limit; most in any one second {busiest_second(accepted)[0]} (limit {rate}); "
                 f"429 answers {refused}; wall {time.monotonic() - started:.1f} s"
             )
     await engine.dispose()

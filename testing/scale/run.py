@@ -61,7 +61,7 @@ from testing.scale.load import (
     outstanding,
 )
 from testing.telegram import Call, LocalBotAPI
-from testing.telegram.limits import SEND_METHODS
+from testing.telegram.limits import SEND_METHODS, busiest_second
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
@@ -652,7 +652,7 @@ async def _check_delivery(
         f"{duplicates + duplicates_b} in all (allowed: {killed})",
     )
     arrivals = sorted(c.at for c in sends)
-    peak, at = _busiest_second(arrivals)
+    peak, at = busiest_second(arrivals)
     limit = math.floor(options.rate)
     span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0
     workers = len(running.backends)
@@ -669,17 +669,6 @@ async def _check_delivery(
             else ""
         ),
     )
-
-
-def _busiest_second(arrivals: list[float]) -> tuple[int, float]:
-    """The most arrivals in any one-second window, and when it starts (from the first)."""
-    best, best_at, start = 0, 0.0, 0
-    for end, moment in enumerate(arrivals):
-        while arrivals[start] <= moment - 1.0:
-            start += 1
-        if end - start + 1 > best:
-            best, best_at = end - start + 1, arrivals[start] - arrivals[0]
-    return best, best_at
 
 
 async def _check_sweeps(

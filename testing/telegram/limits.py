@@ -158,3 +158,16 @@ class FaultInjector:
 
     def clear(self) -> None:
         self._faults.clear()
+
+
+def busiest_second(arrivals: list[float]) -> tuple[int, float]:
+    """The most arrivals in any one-second window [t, t + 1), and where that window starts,
+    in seconds from the first arrival: how a client's combined send rate is checked."""
+    times = sorted(arrivals)
+    best, best_at, start = 0, 0.0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= 1.0:
+            start += 1
+        if end - start + 1 > best:
+            best, best_at = end - start + 1, times[start] - times[0]
+    return best, best_at
