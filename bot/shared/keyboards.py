@@ -29,12 +29,6 @@ class KeyboardBuilder(InlineKeyboardBuilder):
         if isinstance(callback_data, CallbackData):
             callback_data = callback_data.pack()
         given = {name: value for name, value in fields.items() if value is not None}
-        if not given and isinstance(text, str) and isinstance(callback_data, str):
-            # The common button, from a string and packed callback data: nothing to validate
-            # or coerce, so it is constructed without pydantic's validation (which was most
-            # of a button's cost).
-            self.add(InlineKeyboardButton.model_construct(text=text, callback_data=callback_data))
-            return self
         if callback_data is not None:
             given["callback_data"] = callback_data
         self.add(InlineKeyboardButton(text=text, **given))
