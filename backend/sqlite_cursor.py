@@ -3,12 +3,11 @@
 SQLAlchemy's aiosqlite adapter makes four trips per query: make the cursor, execute, fetch the
 rows, close the cursor. Each trip is a future, a queue hand-off, a wake-up of the event loop
 through its self-pipe, and a switch of the GIL: on a bot update that reads the user and the
-dialog state, most of the SQLite cost. Here the first ``execute`` makes the sqlite3 cursor,
-runs the statement and, when it returns rows, fetches them and closes the cursor, all in one
-function on aiosqlite's thread (where the sqlite3 connection must be used). The description is
-remembered as SQLAlchemy's own ``_async_soft_close`` does, so its ``close`` makes no trip.
-Statements without rows (INSERT, UPDATE...) keep their cursor open for ``rowcount`` and
-``lastrowid``; it is closed as before.
+dialog state, most of the SQLite cost. Here ``execute`` makes a sqlite3 cursor, runs the
+statement, fetches any rows and closes the cursor, all in one function on aiosqlite's thread
+(where the sqlite3 connection must be used). The description is remembered as SQLAlchemy's own
+``_async_soft_close`` does, so its ``close`` makes no trip; ``rowcount`` and ``lastrowid`` stay
+readable on a closed sqlite3 cursor. Each ``execute`` gets a new sqlite3 cursor.
 """
 
 from __future__ import annotations
@@ -22,21 +21,14 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
 )
-from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util import EMPTY_DICT, immutabledict
 
 _Ran = tuple[sqlite3.Cursor, Any, list[Any] | None]
 
 
-def _run(
-    connection: sqlite3.Connection,
-    cursor: sqlite3.Cursor | None,
-    operation: Any,
-    parameters: Any,
-    many: bool,
-) -> _Ran:
-    """On aiosqlite's thread: execute, and fetch and close when there are rows."""
-    if cursor is None:
-        cursor = connection.cursor()
+def _run(connection: sqlite3.Connection, operation: Any, parameters: Any, many: bool) -> _Ran:
+    """On aiosqlite's thread: execute, fetch any rows, close."""
+    cursor = connection.cursor()
     if many:
         cursor.executemany(operation, parameters)
     elif parameters is None:
@@ -44,9 +36,7 @@ def _run(
     else:
         cursor.execute(operation, parameters)
     description = cursor.description
-    if description is None:
-        return cursor, None, None
-    rows = cursor.fetchall()
+    rows = None if description is None else cursor.fetchall()
     cursor.close()
     return cursor, description, rows
 
@@ -73,7 +63,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     @property
     def lastrowid(self) -> int:
-        return None if self._cursor is None else self._cursor.lastrowid  # type: ignore[return-value]
+        return None if self._cursor is None else self._cursor.lastrowid
 
     @property
     def arraysize(self) -> int:
@@ -96,21 +86,14 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _one_trip(self, operation: Any, parameters: Any, many: bool) -> Any:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        # a cursor this class closed (it returned rows) cannot run again: make a new one
-        reusable = None if self._cursor is None or self._soft_closed_memoized else self._cursor
-        raw = None if reusable is None else reusable._cursor
         async with self._adapt_connection._execute_mutex:
-            cursor, description, rows = await connection._execute(
-                _run, connection._conn, raw, operation, parameters, many
+            ran: _Ran = await connection._execute(  # type: ignore[no-untyped-call]
+                _run, connection._conn, operation, parameters, many
             )
-        if reusable is None:
-            self._cursor = aiosqlite.Cursor(connection, cursor)  # type: ignore[assignment]
-        if description is None:
-            self._soft_closed_memoized = EMPTY_DICT
-            self._rows = collections.deque()
-        else:
-            self._soft_closed_memoized = {"description": description}
-            self._rows = collections.deque(rows or ())
+        cursor, description, rows = ran
+        self._cursor = aiosqlite.Cursor(connection, cursor)  # type: ignore[assignment]
+        self._soft_closed_memoized = immutabledict({"description": description})
+        self._rows = collections.deque(rows or ())
         return self._cursor
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
