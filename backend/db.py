@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend import sqlite_cursor
 from backend.settings import DatabaseSettings
 
 SessionPool = async_sessionmaker[AsyncSession]
@@ -102,6 +103,7 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
         path = sqlite_path(settings.url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+        sqlite_cursor.install()
         engine = create_async_engine(settings.url, echo=settings.echo)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
         _skip_idle_rollbacks(engine)

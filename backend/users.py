@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Row, func
+from sqlalchemy import Row, bindparam, func
 from sqlalchemy import select as sa_select  # sqlmodel's select types at most 4 columns
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select, update
@@ -27,14 +27,20 @@ def _read(user: User, roles: list[str]) -> UserRead:
     )
 
 
-_USER_ROW = sa_select(
-    col(User.id),
-    col(User.username),
-    col(User.full_name),
-    col(User.language),
-    col(User.unreachable_at),
-    col(UserRole.role),
-).outerjoin(UserRole, col(UserRole.user_id) == col(User.id))
+# Built once, with the Telegram id as a bound parameter: building the WHERE clause per update
+# (column comparison, a new statement, its cache key) cost as much as running the query.
+_USER_ROW = (
+    sa_select(
+        col(User.id),
+        col(User.username),
+        col(User.full_name),
+        col(User.language),
+        col(User.unreachable_at),
+        col(UserRole.role),
+    )
+    .outerjoin(UserRole, col(UserRole.user_id) == col(User.id))
+    .where(col(User.telegram_id) == bindparam("telegram_id"))
+)
 
 
 _UserRow = Row[int | None, str | None, str | None, str | None, dt.datetime | None, str]
@@ -45,14 +51,14 @@ async def _user_rows(session: AsyncSession, telegram_id: int) -> Sequence[_UserR
     connection of its own that opens none: on PostgreSQL in autocommit, which spares the BEGIN
     and ROLLBACK round trips (SQLite opens no transaction for a read anyway). A dialog step that
     writes nothing then never takes a connection for the session."""
-    statement = _USER_ROW.where(col(User.telegram_id) == telegram_id)
+    parameters = {"telegram_id": telegram_id}
     bind = session.bind
     if not isinstance(bind, AsyncEngine) or session.in_transaction():
-        return (await (await session.connection()).execute(statement)).all()
+        return (await (await session.connection()).execute(_USER_ROW, parameters)).all()
     async with bind.connect() as connection:
         if connection.dialect.name != "sqlite":
             await connection.execution_options(isolation_level="AUTOCOMMIT")
-        return (await connection.execute(statement)).all()
+        return (await connection.execute(_USER_ROW, parameters)).all()
 
 
 async def get_or_create_user(

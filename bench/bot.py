@@ -31,7 +31,7 @@ from backend.db import SessionPool, create_engine, create_session_pool
 from backend.migrate import upgrade_async
 from backend.rules.loader import default_ruleset
 from backend.settings import DatabaseSettings, Settings
-from bot.factory import create_dispatcher, create_i18n
+from bot.factory import create_dispatcher, create_i18n, freeze_startup_objects
 from bot.storage import SanatRedisStorage, SqlStorage, redis_key_builder
 from testing.chat import Chat
 from testing.mocked_bot import MockedBot
@@ -131,6 +131,7 @@ async def dialog_run(
             i18n=create_i18n(settings),
             storage=storage,
         )
+        freeze_startup_objects()  # as ``bot.runner`` does once the bot is set up
         timed = TimedDispatcher(dispatcher)
         # Fresh Telegram ids, so a shared database holds no saved answers for them.
         base = random.randrange(10**9, 2 * 10**9)

@@ -1,7 +1,7 @@
 """Typed handler data: what the dispatcher and the middlewares put into a handler's kwargs.
 
 aiogram passes a handler only the keyword arguments its signature names, so a handler declares
-what it uses: ``ctx: BotContext`` (built per update by ``ContextMiddleware``) and, as needed,
+what it uses: ``ctx: BotContext`` (built per update by ``UpdateMiddleware``) and, as needed,
 ``state: FSMContext``, ``callback_answer: CallbackAnswer`` and its ``callback_data``. Helpers the
 handlers call take the same ``ctx`` explicitly.
 """

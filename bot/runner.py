@@ -19,7 +19,7 @@ from backend.rules.loader import default_ruleset
 from backend.runtime import install_stop_signals
 from backend.settings import Settings, SettingsError
 from bot.commands import register_commands
-from bot.factory import create_bot, create_dispatcher, create_i18n
+from bot.factory import create_bot, create_dispatcher, create_i18n, freeze_startup_objects
 from bot.middlewares import IN_FLIGHT
 from bot.storage import create_storage
 from bot.webhook import CheckedRequestHandler
@@ -132,6 +132,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     )
     try:
         await register_commands(bot, i18n)
+        freeze_startup_objects()
         if settings.bot.mode == "webhook":
             await _serve_webhook(settings, dp, bot, stop, metrics)
         else:

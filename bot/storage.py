@@ -30,6 +30,7 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import Update
+from sqlalchemy import bindparam
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -148,6 +149,12 @@ def _checked(data: Mapping[str, Any]) -> dict[str, Any]:
     return dict(data)
 
 
+# Built once with the key as a bound parameter: no statement to build per update.
+_STATE_ROW = select(DialogState.state, DialogState.data).where(
+    col(DialogState.key) == bindparam("key")
+)
+
+
 class SqlStorage(BaseStorage):
     """aiogram storage over the ``dialog_state`` table (SQLite or PostgreSQL).
 
@@ -198,11 +205,8 @@ class SqlStorage(BaseStorage):
         recalled = _recalled(self, row_key)
         if recalled is not None:
             return recalled[0], _data_of(recalled[1])
-        statement = select(DialogState.state, DialogState.data).where(
-            col(DialogState.key) == row_key
-        )
         async with self.session_pool() as session:
-            row = (await session.exec(statement)).first()
+            row = (await session.exec(_STATE_ROW, params={"key": row_key})).first()
         state, data = (None, {}) if row is None else (row[0], dict(row[1] or {}))
         _remember(self, row_key, state, json.dumps(data))
         return state, data

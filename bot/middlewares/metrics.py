@@ -60,7 +60,7 @@ class HandlerName(BaseMiddleware):
 
 
 def setup_metrics(dp: Dispatcher, metrics: Metrics) -> None:
-    """Count every update (outermost but for the in-flight counter) and name its handler."""
+    """Count every update (outermost) and name its handler."""
     dp.update.outer_middleware(UpdateMetrics(metrics))
     naming = HandlerName()
     for name, observer in dp.observers.items():
