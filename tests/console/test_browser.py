@@ -34,7 +34,6 @@ from tests.console.support import (
     NOW,
     XSS_NAME,
     World,
-    build_world,
     curator_with_audience,
     link_for,
     running_broadcast,
@@ -66,11 +65,6 @@ async def server(
 async def browser() -> AsyncIterator[Any]:
     with chromium() as driver:
         yield driver
-
-
-@pytest.fixture
-async def world(session_pool: SessionPool) -> World:
-    return await build_world(session_pool)
 
 
 def _body_text(driver: Any) -> str:

@@ -11,7 +11,6 @@ import hmac
 import io
 import time
 
-import pytest
 from aiogram import Dispatcher
 from aiogram.methods import SendMessage
 from aiogram.types import LinkPreviewOptions
@@ -28,17 +27,14 @@ from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from backend.web.app import create_app
 from backend.web.console.context import COOKIE
-from backend.web.keys import clock_key
 from testing.chat import Chat
 from testing.mocked_bot import MockedBot
 from tests.broadcasts.helpers import deliver
 from tests.console.support import (
-    NOW,
     XSS_NAME,
     Client,
     World,
     as_user,
-    build_world,
     csrf_of,
     curator_with_audience,
     link_for,
@@ -46,20 +42,6 @@ from tests.console.support import (
 )
 
 BOT_TOKEN = "123456789:AAHtestTOKENtestTOKENtestTOKENtest01"
-
-
-@pytest.fixture
-async def client(
-    settings: Settings, engine: AsyncEngine, ruleset: Ruleset, aiohttp_client: AiohttpClient
-) -> Client:
-    app = create_app(settings, engine=engine, ruleset=ruleset)
-    app[clock_key] = lambda: NOW
-    return await aiohttp_client(app)
-
-
-@pytest.fixture
-async def world(session_pool: SessionPool) -> World:
-    return await build_world(session_pool)
 
 
 async def test_a_one_time_link_signs_in_once(

@@ -6,48 +6,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-from pytest_aiohttp import AiohttpClient
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from backend import curators
 from backend.db import SessionPool
 from backend.directory import REGIONS
 from backend.models import Broadcast, CalendarEvent, Notification, OrganisationDigest
-from backend.rules.loader import Ruleset
 from backend.settings import Settings
 from backend.staff.digest_schedule import schedule_of
-from backend.web.app import create_app
-from backend.web.keys import clock_key
 from testing.mocked_bot import MockedBot
 from tests.broadcasts.helpers import curator as new_curator
 from tests.broadcasts.helpers import deliver
 from tests.console.support import (
-    NOW,
     Client,
     World,
     as_user,
-    build_world,
     csrf_of,
     curator_with_audience,
     running_broadcast,
     sign_in,
 )
-
-
-@pytest.fixture
-async def client(
-    settings: Settings, engine: AsyncEngine, ruleset: Ruleset, aiohttp_client: AiohttpClient
-) -> Client:
-    app = create_app(settings, engine=engine, ruleset=ruleset)
-    app[clock_key] = lambda: NOW
-    return await aiohttp_client(app)
-
-
-@pytest.fixture
-async def world(session_pool: SessionPool) -> World:
-    return await build_world(session_pool)
 
 
 async def _page(client: Client, path: str, token: str) -> str:
