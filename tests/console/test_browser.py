@@ -506,8 +506,11 @@ async def test_an_admin_keeps_the_calendar_in_the_browser(
     rows = await off_loop(_event_rows, browser)
     assert len(rows) == before + 1
     (new,) = [row for row in rows if "01.05.2027" in row]
-    assert "attestation" in new
-    assert "tvet" in new
+    # Shown by name in the reader's language, not by the codes the form sends.
+    assert "Аттестация" in new
+    assert "Техническое и профессиональное, послесреднее образование" in new
+    assert "attestation" not in new
+    assert "tvet" not in new
     await off_loop(screenshot, browser, "21-calendar")
     event_id = new.split()[0]
     removed = await off_loop(_press, browser, f"remove-{event_id}")

@@ -14,9 +14,9 @@ from aiohttp import web
 
 from backend.calendars import service as calendars
 from backend.courses.validation import parse_date
-from backend.web.console.context import gettext_of, render
+from backend.web.console.context import gettext_of, language_of, render
 from backend.web.console.views_admin import admin_only
-from backend.web.keys import session_pool_key
+from backend.web.keys import ruleset_key, session_pool_key
 
 routes = web.RouteTableDef()
 FIELDS = ("kind", "starts_on", "ends_on", "legal_basis", "audience")
@@ -48,11 +48,26 @@ def _problem(request: web.Request, code: str) -> tuple[str, str]:
     return texts.get(code, ("kind", _("The request could not be understood.")))
 
 
+def _labels(request: web.Request) -> tuple[dict[str, str], dict[str, str]]:
+    """What a reader sees for each event kind and audience code: the organisation kinds' names
+    come from the rules data, as in the bot's dialog."""
+    _ = gettext_of(request).gettext
+    kinds = {"testing": _("Testing"), "attestation": _("Attestation"), "other": _("Other")}
+    lang = language_of(request)
+    names = request.config_dict[ruleset_key].meta.org_kinds
+    audiences = {
+        code: names[code].get(lang) if code in names else _("University")
+        for code in calendars.AUDIENCES
+    }
+    return kinds, audiences
+
+
 async def _context(
     request: web.Request, form: dict[str, str], problems: dict[str, str]
 ) -> dict[str, Any]:
     async with request.config_dict[session_pool_key]() as session:
         events = await calendars.list_events(session=session)
+    kind_labels, audience_labels = _labels(request)
     return {
         "events": [
             {
@@ -67,6 +82,8 @@ async def _context(
         ],
         "kinds": calendars.KINDS,
         "audiences": calendars.AUDIENCES,
+        "kind_labels": kind_labels,
+        "audience_labels": audience_labels,
         "form": form,
         "problems": problems,
         "added": request.query.get("added", "").isdigit(),
