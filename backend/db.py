@@ -125,7 +125,11 @@ def upsert_insert(connection: AsyncConnection | Connection, table: Any) -> Upser
     and ``on_conflict_do_update`` (with ``.excluded``) are available: Sanat runs on PostgreSQL
     and SQLite, whose ``ON CONFLICT`` clauses SQLAlchemy spells the same way. The one place that
     chooses between them."""
-    dialect = connection.dialect.name
+    return dialect_insert(connection.dialect.name, table)
+
+
+def dialect_insert(dialect: str, table: Any) -> UpsertInsert:
+    """``upsert_insert`` by the dialect's name, for statements built once and cached."""
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":

@@ -6,6 +6,14 @@ the embedded default), ``redis`` (``SanatRedisStorage``, as with ``SANAT_REDIS_U
 (aiogram's ``MemoryStorage``). ``--concurrency N`` keeps N teachers walking full assessments at
 once. Users and results go to a fresh SQLite file, or to ``--database-url`` (migrated to head).
 
+Both bots are fed the same way, so the ratio compares what each does per update and nothing else:
+every update is Telegram's JSON, built before the clock starts and fed to ``feed_raw_update``
+(which parses it as the webhook and polling paths do). The dialog's updates are one warm-up walk
+through the harness (``testing.chat.Chat``, which presses buttons by their labels), recorded and
+replayed for each teacher under their own Telegram id; every replayed walk must end on the same
+result text as the recorded one, or the run fails. (Each dialog's button token, random in
+production, is fixed here so that recorded buttons are not stale when replayed.)
+
 Goals (issue 14): Redis state >= 0.25 of the echo bot's rate with p99 < 10 ms per step; the SQLite
 store >= 0.1. Run: ``.venv/bin/python -m bench.bot --storage redis --concurrency 10``.
 """
@@ -14,13 +22,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import random
 import secrets
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from unittest import mock
 
 from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
@@ -32,6 +45,7 @@ from backend.migrate import upgrade_async
 from backend.rules.loader import default_ruleset
 from backend.settings import DatabaseSettings, Settings
 from bot.factory import create_dispatcher, create_i18n, freeze_startup_objects
+from bot.handlers.assessment import dialog as dialog_module
 from bot.storage import SanatRedisStorage, SqlStorage, redis_key_builder
 from testing.chat import Chat
 from testing.mocked_bot import MockedBot
@@ -58,19 +72,42 @@ async def walk(chat: Chat) -> None:
 
 
 UPDATES_PER_WALK = 18
+UPDATE_IDS = itertools.count(10**8)
 
 
-class TimedDispatcher:
-    """Wraps feed_update to time every update."""
+def as_json(update: Update) -> dict[str, Any]:
+    return update.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class RecordingDispatcher:
+    """Passes updates to the dispatcher and keeps each one as Telegram's JSON."""
 
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
-        self.samples: list[float] = []
+        self.recorded: list[dict[str, Any]] = []
 
     async def feed_update(self, bot: MockedBot, update: Update) -> None:
-        started = time.perf_counter()
+        self.recorded.append(as_json(update))
         await self.dispatcher.feed_update(bot, update)
-        self.samples.append(time.perf_counter() - started)
+
+
+def as_user(recorded: list[dict[str, Any]], user_id: int) -> list[dict[str, Any]]:
+    """The recorded walk as another teacher would send it: their id as every user and chat id
+    that was the recorded teacher's (the bot's own id, on the messages it sent, stays), and
+    update ids of their own (aiogram caches an update's type by its id)."""
+    teacher = recorded[0]["message"]["from"]["id"]
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                key: user_id if key == "id" and item == teacher else swap(item)
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [swap(item) for item in value]
+        return value
+
+    return [swap(update) | {"update_id": next(UPDATE_IDS)} for update in recorded]
 
 
 @dataclass
@@ -88,19 +125,24 @@ class Run:
         return self.cpu_seconds / len(self.samples) * 1000
 
 
-async def concurrently(
-    users: int, concurrency: int, one: Callable[[int], Awaitable[None]]
-) -> tuple[float, float]:
-    """Run ``one(index)`` for every user, ``concurrency`` at a time; the wall and CPU time."""
-    queue = list(range(users))
+async def replay(
+    dispatcher: Dispatcher, walks: list[tuple[MockedBot, list[dict[str, Any]]]], concurrency: int
+) -> Run:
+    """Feed every walk's updates in order, ``concurrency`` walks at a time; time each update."""
+    queue = list(walks)
+    samples: list[float] = []
 
     async def worker() -> None:
         while queue:
-            await one(queue.pop(0))
+            bot, updates = queue.pop(0)
+            for update in updates:
+                started = time.perf_counter()
+                await dispatcher.feed_raw_update(bot, update)
+                samples.append(time.perf_counter() - started)
 
     started, cpu = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, users)))))
-    return time.perf_counter() - started, time.process_time() - cpu
+    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(walks))))))
+    return Run(time.perf_counter() - started, time.process_time() - cpu, samples)
 
 
 def make_storage(kind: str, session_pool: SessionPool, redis_url: str, prefix: str) -> BaseStorage:
@@ -109,6 +151,12 @@ def make_storage(kind: str, session_pool: SessionPool, redis_url: str, prefix: s
     if kind == "redis":
         return SanatRedisStorage.from_url(redis_url, key_builder=redis_key_builder(prefix))
     return MemoryStorage()
+
+
+@contextmanager
+def fixed_dialog_token() -> Iterator[None]:
+    with mock.patch.object(dialog_module, "secrets", SimpleNamespace(token_hex=lambda _: "b3c4")):
+        yield
 
 
 async def dialog_run(
@@ -132,46 +180,45 @@ async def dialog_run(
             storage=storage,
         )
         freeze_startup_objects()  # as ``bot.runner`` does once the bot is set up
-        timed = TimedDispatcher(dispatcher)
         # Fresh Telegram ids, so a shared database holds no saved answers for them.
         base = random.randrange(10**9, 2 * 10**9)
-
-        def chat(user_id: int) -> Chat:
-            return Chat(timed, MockedBot(), user_id=user_id)  # type: ignore[arg-type]
-
-        await walk(chat(base - 1))  # warm up (imports, caches)
-        timed.samples.clear()
-        elapsed, cpu = await concurrently(
-            users, concurrency, lambda index: walk(chat(base + index))
-        )
+        recorder = RecordingDispatcher(dispatcher)
+        first = MockedBot()
+        with fixed_dialog_token():
+            await walk(Chat(recorder, first, user_id=base - 1))  # type: ignore[arg-type]
+            result = first.texts()[-1]  # also the warm-up (imports, caches)
+            walks = []
+            for index in range(users):
+                bot = MockedBot()
+                walks.append((bot, as_user(recorder.recorded, base + index)))
+            run = await replay(dispatcher, walks, concurrency)
+        wrong = sum(1 for bot, _ in walks if bot.texts()[-1] != result)
         if isinstance(storage, SanatRedisStorage):
             keys = [key async for key in storage.redis.scan_iter(f"{prefix}:*")]
             if keys:
                 await storage.redis.delete(*keys)
         await storage.close()
         await engine.dispose()
-    return Run(elapsed, cpu, timed.samples)
+    if wrong:
+        raise SystemExit(f"bot: {wrong} of {users} replayed walks did not end on the result")
+    return run
 
 
 async def echo_run(users: int, concurrency: int) -> Run:
-    """The bare echo bot, driven like the dialog: ``UPDATES_PER_WALK`` messages per user."""
+    """The bare echo bot, fed like the dialog: ``UPDATES_PER_WALK`` messages per user."""
     dispatcher = Dispatcher()
 
     @dispatcher.message()
     async def echo(message: Message) -> None:
         await message.answer(message.text or "")
 
-    timed = TimedDispatcher(dispatcher)
+    def one(index: int) -> tuple[MockedBot, list[dict[str, Any]]]:
+        user = tg_user(1 + index)
+        texts = [message_update(f"hello {n}", user) for n in range(UPDATES_PER_WALK)]
+        return MockedBot(), [as_json(update) for update in texts]
 
-    async def one(index: int) -> None:
-        bot, user = MockedBot(), tg_user(1 + index)
-        for n in range(UPDATES_PER_WALK):
-            await timed.feed_update(bot, message_update(f"hello {n}", user))
-
-    await one(-1)  # warm up
-    timed.samples.clear()
-    elapsed, cpu = await concurrently(users, concurrency, one)
-    return Run(elapsed, cpu, timed.samples)
+    await replay(dispatcher, [one(-1)], 1)  # warm up
+    return await replay(dispatcher, [one(index) for index in range(users)], concurrency)
 
 
 def percentile(samples: list[float], fraction: float) -> float:

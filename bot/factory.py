@@ -20,6 +20,7 @@ from backend.settings import BotSettings, Settings
 from bot.context import BotData
 from bot.handlers import create_routers
 from bot.middlewares import setup_middlewares
+from bot.routing import route_callbacks_by_prefix
 from bot.storage import SanatDispatcher
 
 DOMAIN = "messages"
@@ -59,6 +60,7 @@ def create_dispatcher(
     dp = SanatDispatcher(storage=storage or MemoryStorage(), **workflow_data)
     setup_middlewares(dp, session_pool=session_pool, i18n=i18n, metrics=metrics)
     dp.include_routers(*create_routers())
+    route_callbacks_by_prefix(dp)
     return dp
 
 

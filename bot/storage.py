@@ -17,6 +17,7 @@ the same person may be handled by another bot process.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
@@ -34,7 +35,7 @@ from sqlalchemy import bindparam
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.db import SessionPool, upsert_insert
+from backend.db import SessionPool, dialect_insert
 from backend.models.dialog_state import DIALOG_KEY_LENGTH, DialogState
 from backend.models.types import utcnow
 from backend.settings import Settings
@@ -243,14 +244,23 @@ class SqlStorage(BaseStorage):
     @staticmethod
     async def _upsert(session: AsyncSession, row_key: str, values: dict[str, Any]) -> _Record:
         """INSERT the row or UPDATE ``values`` in it; the stored state and data come back."""
+        connection = await session.connection()
+        statement = _upsert_statement(connection.dialect.name, tuple(sorted(values)))
         row = {"key": row_key, "state": None, "data": {}, **values}
-        returning = (col(DialogState.state), col(DialogState.data))
-        insert = upsert_insert(await session.connection(), DialogState).values(row)
-        statement = insert.on_conflict_do_update(
-            index_elements=["key"], set_={name: insert.excluded[name] for name in values}
-        ).returning(*returning)
-        state, data = (await session.exec(statement)).one()
+        state, data = (await session.exec(statement, params=row)).one()
         return state, data
+
+
+@functools.cache
+def _upsert_statement(dialect: str, updated: tuple[str, ...]) -> Any:
+    """The upsert that sets ``updated`` on conflict, built once per dialect and column set with
+    every value a bound parameter (building it per write was a fifth of the store's cost)."""
+    columns = ("key", "state", "data", "updated_at")
+    values = {name: bindparam(name) for name in columns}
+    insert = dialect_insert(dialect, DialogState).values(values)
+    return insert.on_conflict_do_update(
+        index_elements=["key"], set_={name: insert.excluded[name] for name in updated}
+    ).returning(col(DialogState.state), col(DialogState.data))
 
 
 def redis_key_builder(prefix: str = REDIS_KEY_PREFIX) -> DefaultKeyBuilder:
