@@ -256,7 +256,7 @@ def _upsert_statement(dialect: str, updated: tuple[str, ...]) -> Any:
     """The upsert that sets ``updated`` on conflict, built once per dialect and column set with
     every value a bound parameter (building it per write was a fifth of the store's cost)."""
     columns = ("key", "state", "data", "updated_at")
-    values = {name: bindparam(name) for name in columns}
+    values: dict[str, Any] = {name: bindparam(name) for name in columns}
     insert = dialect_insert(dialect, DialogState).values(values)
     return insert.on_conflict_do_update(
         index_elements=["key"], set_={name: insert.excluded[name] for name in updated}

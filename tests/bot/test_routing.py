@@ -72,8 +72,8 @@ def root_filters(router: Router) -> list[Any]:
 def test_prefixes_are_those_of_the_routers_callback_data_filters() -> None:
     dispatcher = toy_dispatcher(CountingFilter(), [])
     pages, picks, anything = dispatcher.sub_routers
-    assert callback_prefixes(pages) == {"page"}
-    assert callback_prefixes(picks) == {"pick"}  # from its sub-router
+    assert callback_prefixes(pages) == frozenset({"page"})
+    assert callback_prefixes(picks) == frozenset({"pick"})  # from its sub-router
     assert callback_prefixes(anything) is None  # takes data of any shape
     assert callback_prefixes(dispatcher) is None
     assert [str(f) for f in root_filters(picks)] == ["CallbackPrefix(['pick'])"]
@@ -81,7 +81,7 @@ def test_prefixes_are_those_of_the_routers_callback_data_filters() -> None:
 
 
 async def test_a_press_reaches_its_handler_and_skips_the_other_routers() -> None:
-    counting, handled = CountingFilter(), []
+    counting, handled = CountingFilter(), list[str]()
     dispatcher, bot = toy_dispatcher(counting, handled), MockedBot()
     for data in ("pick:7", "page:2", "help", "pickle:1", "pick", "pag:1"):
         await dispatcher.feed_update(bot, callback_update(data))
