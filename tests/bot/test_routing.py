@@ -77,7 +77,8 @@ def test_prefixes_are_those_of_the_routers_callback_data_filters() -> None:
     assert callback_prefixes(anything) is None  # takes data of any shape
     assert callback_prefixes(dispatcher) is None
     assert [str(f) for f in root_filters(picks)] == ["CallbackPrefix(['pick'])"]
-    assert root_filters(anything) == [] and root_filters(dispatcher) == []
+    assert root_filters(anything) == []
+    assert root_filters(dispatcher) == []
 
 
 async def test_a_press_reaches_its_handler_and_skips_the_other_routers() -> None:
@@ -85,9 +86,8 @@ async def test_a_press_reaches_its_handler_and_skips_the_other_routers() -> None
     dispatcher, bot = toy_dispatcher(counting, handled), MockedBot()
     for data in ("pick:7", "page:2", "help", "pickle:1", "pick", "pag:1"):
         await dispatcher.feed_update(bot, callback_update(data))
-    assert handled == ["pick 7", "page 2", "help", "fallback pickle:1", "fallback pick"] + [
-        "fallback pag:1"
-    ]
+    fallen = ["fallback pickle:1", "fallback pick", "fallback pag:1"]
+    assert handled == ["pick 7", "page 2", "help", *fallen]
     # The pages router's handler filters ran for its own press only, not for the five others.
     assert counting.asked == 1
 
