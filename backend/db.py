@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend import sqlite_cursor
+from backend import sqlite_cursor, sqlite_writes
 from backend.settings import DatabaseSettings
 
 SessionPool = async_sessionmaker[AsyncSession]
@@ -33,6 +33,16 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _line_up_writers(engine: AsyncEngine) -> None:
+    """The engine's connections write one at a time, in order (``backend.sqlite_writes``)."""
+    gate = sqlite_writes.WriteGate()
+
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        sqlite_writes.attach(dbapi_connection.driver_connection, gate)
+
+    event.listen(engine.sync_engine, "connect", connect)
 
 
 def _skip_idle_rollbacks(engine: AsyncEngine) -> None:
@@ -106,6 +116,7 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
         sqlite_cursor.install()
         engine = create_async_engine(settings.url, echo=settings.echo)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
+        _line_up_writers(engine)
         _skip_idle_rollbacks(engine)
         return engine
     engine = create_async_engine(settings.url, echo=settings.echo, pool_size=settings.pool_size)

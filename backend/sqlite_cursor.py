@@ -13,7 +13,9 @@ readable on a closed sqlite3 cursor. Each ``execute`` gets a new sqlite3 cursor.
 from __future__ import annotations
 
 import collections
+import functools
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 import aiosqlite
@@ -22,6 +24,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
 )
 from sqlalchemy.util import EMPTY_DICT, immutabledict
+
+from backend import sqlite_writes
 
 _Ran = tuple[sqlite3.Cursor, Any, list[Any] | None]
 
@@ -86,10 +90,17 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _one_trip(self, operation: Any, parameters: Any, many: bool) -> Any:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
-            ran: _Ran = await connection._execute(  # type: ignore[no-untyped-call]
-                _run, connection._conn, operation, parameters, many
-            )
+        gate = sqlite_writes.gate_of(connection)
+        if gate is not None and sqlite_writes.is_write(operation):
+            await gate.enter(connection)
+        try:
+            async with self._adapt_connection._execute_mutex:
+                ran: _Ran = await connection._execute(  # type: ignore[no-untyped-call]
+                    _run, connection._conn, operation, parameters, many
+                )
+        finally:
+            if gate is not None:  # no transaction open: an autocommit write, or one that failed
+                sqlite_writes.leave_if_done(connection)
         cursor, description, rows = ran
         self._cursor = aiosqlite.Cursor(connection, cursor)  # type: ignore[assignment]
         self._soft_closed_memoized = immutabledict({"description": description})
@@ -103,6 +114,28 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return await self._one_trip(operation, seq_of_parameters, many=True)
 
 
+def _leaving_the_line(end: Callable[[Any], None]) -> Callable[[Any], None]:
+    """``end`` (commit, rollback or close), then the connection's place in the writers' line
+    (``backend.sqlite_writes``) goes to the next writer, whether ``end`` succeeded or not."""
+
+    @functools.wraps(end)
+    def ended(self: Any) -> None:
+        try:
+            end(self)
+        finally:
+            gate = sqlite_writes.gate_of(self._connection)
+            if gate is not None:
+                gate.leave(self._connection)
+
+    ended.__sanat_wrapped__ = True  # type: ignore[attr-defined]
+    return ended
+
+
 def install() -> None:
-    """Make every SQLAlchemy aiosqlite connection in this process use ``OneTripCursor``."""
+    """Make every SQLAlchemy aiosqlite connection in this process use ``OneTripCursor`` and
+    give back its place in the writers' line when its transaction ends."""
     AsyncAdapt_aiosqlite_connection._cursor_cls = OneTripCursor
+    for name in ("commit", "rollback", "close"):
+        end = getattr(AsyncAdapt_aiosqlite_connection, name)
+        if not getattr(end, "__sanat_wrapped__", False):
+            setattr(AsyncAdapt_aiosqlite_connection, name, _leaving_the_line(end))
