@@ -14,6 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.settings import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+# The delivery workers' shared send limits: UNLOGGED tables that migration 0013 creates and no
+# model maps (``backend.delivery.shared_limits``).
+UNMAPPED_TABLE_PREFIX = "sanat_send_"
+
+
+def mapped_by_models(name: str | None, type_: str, _parent_names: object = None) -> bool:
+    """Alembic's ``include_name``: autogenerate compares everything but the unmapped tables."""
+    return not (type_ == "table" and name is not None and name.startswith(UNMAPPED_TABLE_PREFIX))
+
+
 FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-%%(rev)s_%%(slug)s"
 
 

@@ -17,6 +17,7 @@ from sqlmodel import AutoString, SQLModel
 
 import backend.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from backend.db import create_engine
+from backend.migrate import mapped_by_models
 from backend.models.types import UTCDateTime
 from backend.settings import DatabaseSettings, load_settings
 
@@ -44,18 +45,12 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
     return False
 
 
-def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Autogenerate leaves alone the delivery workers' shared send limits (UNLOGGED tables
-    they create themselves, ``backend.delivery.shared_limits``)."""
-    return not (type_ == "table" and name is not None and name.startswith("sanat_send_"))
-
-
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
-        include_name=include_name,
+        include_name=mapped_by_models,
         render_item=render_item,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
     )

@@ -9,7 +9,7 @@ themselves, late rather than early. Time is the server's (Redis ``TIME``, Postgr
 ``clock_timestamp()``), so the workers' clocks need not agree.
 
 One admission is one round trip: a Lua script, or a PL/pgSQL function over two small UNLOGGED
-tables (created on first use) that also records the answers seen since the worker's last call.
+tables (created by migration 0013) that also records the answers seen since the worker's last call.
 Waiting for a place under the global rate polls: exactly until the oldest answered place frees,
 or every ``POLL`` seconds while every place is in flight.
 """
@@ -261,8 +261,9 @@ class RedisLimiter(_SharedLimiter):
 
 # UNLOGGED: the limits are moments' state, not worth a WAL record (a crash of PostgreSQL empties
 # them, which frees at most one second's worth early -- as a restarted worker would).
-_PG_SETUP = [
-    "SELECT pg_advisory_xact_lock(hashtext('sanat_send_limits'))",
+# Migration 0013 creates them; a limiter finding them missing (a database not migrated by
+# Sanat's migrations) creates them itself. A change here needs a new migration.
+PG_SCHEMA = [
     """CREATE UNLOGGED TABLE IF NOT EXISTS sanat_send_places (
         scope text NOT NULL, slot integer NOT NULL,
         busy_until timestamptz NOT NULL, holder text,
@@ -381,6 +382,16 @@ _PG_SETUP = [
         admitted := true;
     END $$""",
 ]
+_PG_SETUP = ["SELECT pg_advisory_xact_lock(hashtext('sanat_send_limits'))", *PG_SCHEMA]
+# All there (as after migration 0013): the limiter needs no right to create anything.
+_PG_SCHEMA_PRESENT = (
+    "SELECT to_regclass('sanat_send_places') IS NOT NULL"
+    " AND to_regclass('sanat_send_chats') IS NOT NULL"
+    " AND to_regprocedure('sanat_send_admit(text, bigint, text, integer, float8, float8, float8,"
+    " integer, text[], bigint[], integer[], integer[], boolean[])') IS NOT NULL"
+    " AND to_regprocedure('sanat_send_answered(text, float8, float8, text[], bigint[],"
+    " integer[], integer[], boolean[])') IS NOT NULL"
+)
 
 # With the types spelt out, a call names one function even beside an older overload.
 _ANSWERS = "$4::text[], $5::bigint[], $6::integer[], $7::integer[], $8::boolean[]"
@@ -400,8 +411,8 @@ class PostgresLimiter(_SharedLimiter):
     """The limits in two UNLOGGED tables, ``sanat_send_places`` (the places under the global
     rate and each group's minute, scope ``<namespace>`` and ``<namespace>:group:<chat>``) and
     ``sanat_send_chats``, changed only by the functions ``sanat_send_admit`` and
-    ``sanat_send_answered``. They are created on first use, outside the migrations: they hold
-    seconds' worth of state and no other code reads them.
+    ``sanat_send_answered``, created by migration 0013 (or on first use where missing): they
+    hold seconds' worth of state, no other code reads them, and no model maps them.
 
     Per send one round trip on a connection of the limiter's own: an answer is recorded by the
     worker's next call (the next admission, or ``prune`` after a batch), in the same statement.
@@ -431,8 +442,9 @@ class PostgresLimiter(_SharedLimiter):
                 connection = await asyncpg.connect(self._dsn)
                 try:
                     async with connection.transaction():
-                        for statement in _PG_SETUP:
-                            await connection.execute(statement)
+                        if not await connection.fetchval(_PG_SCHEMA_PRESENT):
+                            for statement in _PG_SETUP:
+                                await connection.execute(statement)
                         await connection.execute(
                             "INSERT INTO sanat_send_places SELECT $1, s, '-infinity', NULL "
                             "FROM generate_series(0, $2 - 1) s ON CONFLICT DO NOTHING",

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import text as text_sql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db import SessionPool
 from backend.delivery import Backoff, DeliveryWorker
-from backend.delivery.limits import LocalLimiter, SendLimiter
+from backend.delivery.limits import LocalLimiter, SendLimiter, Ticket
 from backend.delivery.shared_limits import (
     PostgresLimiter,
     RedisLimiter,
@@ -44,6 +45,7 @@ ONLY_POSTGRES = pytest.mark.parametrize(
 pytestmark = ONLY_POSTGRES  # several workers share an outbox on PostgreSQL only
 
 MakeLimiter = Callable[[float, float, int], SendLimiter]
+LIMIT_TABLES = "sanat_send_places, sanat_send_chats"
 
 
 @pytest.fixture
@@ -236,3 +238,37 @@ async def test_the_factory_picks_from_the_settings(engine: AsyncEngine, tmp_path
     finally:
         for limiter in chosen:
             await limiter.close()
+
+
+async def test_a_role_that_may_not_create_anything_runs_the_postgres_limiter(
+    engine: AsyncEngine,
+) -> None:
+    """Migration 0013 made the tables and functions: a worker whose database role may only read
+    and write them admits and records sends (before, the limiter created them on first use)."""
+    role = f"sanat_sender_{uuid.uuid4().hex[:8]}"
+    async with engine.connect() as connection:
+        await connection.execute(text_sql(f"CREATE ROLE {role} LOGIN"))
+        await connection.execute(
+            text_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {LIMIT_TABLES} TO {role}")
+        )
+        await connection.commit()
+    url = engine.url.set(username=role, password=None)
+    limiter = PostgresLimiter(
+        url.render_as_string(hide_password=False),
+        namespace=f"test-{uuid.uuid4().hex[:8]}",
+        global_rate=10,
+        per_chat_interval=1,
+        per_group_per_minute=20,
+    )
+    try:
+        ticket = await limiter.admit(7001, in_flight_for=5)
+        assert isinstance(ticket, Ticket)
+        await limiter.answered(ticket, sent=True)
+        assert isinstance(await limiter.admit(7001, in_flight_for=5), float)  # its interval
+        await limiter.prune()
+    finally:
+        await limiter.close()
+        async with engine.connect() as connection:
+            await connection.execute(text_sql(f"REVOKE ALL ON {LIMIT_TABLES} FROM {role}"))
+            await connection.execute(text_sql(f"DROP ROLE {role}"))
+            await connection.commit()

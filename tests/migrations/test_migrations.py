@@ -13,16 +13,40 @@ from sqlmodel import SQLModel
 
 import backend.models  # noqa: F401
 from backend.db import create_engine
-from backend.migrate import current_revision, downgrade_async, revisions, upgrade_async
+from backend.migrate import (
+    current_revision,
+    downgrade_async,
+    mapped_by_models,
+    revisions,
+    upgrade_async,
+)
 from backend.settings import DatabaseSettings
 
 
-async def _tables(url: str) -> set[str]:
+async def _all_tables(url: str) -> set[str]:
     engine = create_engine(DatabaseSettings(url=url))
     async with engine.connect() as connection:
         names = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
     await engine.dispose()
     return names - {"alembic_version"}
+
+
+async def _tables(url: str) -> set[str]:
+    """The tables the models map."""
+    return {name for name in await _all_tables(url) if mapped_by_models(name, "table")}
+
+
+async def _send_limit_tables(url: str) -> set[str]:
+    return await _all_tables(url) - await _tables(url)
+
+
+async def test_send_limit_tables_come_with_the_migrations_on_postgresql(
+    empty_database_url: str,
+) -> None:
+    await upgrade_async(empty_database_url)
+    expected = {"sanat_send_places", "sanat_send_chats"}
+    postgres = empty_database_url.startswith("postgresql")
+    assert await _send_limit_tables(empty_database_url) == (expected if postgres else set())
 
 
 async def test_stairway(empty_database_url: str) -> None:
@@ -37,6 +61,7 @@ async def test_stairway(empty_database_url: str) -> None:
     assert await _tables(empty_database_url) == set(SQLModel.metadata.tables)
     await downgrade_async(empty_database_url, "base")
     assert await _tables(empty_database_url) == set()
+    assert await _send_limit_tables(empty_database_url) == set()  # 0013's downgrade dropped them
 
 
 async def test_models_and_migrations_agree(empty_database_url: str) -> None:
@@ -44,7 +69,9 @@ async def test_models_and_migrations_agree(empty_database_url: str) -> None:
     engine = create_engine(DatabaseSettings(url=empty_database_url))
 
     def diff(connection: Connection) -> list[Any]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": mapped_by_models}
+        )
         return list(compare_metadata(context, SQLModel.metadata))
 
     async with engine.connect() as connection:
