@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Row, bindparam, func
 from sqlalchemy import select as sa_select  # sqlmodel's select types at most 4 columns
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -55,7 +56,21 @@ async def _user_rows(session: AsyncSession, telegram_id: int) -> Sequence[_UserR
     bind = session.bind
     if not isinstance(bind, AsyncEngine) or session.in_transaction():
         return (await (await session.connection()).execute(_USER_ROW, parameters)).all()
-    async with bind.connect() as connection:
+    try:
+        return await _user_rows_autocommit(bind, parameters)
+    except DBAPIError as error:
+        # A pooled connection used in the last seconds is not pinged (backend.db), so after a
+        # PostgreSQL restart this read, every update's first statement, may meet a dead one.
+        # The pool has dropped it: the read is safe to repeat, on a new connection.
+        if not error.connection_invalidated:
+            raise
+        return await _user_rows_autocommit(bind, parameters)
+
+
+async def _user_rows_autocommit(
+    engine: AsyncEngine, parameters: dict[str, int]
+) -> Sequence[_UserRow]:
+    async with engine.connect() as connection:
         if connection.dialect.name != "sqlite":
             await connection.execution_options(isolation_level="AUTOCOMMIT")
         return (await connection.execute(_USER_ROW, parameters)).all()

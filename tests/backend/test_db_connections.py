@@ -10,8 +10,9 @@ from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend import db
-from backend.db import create_engine
+from backend.db import create_engine, create_session_pool
 from backend.settings import DatabaseSettings
+from backend.users import get_or_create_user
 
 # Ping and pg_backend_pid are PostgreSQL's: these run on PostgreSQL only, not as SQLite skips.
 ONLY_POSTGRES = pytest.mark.parametrize(
@@ -59,6 +60,34 @@ async def test_a_just_used_connection_is_not_pinged_and_a_dead_one_fails_once(
             await _backend_pid(engine)  # not pinged: the statement meets the dead connection
         assert raised.value.connection_invalidated
         assert await _backend_pid(engine) != pid  # the next checkout has a new connection
+    finally:
+        await engine.dispose()
+        await admin.dispose()
+
+
+@ONLY_POSTGRES
+async def test_a_bot_update_after_a_database_restart_reads_its_user_on_a_new_connection(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user read that starts every update repeats itself once on a new connection when the
+    unpinged one it got was dead: the departure above costs the bot no failed update."""
+    engine = create_engine(DatabaseSettings(url=database_url, pool_size=1))
+    admin = create_engine(DatabaseSettings(url=database_url))
+    session_pool = create_session_pool(engine)
+    try:
+        monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 3600.0)
+        async with session_pool() as session:
+            created = await get_or_create_user(
+                session=session, telegram_id=5551, username="t5551", full_name=None
+            )
+        pid = await _backend_pid(engine)
+        await _kill(admin, pid)  # as a restart of PostgreSQL would
+        async with session_pool() as session:
+            again = await get_or_create_user(
+                session=session, telegram_id=5551, username="t5551", full_name=None
+            )
+        assert again.id == created.id
+        assert await _backend_pid(engine) != pid
     finally:
         await engine.dispose()
         await admin.dispose()
