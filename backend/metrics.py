@@ -69,6 +69,18 @@ class Metrics:
             "Seconds of pause Telegram asked for with 429 answers (retry_after)",
             registry=registry,
         )
+        self.store_failures = Counter(
+            "sanat_delivery_store_failures",
+            "Failed attempts of the delivery worker to store a send's outcome (each is retried "
+            "while the claim's lease lasts)",
+            registry=registry,
+        )
+        self.stores_abandoned = Counter(
+            "sanat_delivery_stores_abandoned",
+            "Outcomes the delivery worker gave up storing when the claim's lease ran out: each "
+            "message is sent again",
+            registry=registry,
+        )
         self.sweep_seconds = Histogram(
             "sanat_sweep_duration_seconds",
             "Duration of the reminder sweep",

@@ -10,12 +10,23 @@ Guarantees:
   is sent again after the lease. With one message in flight at a time, a crash leaves at most
   one such message. Raising ``max_in_flight`` buys throughput over a slow link to Telegram at the
   price of up to that many duplicates per crash.
+* A database error is not a crash. An outcome whose write fails (a dropped connection, a pool
+  timeout, "too many clients", a locked SQLite file) is kept and written again, with backoff
+  (``store_backoff``) and a warning per failure, until it is stored or the lease is about to
+  end. Meanwhile no send starts, in any chat of the batch: an outcome that cannot be stored is a
+  future duplicate. So a database that recovers within the lease costs no duplicate, and one
+  that does not costs at most the messages uncertain when it failed (``max_in_flight``): the
+  worker gives up on their outcomes -- a write landing after the lease could undo what another
+  worker did with the row since -- ends the batch and goes on with the next. Unsent rows whose
+  writes fail, or whose turn ends while an outcome is failing, stay claimed until the lease
+  ends: claimed again then, never sent twice.
 * A batch finishes well inside its lease: limiter waits end by half the lease, counted from
   before the claim (what did not get its turn goes back to the outbox, due when its chat is
   free), and a request times out after a quarter of it (whole seconds, at least one). So a send
   still under way cannot be claimed again by another worker, or by this one restarted, before it
   has timed out: the constructor refuses a lease too short to leave ``LEASE_MARGIN`` after the
-  last request's timeout for storing its outcome.
+  last request's timeout for storing its outcome. Storing an outcome, retries included, ends by
+  the lease's end; a last retry starts no later than ``LEASE_MARGIN`` before it.
 
 ``attempts`` counts requests Telegram answered, except 429s (they say nothing about the
 message): a message that failed twice with 5xx and then went through has ``attempts == 3``.
@@ -30,14 +41,15 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from aiogram import Bot
 
 from backend.db import SessionPool
 from backend.delivery.limits import Clock, LocalLimiter, SendLimiter, Ticket
-from backend.delivery.outbox import Claimed, Outbox
+from backend.delivery.outbox import Claimed, Outbox, clip
 from backend.delivery.render import DefaultRenderer, Renderer, RenderError
 from backend.delivery.telegram import (
     Blocked,
@@ -77,6 +89,16 @@ class Backoff:
         return full / 2 + full / 2 * rand
 
 
+# Between attempts to store an outcome: the database is expected back within seconds, and the
+# lease bounds the retries anyway.
+STORE_BACKOFF = Backoff(base=0.1, cap=2.0)
+
+
+class OutcomeNotStoredError(Exception):
+    """Storing a send's outcome still failed when the lease was about to end: the message
+    will be claimed and sent again. Ends the batch."""
+
+
 def request_timeout(lease: dt.timedelta) -> int:
     """Seconds a send may take: a quarter of the lease, whole (aiogram wants an int), >= 1."""
     return max(1, int(lease.total_seconds() * REQUEST_SHARE))
@@ -113,6 +135,7 @@ class DeliveryWorker:
         now: Callable[[], dt.datetime] = utcnow,
         lease: dt.timedelta = DEFAULT_LEASE,
         backoff: Backoff | None = None,
+        store_backoff: Backoff = STORE_BACKOFF,
         batch_size: int | None = None,
         max_in_flight: int = 1,
         poll_interval: float = 1.0,
@@ -126,7 +149,10 @@ class DeliveryWorker:
         :param limiter: the send limits, shared with other workers
             (``backend.delivery.shared_limits.create_send_limiter``); by default this
             process's own (``LocalLimiter``). The worker closes it.
-        :param metrics: where sends (by result) and 429 pauses are counted
+        :param metrics: where sends (by result), 429 pauses and failed outcome writes are
+            counted
+        :param backoff: between sends of a message that met a transient error
+        :param store_backoff: between attempts to store an outcome while the database fails
         :param batch_size: rows per claim; by default what the global rate sends in a quarter
             of the lease, which leaves room for per-chat waits within the batch's half lease
         """
@@ -139,6 +165,7 @@ class DeliveryWorker:
         self._lease = lease
         check_lease(lease)
         self._backoff = backoff or Backoff()
+        self._store_backoff = store_backoff
         seconds = lease.total_seconds()
         self._batch_size = batch_size or max(
             1, min(MAX_BATCH, math.ceil(settings.global_rate * seconds / 4))
@@ -162,6 +189,11 @@ class DeliveryWorker:
         self._resume_at: dt.datetime | None = None  # a stored global pause the claim saw
         self._stopping = asyncio.Event()
         self._queued: set[asyncio.Timeout] = set()  # sends waiting for a place in flight
+        # Notifications whose outcome is failing to be stored; while there are any, no send
+        # starts. Set when there are none.
+        self._unstored: set[int] = set()
+        self._outcomes_stored = asyncio.Event()
+        self._outcomes_stored.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send batches until ``stop`` is set; then give back what was claimed and not sent."""
@@ -186,7 +218,8 @@ class DeliveryWorker:
 
     async def _unqueue_on_stop(self) -> None:
         """On stop, sends still queued for the rate limit give up their turn at once (their
-        rows go back to the outbox); sends already under way finish and are stored.
+        rows go back to the outbox); sends already under way finish and are stored (while the
+        database fails, for as long as their lease allows).
         """
         await self._stopping.wait()
         now = asyncio.get_running_loop().time()
@@ -196,7 +229,9 @@ class DeliveryWorker:
     async def run_once(self) -> int:
         """Claim one batch and deliver it; the number of notifications handled."""
         # Counted from before the claim: its lease starts when the claim's transaction does.
-        deadline = self._clock() + self._lease.total_seconds() * TURNS_SHARE
+        claimed_at = self._clock()
+        turns_end = claimed_at + self._lease.total_seconds() * TURNS_SHARE
+        lease_end = claimed_at + self._lease.total_seconds()
         claim = await self._outbox.claim(self._batch_size, self._lease)
         self._resume_at = claim.paused_until
         if not claim.items:
@@ -204,9 +239,12 @@ class DeliveryWorker:
         by_chat: dict[int, list[Claimed]] = {}
         for item in claim.items:
             by_chat.setdefault(item.chat_id, []).append(item)
+        # A batch that gave up on an outcome ended with sends held back; this one starts afresh.
+        self._unstored.clear()
+        self._outcomes_stored.set()
         async with asyncio.TaskGroup() as group:
             for chat_id, items in by_chat.items():
-                group.create_task(self._deliver_to_chat(chat_id, items, deadline))
+                group.create_task(self._deliver_to_chat(chat_id, items, turns_end, lease_end))
         try:
             await self._limiter.prune()
         except Exception:
@@ -219,20 +257,37 @@ class DeliveryWorker:
         finally:
             await self._bot.session.close()
 
-    async def _deliver_to_chat(self, chat_id: int, items: list[Claimed], deadline: float) -> None:
-        """One chat's share of the batch, in order: each waits for the previous one's answer."""
+    async def _deliver_to_chat(
+        self, chat_id: int, items: list[Claimed], turns_end: float, lease_end: float
+    ) -> None:
+        """One chat's share of the batch, in order: each waits for the previous one's answer.
+
+        Writes about items that were not sent end the chat's share when they fail, not the
+        batch: ending it would cancel the other chats' sends in flight and outcomes being
+        stored, and make duplicates of them. The chat's rows stay claimed until the lease ends,
+        then are claimed again; none was sent, so none is a duplicate.
+        """
         for index, item in enumerate(items):
             if item.unreachable:
-                await self._outbox.cancelled(item, "unreachable")
+                if not await self._write_unsent(item, self._outbox.cancelled(item, "unreachable")):
+                    return
                 continue
             try:
                 message = self._renderer.render(item.notification, item.language)
             except RenderError as error:
-                await self._outbox.failed(item, item.notification.attempts, f"render: {error}")
+                attempts = item.notification.attempts
+                failed = self._outbox.failed(item, attempts, f"render: {error}")
+                if not await self._write_unsent(item, failed):
+                    return
                 continue
-            turn = await self._take_turn(chat_id, deadline)
+            turn = await self._take_turn(chat_id, turns_end)
             if not isinstance(turn, Ticket):
-                await self._outbox.release(items[index:], self._wall_time(turn))
+                if self._unstored:
+                    # The database is failing to store an outcome: rather than add a release
+                    # to its load, leave the rows claimed until the lease ends (none was sent).
+                    return
+                at = self._wall_time(turn)
+                await self._write_unsent(item, self._outbox.release(items[index:], at))
                 return
             try:
                 try:
@@ -241,11 +296,27 @@ class DeliveryWorker:
                     )
                 finally:
                     await self._answered(turn, sent=True)
-                done = await self._store(item, outcome, items[index + 1 :])
+                # Holding the place in flight until the outcome is stored: the message is
+                # uncertain until then, and ``max_in_flight`` bounds the uncertain ones.
+                done = await self._store(item, outcome, items[index + 1 :], lease_end)
             finally:
                 self._in_flight.release()
             if done:
                 return
+
+    async def _write_unsent(self, item: Claimed, write: Awaitable[None]) -> bool:
+        """Await a write about ``item`` (and maybe the chat's later items), none of them sent;
+        False, logged, if it failed."""
+        try:
+            await write
+        except Exception:
+            log.warning(
+                "updating unsent notifications failed; they stay claimed until the lease ends",
+                extra={"notification": item.id, "chat": item.chat_id},
+                exc_info=True,
+            )
+            return False
+        return True
 
     async def _take_turn(self, chat_id: int, deadline: float) -> Ticket | float:
         """Wait until a send to ``chat_id`` is allowed and take a place in flight: the ticket.
@@ -257,6 +328,8 @@ class DeliveryWorker:
             if ready > deadline:
                 return ready
             if not await self._sleep_until(ready):
+                return self._clock()
+            if not await self._wait_for_outcomes_stored(deadline):
                 return self._clock()
             try:
                 async with asyncio.timeout(max(0.0, deadline - self._clock())) as wait:
@@ -277,14 +350,32 @@ class DeliveryWorker:
             ticket, admitted_at = admitted
             if (
                 self._paused_until <= self._clock()
+                and not self._unstored
                 and not self._stopping.is_set()
                 and self._clock() - admitted_at <= self._admitted_for
             ):
                 return ticket
-            # A 429 came while we queued (wait for the pause to end), we are stopping, or the
-            # admission waited so long that its places may expire mid-send: admit again.
+            # A 429 came while we queued (wait for the pause to end), an outcome is failing to
+            # be stored (wait until it is), we are stopping, or the admission waited so long
+            # that its places may expire mid-send: admit again.
             await self._answered(ticket, sent=False)
             self._in_flight.release()
+
+    async def _wait_for_outcomes_stored(self, deadline: float) -> bool:
+        """Wait while an outcome is failing to be stored; False if that lasts past ``deadline``
+        (monotonic) or the worker is stopping."""
+        if self._outcomes_stored.is_set():
+            return True
+        try:
+            async with asyncio.timeout(max(0.0, deadline - self._clock())) as wait:
+                self._queued.add(wait)  # a stop ends the wait at once
+                try:
+                    await self._outcomes_stored.wait()
+                finally:
+                    self._queued.discard(wait)
+        except TimeoutError:
+            return False
+        return not self._stopping.is_set()
 
     async def _admit(self, chat_id: int) -> tuple[Ticket, float] | float:
         """Admitted by the limiter and holding a place in flight: the ticket and when it was
@@ -310,41 +401,101 @@ class DeliveryWorker:
         except Exception:
             log.warning("recording a send with the limiter failed", exc_info=True)
 
-    async def _store(self, item: Claimed, outcome: Outcome, rest: Sequence[Claimed]) -> bool:
-        """Store the outcome; True when the chat's remaining items were dealt with too."""
-        attempts = item.notification.attempts + 1
-        extra = {"notification": item.id, "chat": item.chat_id}
+    async def _store(
+        self, item: Claimed, outcome: Outcome, rest: Sequence[Claimed], lease_end: float
+    ) -> bool:
+        """Store the outcome; True when the chat's remaining items were dealt with too.
+        ``OutcomeNotStoredError`` if the database failed until ``lease_end`` (monotonic)."""
         if self._metrics is not None:
             self._metrics.sends.labels(result_label(outcome)).inc()
             if isinstance(outcome, RetryAfter):
                 self._metrics.paused_seconds.inc(outcome.seconds)
+        write, done = self._outcome_write(item, outcome, rest)
+        await self._store_by(item, write, lease_end)
+        return done
+
+    def _outcome_write(
+        self, item: Claimed, outcome: Outcome, rest: Sequence[Claimed]
+    ) -> tuple[Callable[[], Awaitable[None]], bool]:
+        """What the outcome changes in memory and logs, done once; and the outbox write to
+        store it, which may be retried. True when that write deals with ``rest`` too.
+        """
+        attempts = item.notification.attempts + 1
+        extra = {"notification": item.id, "chat": item.chat_id}
         match outcome:
             case Sent():
-                await self._outbox.sent(item, attempts)
+                return partial(self._outbox.sent, item, attempts), False
             case RetryAfter(seconds=seconds, description=description):
                 self._paused_until = max(self._paused_until, self._clock() + seconds)
                 until = self._now() + dt.timedelta(seconds=seconds)
                 log.warning("telegram asked to pause", extra=extra | {"seconds": seconds})
-                await self._outbox.pause(item, until, description)
-                # The chat's later messages wait too, so that they keep their order.
-                await self._outbox.release(rest, until)
-                return True
+
+                async def pause() -> None:
+                    await self._outbox.pause(item, until, description)
+                    # The chat's later messages wait too, so that they keep their order.
+                    await self._outbox.release(rest, until)
+
+                return pause, True
             case Blocked(description=description):
                 log.info("recipient unreachable", extra=extra | {"error": description})
-                await self._outbox.blocked(item, attempts, BLOCKED, rest)
-                return True
+                return partial(self._outbox.blocked, item, attempts, BLOCKED, rest), True
             case Rejected(description=description):
                 log.warning("telegram rejected a message", extra=extra | {"error": description})
-                await self._outbox.failed(item, attempts, description)
+                return partial(self._outbox.failed, item, attempts, description), False
             case Transient(description=description):
                 if attempts >= self._settings.max_attempts:
                     log.warning("delivery gave up", extra=extra | {"error": description})
-                    await self._outbox.failed(item, attempts, description)
-                else:
-                    delay = self._backoff.delay(attempts, random.random())
-                    at = self._now() + dt.timedelta(seconds=delay)
-                    await self._outbox.retry_at(item, at, attempts, description)
-        return False
+                    return partial(self._outbox.failed, item, attempts, description), False
+                delay = self._backoff.delay(attempts, random.random())
+                at = self._now() + dt.timedelta(seconds=delay)
+                return partial(self._outbox.retry_at, item, at, attempts, description), False
+
+    async def _store_by(
+        self, item: Claimed, write: Callable[[], Awaitable[None]], lease_end: float
+    ) -> None:
+        """Run ``write`` until it succeeds, retrying failures with backoff while the lease
+        leaves time; no send starts meanwhile. ``OutcomeNotStoredError`` when it runs out.
+
+        Retrying is safe: every outbox write requires the row to be still claimed, so a retry
+        after a write that committed but failed to say so changes nothing.
+        """
+        last_start = lease_end - LEASE_MARGIN
+        extra = {"notification": item.id, "chat": item.chat_id}
+        failures = 0
+        while True:
+            try:
+                # Done by the end of the lease or not at all: a write landing later could undo
+                # what another worker did with the row after claiming it again.
+                async with asyncio.timeout(max(0.0, lease_end - self._clock())):
+                    await write()
+            except Exception as error:
+                failures += 1
+                self._unstored.add(item.id)
+                self._outcomes_stored.clear()
+                if self._metrics is not None:
+                    self._metrics.store_failures.inc()
+                failure = extra | {"error": _summary(error), "failures": failures}
+                now = self._clock()
+                if now >= last_start:
+                    # Sends stay held back: the batch ends here, as its lease (shared by all
+                    # its rows) does.
+                    if self._metrics is not None:
+                        self._metrics.stores_abandoned.inc()
+                    log.error("storing an outcome failed until its lease ran out", extra=failure)
+                    raise OutcomeNotStoredError(item.id) from error
+                retry_at = min(
+                    now + self._store_backoff.delay(failures, random.random()), last_start
+                )
+                log.warning(
+                    "storing an outcome failed; retrying",
+                    extra=failure | {"retry_in": round(retry_at - now, 3)},
+                )
+                await asyncio.sleep(retry_at - now)
+                continue
+            self._unstored.discard(item.id)
+            if not self._unstored:
+                self._outcomes_stored.set()
+            return
 
     async def _sleep_until(self, moment: float) -> bool:
         """Sleep until the monotonic ``moment``; False if the worker is stopping."""
@@ -363,3 +514,10 @@ class DeliveryWorker:
 
     def _wall_time(self, moment: float) -> dt.datetime:
         return self._now() + dt.timedelta(seconds=max(0.0, moment - self._clock()))
+
+
+def _summary(error: BaseException) -> str:
+    """The error's class and first line: a database error's next lines quote the statement."""
+    lines = str(error).strip().splitlines()
+    name = type(error).__name__
+    return clip(f"{name}: {lines[0]}", 300) if lines else name

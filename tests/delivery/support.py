@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+from aiogram import Bot
 from sqlmodel import col, func, select
 
 from backend.db import SessionPool
@@ -66,8 +67,18 @@ async def outstanding(pool: SessionPool) -> int:
         return (await session.exec(query)).one()
 
 
+def local_bot(api: LocalBotAPI) -> Bot:
+    """A delivery Bot pointed at ``api``."""
+    return build_bot(BotSettings(token=api.token, api_server=api.base_url))
+
+
 def make_worker(
-    api: LocalBotAPI, pool: SessionPool, *, global_rate: float = 200, **options: Any
+    api: LocalBotAPI,
+    pool: SessionPool,
+    *,
+    global_rate: float = 200,
+    bot: Bot | None = None,
+    **options: Any,
 ) -> DeliveryWorker:
     settings_fields = {"per_chat_interval", "per_group_per_minute", "max_attempts"}
     settings = DeliverySettings(
@@ -76,8 +87,9 @@ def make_worker(
     worker_options = {k: v for k, v in options.items() if k not in settings_fields}
     worker_options.setdefault("poll_interval", 0.05)
     worker_options.setdefault("backoff", Backoff(base=0.05, cap=0.2))
-    bot = build_bot(BotSettings(token=api.token, api_server=api.base_url))
-    return DeliveryWorker(settings=settings, session_pool=pool, bot=bot, **worker_options)
+    return DeliveryWorker(
+        settings=settings, session_pool=pool, bot=bot or local_bot(api), **worker_options
+    )
 
 
 @contextlib.asynccontextmanager
