@@ -3,7 +3,9 @@
 A claimed row is ``sending`` with ``next_attempt_at`` moved to the end of its lease: that column
 then says when the claim expires, so a row a crashed worker left behind is found by the same
 index as due work and handed out again. Every later change to a claimed row requires it to be
-still ``sending``, so a worker whose lease ran out cannot overwrite what another did since.
+still ``sending`` with the lease end its claim set (``Claimed.claimed_until``, a fencing token):
+so a worker whose lease ran out cannot overwrite what another did since, even when the other
+worker has claimed the row again and it is ``sending`` once more.
 
 Only ``pending`` rows are claimed: ``held`` ones (a paused broadcast's) wait for their broadcast
 to resume, which turns them back into ``pending``.
@@ -41,6 +43,7 @@ class Claimed:
     notification: Notification
     language: str
     unreachable: bool
+    claimed_until: dt.datetime  # the lease end this claim wrote into ``next_attempt_at``
 
     @property
     def id(self) -> int:
@@ -97,10 +100,11 @@ class Outbox:
             if (await session.connection()).dialect.name == "postgresql":
                 # Rows another worker is claiming right now are skipped, not waited for.
                 due = due.with_for_update(skip_locked=True)
+            until = now + lease
             claimed = await session.exec(
                 update(Notification)
                 .where(col(Notification.id).in_(due.scalar_subquery()))
-                .values(status="sending", next_attempt_at=now + lease)
+                .values(status="sending", next_attempt_at=until)
                 .returning(col(Notification.id))
                 .execution_options(**_NO_SYNC)
             )
@@ -116,7 +120,7 @@ class Outbox:
             )
             return Claim(
                 [
-                    Claimed(n, language or DEFAULT_LANGUAGE, unreachable_at is not None)
+                    Claimed(n, language or DEFAULT_LANGUAGE, unreachable_at is not None, until)
                     for n, language, unreachable_at in rows.all()
                 ]
             )
@@ -147,6 +151,7 @@ class Outbox:
                 update(Notification)
                 .where(col(Notification.id).in_([item.id for item in items]))
                 .where(col(Notification.status) == "sending")
+                .where(col(Notification.next_attempt_at) == items[0].claimed_until)
                 .values(status="pending", next_attempt_at=at)
                 .execution_options(**_NO_SYNC)
             )
@@ -201,7 +206,11 @@ class Outbox:
                     or_(
                         # held: rows of a paused broadcast, which resuming would send
                         col(Notification.status).in_(("pending", "held")),
-                        and_(col(Notification.status) == "sending", ours),
+                        and_(
+                            col(Notification.status) == "sending",
+                            col(Notification.next_attempt_at) == item.claimed_until,
+                            ours,
+                        ),
                     )
                 )
                 .values(status="cancelled", last_error=clip(reason))
@@ -221,11 +230,12 @@ class Outbox:
 
 
 def _claimed(item: Claimed) -> Any:
-    """UPDATE of ``item`` while it is still claimed."""
+    """UPDATE of ``item`` while it is still claimed, by this claim."""
     return (
         update(Notification)
         .where(col(Notification.id) == item.id)
         .where(col(Notification.status) == "sending")
+        .where(col(Notification.next_attempt_at) == item.claimed_until)
     )
 
 
