@@ -16,10 +16,10 @@ Guarantees:
   end. Meanwhile no send starts, in any chat of the batch: an outcome that cannot be stored is a
   future duplicate. So a database that recovers within the lease costs no duplicate, and one
   that does not costs at most the messages uncertain when it failed (``max_in_flight``): the
-  worker gives up on their outcomes -- a write landing after the lease could undo what another
-  worker did with the row since -- ends the batch and goes on with the next. Unsent rows whose
-  writes fail, or whose turn ends while an outcome is failing, stay claimed until the lease
-  ends: claimed again then, never sent twice.
+  worker gives up on their outcomes -- after the lease the outbox would refuse them anyway
+  (``Claimed.claimed_until``: another worker may have claimed the rows since) -- ends the
+  batch and goes on with the next. Unsent rows whose writes fail, or whose turn ends while an
+  outcome is failing, stay claimed until the lease ends: claimed again then, never sent twice.
 * A batch finishes well inside its lease: limiter waits end by half the lease, counted from
   before the claim (what did not get its turn goes back to the outbox, due when its chat is
   free), and a request times out after a quarter of it (whole seconds, at least one). So a send
