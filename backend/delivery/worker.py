@@ -72,6 +72,7 @@ TURNS_SHARE = 0.5  # of the lease: no send starts later than this after the clai
 REQUEST_SHARE = 0.25  # of the lease: the request timeout
 LEASE_MARGIN = 0.5  # seconds left after the last request's timeout, to store its outcome
 MAX_BATCH = 500
+LIMITER_RETRY = 5.0  # seconds before a chat asks a limiter that failed to answer again
 BLOCKED = "blocked"
 
 
@@ -136,6 +137,7 @@ class DeliveryWorker:
         lease: dt.timedelta = DEFAULT_LEASE,
         backoff: Backoff | None = None,
         store_backoff: Backoff = STORE_BACKOFF,
+        limiter_retry: float = LIMITER_RETRY,
         batch_size: int | None = None,
         max_in_flight: int = 1,
         poll_interval: float = 1.0,
@@ -153,6 +155,8 @@ class DeliveryWorker:
             counted
         :param backoff: between sends of a message that met a transient error
         :param store_backoff: between attempts to store an outcome while the database fails
+        :param limiter_retry: seconds before a chat whose admission failed (the shared
+            limiter out of reach) asks again; the batch's other chats go on meanwhile
         :param batch_size: rows per claim; by default what the global rate sends in a quarter
             of the lease, which leaves room for per-chat waits within the batch's half lease
         """
@@ -166,6 +170,7 @@ class DeliveryWorker:
         check_lease(lease)
         self._backoff = backoff or Backoff()
         self._store_backoff = store_backoff
+        self._limiter_retry = limiter_retry
         seconds = lease.total_seconds()
         self._batch_size = batch_size or max(
             1, min(MAX_BATCH, math.ceil(settings.global_rate * seconds / 4))
@@ -189,6 +194,7 @@ class DeliveryWorker:
         self._resume_at: dt.datetime | None = None  # a stored global pause the claim saw
         self._stopping = asyncio.Event()
         self._queued: set[asyncio.Timeout] = set()  # sends waiting for a place in flight
+        self._limiter_failing = False
         # Notifications whose outcome is failing to be stored; while there are any, no send
         # starts. Set when there are none.
         self._unstored: set[int] = set()
@@ -381,7 +387,15 @@ class DeliveryWorker:
         """Admitted by the limiter and holding a place in flight: the ticket and when it was
         admitted; or when to try the chat again, holding nothing."""
         async with self._admitting:
-            admitted = await self._limiter.admit(chat_id, self._in_flight_for)
+            try:
+                admitted = await self._limiter.admit(chat_id, self._in_flight_for)
+            except Exception:
+                # A shared limiter out of reach (Redis or PostgreSQL): this chat tries again
+                # later, the batch's other chats go on. Places it may have taken free
+                # themselves after ``in_flight_for``: later, never sooner.
+                self._limiter_failed()
+                return self._clock() + self._limiter_retry
+            self._limiter_recovered()
             if not isinstance(admitted, Ticket):
                 return admitted
             admitted_at = self._clock()
@@ -391,6 +405,16 @@ class DeliveryWorker:
                 await self._answered(admitted, sent=False)
                 raise
         return admitted, admitted_at
+
+    def _limiter_failed(self) -> None:
+        if not self._limiter_failing:  # one warning per outage, not one per chat and retry
+            log.warning("the send limiter cannot be reached; sends wait", exc_info=True)
+        self._limiter_failing = True
+
+    def _limiter_recovered(self) -> None:
+        if self._limiter_failing:
+            log.info("the send limiter answers again")
+        self._limiter_failing = False
 
     async def _answered(self, ticket: Ticket, *, sent: bool) -> None:
         """Record the answer with the limiter. If a shared limiter cannot be reached, its

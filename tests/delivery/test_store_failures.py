@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -173,12 +173,6 @@ class WorkerLog(logging.Handler):
 
     def saying(self, message: str) -> list[logging.LogRecord]:
         return [record for record in self.records if record.getMessage() == message]
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[LocalBotAPI]:
-    async with LocalBotAPI() as server:
-        yield server
 
 
 @dataclass(frozen=True)

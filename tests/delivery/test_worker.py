@@ -6,7 +6,6 @@ import asyncio
 import datetime as dt
 import itertools
 from collections import defaultdict
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlmodel import select
@@ -30,12 +29,6 @@ SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 POSTGRES_ONLY = pytest.mark.parametrize(
     "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[LocalBotAPI]:
-    async with LocalBotAPI() as server:
-        yield server
 
 
 async def test_renders_in_the_language_the_recipient_has_at_send_time(
