@@ -90,12 +90,28 @@ def _open(driver: Any, url: str) -> str:
 
 def _submit(driver: Any, element: Any) -> None:
     """Click and wait until the next page has replaced this one."""
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element("tag name", "html")
     element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 15).until(lambda _driver: _replaced(page))
+
+
+def _replaced(page: Any) -> bool:
+    """Selenium's ``staleness_of``, also for Chromium's other way of saying it: asked about an
+    element while its page is being replaced, it may answer "Node with given id does not belong
+    to the document" (an unknown error) instead of "stale element reference"."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        page.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+    return False
 
 
 def _click(driver: Any, css: str) -> str:
