@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from backend.delivery.worker import DEFAULT_LEASE
 from backend.settings import BotSettings, WebSettings
 from tests.test_settings import settings_variables
 
@@ -74,6 +75,20 @@ def test_every_long_running_service_has_a_health_check_and_a_restart_policy() ->
     services = _compose()["services"]
     assert "8080/healthz" in " ".join(services["backend"]["healthcheck"]["test"])
     assert "8081/healthz" in " ".join(services["bot"]["healthcheck"]["test"])
+
+
+def _seconds(duration: str) -> float:
+    """A compose duration such as ``65s``, ``1m5s`` or ``1m``."""
+    parts = re.fullmatch(r"(?:(\d+)m)?(?:(\d+)s)?", duration)
+    assert parts is not None, duration
+    return int(parts[1] or 0) * 60 + int(parts[2] or 0)
+
+
+def test_a_backend_stopping_may_finish_storing_what_it_sent() -> None:
+    """While the database fails, a stopping delivery worker retries a sent message's outcome
+    until its claim's lease ends; killed sooner, that message would be sent twice."""
+    grace = _seconds(_compose()["services"]["backend"]["stop_grace_period"])
+    assert grace > DEFAULT_LEASE.total_seconds()
 
 
 def _nginx_upstreams(conf: str) -> dict[str, list[str]]:
