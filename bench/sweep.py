@@ -35,6 +35,7 @@ from backend.migrate import upgrade_async
 from backend.models import Notification, ReminderSchedule
 from backend.rules.loader import default_ruleset
 from backend.settings import DatabaseSettings, Settings
+from testing.bulk import copy_course_records
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Asia/Almaty")).astimezone(dt.UTC)
@@ -82,19 +83,7 @@ async def _load(dsn: str, teachers: int, seed: int) -> None:
                 "updated_at",
             ],
         )
-        await connection.copy_records_to_table(
-            "course_record",
-            records=course_rows,
-            columns=[
-                "user_id",
-                "completed_on",
-                "title",
-                "provider",
-                "hours",
-                "created_at",
-                "updated_at",
-            ],
-        )
+        await copy_course_records(connection, course_rows)
         await connection.copy_records_to_table(
             "reminder_preference",
             records=preferences,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -27,10 +27,16 @@ class InFlightUpdates(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
+        with self.counted():
+            return await handler(event, data)
+
+    @contextlib.contextmanager
+    def counted(self) -> Iterator[None]:
+        """One update in flight for as long as the block runs."""
         self._active += 1
         self._idle.clear()
         try:
-            return await handler(event, data)
+            yield
         finally:
             self._active -= 1
             if self._active == 0:

@@ -36,9 +36,7 @@ class UpdateMiddleware(InFlightUpdates):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        self._active += 1
-        self._idle.clear()
-        try:
+        with self.counted():
             async with self.session_pool() as session:
                 data["session"] = session
                 user: UserRead | None = None
@@ -61,7 +59,3 @@ class UpdateMiddleware(InFlightUpdates):
                 i18n = self.i18n
                 with i18n.context(), i18n.use_locale(locale_of(i18n, user, sender)):
                     return await handler(event, data)
-        finally:
-            self._active -= 1
-            if self._active == 0:
-                self._idle.set()

@@ -20,6 +20,7 @@ from backend.courses.messages import COURSE_KIND
 from backend.db import SessionPool
 from backend.models import Notification, User, UserRole
 from testing.broadcast_setup import BroadcastSetup
+from testing.bulk import copy_course_records
 from testing.telegram import LocalBotAPI
 
 REMINDER_BASE = 5_000_000
@@ -72,19 +73,7 @@ async def add_reminder_teachers(url: str, api: LocalBotAPI, count: int, today: d
             records=users,
             columns=["id", "telegram_id", "language", "created_at", "updated_at"],
         )
-        await connection.copy_records_to_table(
-            "course_record",
-            records=courses,
-            columns=[
-                "user_id",
-                "completed_on",
-                "title",
-                "provider",
-                "hours",
-                "created_at",
-                "updated_at",
-            ],
-        )
+        await copy_course_records(connection, courses)
         await connection.execute("SELECT setval('user_id_seq', $1)", first + count)
         await connection.execute("ANALYZE")
     finally:
